@@ -1,0 +1,39 @@
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit lint format check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Run the app on http://127.0.0.1:8000 with SQLite, the default questionnaire and a demo login.
+run: export DEBUG ?= 1
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml
+	$(BIN)/python manage.py create_demo_user
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run every test (unit, view, PostgreSQL when DATABASE_URL is set).
+test: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/scoring.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

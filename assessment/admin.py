@@ -1,0 +1,141 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from assessment.models import (
+    Action,
+    Answer,
+    Assessment,
+    Company,
+    Dimension,
+    LevelBand,
+    Membership,
+    Option,
+    Question,
+    Questionnaire,
+    Recommendation,
+    User,
+)
+
+
+class ReadOnlyMixin:
+    """Questionnaire content comes from YAML files (manage.py load_questionnaire), not the admin."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LevelBandInline(ReadOnlyMixin, admin.TabularInline):
+    model = LevelBand
+    fields = ["order", "key", "lower", "upper", "name_de", "name_en"]
+
+
+class DimensionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Dimension
+    fields = ["order", "key", "title_de", "title_en", "weight"]
+    show_change_link = True
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["key", "version", "title_de", "loaded_at", "source_file"]
+    list_filter = ["key"]
+    inlines = [LevelBandInline, DimensionInline]
+
+
+class OptionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Option
+    fields = ["order", "key", "label_de", "label_en", "points", "exclusive"]
+
+
+@admin.register(Question)
+class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["key", "dimension", "kind", "weight", "allow_na", "scored", "text_de"]
+    list_filter = ["questionnaire", "dimension__key", "kind", "allow_na"]
+    search_fields = ["key", "text_de", "text_en"]
+    list_select_related = ["dimension"]
+    inlines = [OptionInline]
+
+
+class QuestionInline(ReadOnlyMixin, admin.TabularInline):
+    model = Question
+    fields = ["order", "key", "kind", "weight", "allow_na", "text_de"]
+    show_change_link = True
+
+
+@admin.register(Dimension)
+class DimensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["key", "title_de", "questionnaire", "weight", "order"]
+    list_filter = ["questionnaire"]
+    inlines = [QuestionInline]
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "key",
+        "title_de",
+        "dimension",
+        "effort_hours",
+        "cost_once",
+        "cost_monthly",
+        "impact",
+        "legal_deadline",
+    ]
+    list_filter = ["questionnaire", "dimension__key", "impact"]
+    search_fields = ["key", "title_de", "title_en", "description_de"]
+    list_select_related = ["dimension"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        ("Rechte", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "industry", "size_band", "region", "created_at"]
+    list_filter = ["industry", "size_band"]
+    search_fields = ["name", "region"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["company", "questionnaire", "mode", "status", "started_at", "completed_at"]
+    list_filter = ["status", "mode", "questionnaire"]
+    list_select_related = ["company", "questionnaire"]
+    readonly_fields = ["result"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "question", "options", "not_applicable", "updated_at"]
+    list_select_related = ["assessment__company", "question"]
+    raw_id_fields = ["assessment", "respondent", "question"]
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ["title", "company", "status", "owner", "due_date"]
+    list_filter = ["status"]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentConfig(AppConfig):
+    name = "assessment"
+    verbose_name = _("Reifegrad-Check")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,543 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from assessment import roadmap, scoring
+
+
+class Translated:
+    """`obj.title` reads `title_de` or `title_en` in the active language, German as fallback."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __get__(self, instance: object, owner: type | None = None) -> str | Translated:
+        if instance is None:
+            return self
+        language = (get_language() or "de")[:2]
+        value = getattr(instance, f"{self.base}_{language}", "") if language == "en" else ""
+        return value or getattr(instance, f"{self.base}_de")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """People log in with their email address."""
+
+    username = None
+    email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+
+# --- The questionnaire: immutable once an assessment uses it; a change is a new version.
+
+
+class Questionnaire(models.Model):
+    key = models.SlugField(max_length=64)
+    version = models.PositiveIntegerField()
+    title_de = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    description_de = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    content_hash = models.CharField(max_length=64)
+    source_file = models.CharField(max_length=300, blank=True)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    title = Translated("title")
+    description = Translated("description")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="questionnaire_key_version")
+        ]
+        ordering = ["key", "-version"]
+        verbose_name = _("Fragebogen")
+        verbose_name_plural = _("Fragebögen")
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+    def is_in_use(self) -> bool:
+        return self.assessments.exists()
+
+    def scoring_spec(self) -> scoring.QuestionnaireSpec:
+        """The plain-data view the engine needs; cached per version since versions are frozen."""
+        cache_key = (self.pk, self.content_hash)
+        spec = _SPEC_CACHE.get(cache_key)
+        if spec is None:
+            spec = build_scoring_spec(self)
+            _SPEC_CACHE[cache_key] = spec
+        return spec
+
+    def catalogue_spec(self) -> tuple[roadmap.StepSpec, ...]:
+        cache_key = (self.pk, self.content_hash)
+        steps = _CATALOGUE_CACHE.get(cache_key)
+        if steps is None:
+            steps = tuple(
+                recommendation.step_spec()
+                for recommendation in self.recommendations.select_related(
+                    "dimension", "trigger_question", "trigger_dimension"
+                )
+            )
+            _CATALOGUE_CACHE[cache_key] = steps
+        return steps
+
+
+_SPEC_CACHE: dict[tuple[int, str], scoring.QuestionnaireSpec] = {}
+_CATALOGUE_CACHE: dict[tuple[int, str], tuple[roadmap.StepSpec, ...]] = {}
+
+
+def build_scoring_spec(questionnaire: Questionnaire) -> scoring.QuestionnaireSpec:
+    dimensions = list(questionnaire.dimensions.order_by("order"))
+    dimension_keys = {dimension.pk: dimension.key for dimension in dimensions}
+    questions = (
+        Question.objects.filter(dimension__questionnaire=questionnaire)
+        .order_by("dimension__order", "order")
+        .prefetch_related("options")
+    )
+    return scoring.QuestionnaireSpec(
+        dimensions=tuple(
+            scoring.DimensionSpec(key=dimension.key, weight=dimension.weight)
+            for dimension in dimensions
+        ),
+        questions=tuple(
+            question.scoring_spec(dimension_keys[question.dimension_id]) for question in questions
+        ),
+        bands=tuple(
+            scoring.BandSpec(key=band.key, lower=band.lower, upper=band.upper)
+            for band in questionnaire.bands.order_by("order")
+        ),
+    )
+
+
+class LevelBand(models.Model):
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="bands")
+    key = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField()
+    lower = models.FloatField()
+    upper = models.FloatField()
+    name_de = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    description_de = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+
+    name = Translated("name")
+    description = Translated("description")
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="band_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_de} ({self.lower:g}-{self.upper:g})"
+
+
+class Dimension(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
+    )
+    key = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField()
+    title_de = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    description_de = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+
+    title = Translated("title")
+    description = Translated("description")
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="dimension_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title_de
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Einfachauswahl")
+        MULTIPLE = "multiple", _("Mehrfachauswahl")
+        SCALE = "scale", _("Skala")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text_de = models.TextField()
+    text_en = models.TextField()
+    help_de = models.TextField(blank=True)
+    help_en = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+    allow_na = models.BooleanField(default=False)
+    scored = models.BooleanField(default=True)
+    max_points = models.FloatField(null=True, blank=True)
+    condition_question_key = models.SlugField(max_length=64, blank=True)
+    condition_any_of = models.JSONField(default=list, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+
+    text = Translated("text")
+    help = Translated("help")
+
+    class Meta:
+        ordering = ["questionnaire", "dimension__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="question_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.text_de[:60]}"
+
+    def scoring_spec(self, dimension_key: str) -> scoring.QuestionSpec:
+        condition = None
+        if self.condition_question_key:
+            condition = scoring.ConditionSpec(
+                question=self.condition_question_key, any_of=tuple(self.condition_any_of)
+            )
+        return scoring.QuestionSpec(
+            key=self.key,
+            dimension=dimension_key,
+            kind=self.kind,
+            options=tuple(
+                scoring.OptionSpec(key=option.key, points=option.points, exclusive=option.exclusive)
+                for option in self.options.all()
+            ),
+            weight=self.weight,
+            allow_na=self.allow_na,
+            scored=self.scored,
+            max_points=self.max_points,
+            condition=condition,
+        )
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    key = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField()
+    label_de = models.CharField(max_length=300)
+    label_en = models.CharField(max_length=300)
+    points = models.FloatField()
+    exclusive = models.BooleanField(default=False)
+
+    label = Translated("label")
+
+    class Meta:
+        ordering = ["question", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="option_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label_de
+
+
+class Recommendation(models.Model):
+    """One step of the roadmap catalogue, frozen together with its questionnaire version."""
+
+    class Direction(models.TextChoices):
+        UP = "up", _("höher ist besser")
+        DOWN = "down", _("niedriger ist besser")
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    key = models.SlugField(max_length=64)
+    order = models.PositiveIntegerField()
+    title_de = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    description_de = models.TextField()
+    description_en = models.TextField()
+    trigger_question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    trigger_dimension = models.ForeignKey(
+        Dimension, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    trigger_below = models.FloatField()
+    effort_hours = models.FloatField()
+    cost_once = models.DecimalField(max_digits=10, decimal_places=2)
+    cost_monthly = models.DecimalField(max_digits=10, decimal_places=2)
+    impact = models.PositiveSmallIntegerField()
+    requires = models.JSONField(default=list, blank=True)
+    kpi_metric_de = models.CharField(max_length=300)
+    kpi_metric_en = models.CharField(max_length=300)
+    kpi_unit = models.CharField(max_length=40)
+    kpi_direction = models.CharField(max_length=4, choices=Direction.choices)
+    legal_deadline = models.DateField(null=True, blank=True)
+    legal_source = models.CharField(max_length=500, blank=True)
+    legal_note_de = models.TextField(blank=True)
+    legal_note_en = models.TextField(blank=True)
+
+    title = Translated("title")
+    description = Translated("description")
+    kpi_metric = Translated("kpi_metric")
+    legal_note = Translated("legal_note")
+
+    class Meta:
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "key"], name="recommendation_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trigger_question__isnull=False)
+                | models.Q(trigger_dimension__isnull=False),
+                name="recommendation_has_trigger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_de
+
+    def step_spec(self) -> roadmap.StepSpec:
+        return roadmap.StepSpec(
+            key=self.key,
+            dimension=self.dimension.key,
+            below=self.trigger_below,
+            effort_hours=self.effort_hours,
+            cost_once=float(self.cost_once),
+            cost_monthly=float(self.cost_monthly),
+            impact=self.impact,
+            trigger_question=self.trigger_question.key if self.trigger_question else None,
+            trigger_dimension=self.trigger_dimension.key if self.trigger_dimension else None,
+            requires=tuple(self.requires),
+            legal_deadline=self.legal_deadline,
+        )
+
+
+# --- Companies, their assessments and what they do about the results.
+
+
+class Company(models.Model):
+    class Industry(models.TextChoices):
+        RETAIL = "retail", _("Handel")
+        CRAFTS = "crafts", _("Handwerk")
+        HOSPITALITY = "hospitality", _("Gastgewerbe & Tourismus")
+        SERVICES = "services", _("Dienstleistungen")
+        HEALTH = "health", _("Gesundheit & Soziales")
+        MANUFACTURING = "manufacturing", _("Industrie & Produktion")
+        CONSTRUCTION = "construction", _("Bau")
+        TRANSPORT = "transport", _("Verkehr & Logistik")
+        OTHER = "other", _("Sonstiges")
+
+    class SizeBand(models.TextChoices):
+        SOLO = "1", _("1 Person")
+        MICRO = "2-9", _("2-9 Beschäftigte")
+        SMALL = "10-49", _("10-49 Beschäftigte")
+        MEDIUM = "50-249", _("50-249 Beschäftigte")
+
+    name = models.CharField(_("Name"), max_length=200, blank=True)
+    industry = models.CharField(_("Branche"), max_length=20, choices=Industry.choices)
+    size_band = models.CharField(_("Größe"), max_length=10, choices=SizeBand.choices)
+    region = models.CharField(_("Region"), max_length=100, blank=True)
+    monthly_budget_eur = models.PositiveIntegerField(_("Budget pro Monat (EUR)"), default=100)
+    monthly_hours = models.PositiveIntegerField(_("Zeit pro Monat (Stunden)"), default=8)
+    reassessment_interval_months = models.PositiveSmallIntegerField(default=6)
+    members = models.ManyToManyField(User, through="Membership", related_name="companies")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Unternehmen")
+        verbose_name_plural = _("Unternehmen")
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_industry_display()} ({self.get_size_band_display()})"
+
+    def budget(self) -> roadmap.Budget:
+        return roadmap.Budget(
+            monthly_eur=float(self.monthly_budget_eur), monthly_hours=float(self.monthly_hours)
+        )
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Inhaber/in")
+        MEMBER = "member", _("Mitglied")
+        CONSULTANT = "consultant", _("Berater/in")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.OWNER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company} ({self.role})"
+
+
+class Assessment(models.Model):
+    class Mode(models.TextChoices):
+        SELF = "self", _("Selbstcheck")
+        CONSULTANT = "consultant", _("Mit Beratung")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        COMPLETED = "completed", _("Abgeschlossen")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="assessments")
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="assessments"
+    )
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.SELF)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Frozen once completed: the scoring result as JSON, so old results never change.
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    def answer_inputs(self) -> dict[str, scoring.AnswerInput]:
+        """The answers the score uses, keyed by question key."""
+        answers = Answer.objects.filter(assessment=self, respondent__is_primary=True).values_list(
+            "question__key", "options", "not_applicable"
+        )
+        return {
+            key: scoring.AnswerInput(options=tuple(options), not_applicable=not_applicable)
+            for key, options, not_applicable in answers
+        }
+
+    def compute_result(self) -> scoring.Result:
+        return scoring.score(self.questionnaire.scoring_spec(), self.answer_inputs())
+
+
+class Respondent(models.Model):
+    """A person answering an assessment; the primary respondent's answers make the score."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="respondents")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=200, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_respondent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or (str(self.user) if self.user else f"#{self.pk}")
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    options = models.JSONField(default=list, blank=True)
+    not_applicable = models.BooleanField(default=False)
+    note = models.TextField(blank=True, max_length=5000)
+    carried_over = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "respondent", "question"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {'N/A' if self.not_applicable else self.options}"
+
+
+class Action(models.Model):
+    """A roadmap step the company adopted, with the KPI that tells whether it worked."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Geplant")
+        DOING = "doing", _("In Arbeit")
+        DONE = "done", _("Erledigt")
+        DROPPED = "dropped", _("Verworfen")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="actions")
+    recommendation_key = models.SlugField(max_length=64)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    owner = models.CharField(max_length=200, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    kpi_baseline = models.FloatField(null=True, blank=True)
+    kpi_latest = models.FloatField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    # The trigger's value (percent) when the step was done: it returns only if it falls back.
+    trigger_value_when_done = models.FloatField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def done_steps(actions: Mapping[str, Action] | list[Action]) -> dict[str, float | None]:
+    """Recommendation key -> trigger value when done, for the roadmap engine."""
+    items = actions.values() if isinstance(actions, Mapping) else actions
+    return {
+        action.recommendation_key: action.trigger_value_when_done
+        for action in items
+        if action.status == Action.Status.DONE
+    }

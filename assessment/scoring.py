@@ -1,0 +1,321 @@
+"""The scoring engine: plain data in, plain data out. No ORM, no request.
+
+A question's score q lies in [0, 1]. A dimension scores 100 * sum(w * q) / sum(w) over its
+applicable answered questions; the overall index is the weighted mean of the dimensions
+that have such answers. "Not applicable" and questions hidden by their condition leave
+numerator and denominator alike. Levels come from the bands, applied to unrounded scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+QuestionKind = Literal["single", "multiple", "scale"]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    key: str
+    points: float
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    question: str
+    any_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    dimension: str
+    kind: QuestionKind
+    options: tuple[OptionSpec, ...]
+    weight: float = 1.0
+    allow_na: bool = False
+    scored: bool = True
+    max_points: float | None = None
+    condition: ConditionSpec | None = None
+
+    @property
+    def top_points(self) -> float:
+        """The points that make q = 1."""
+        if self.kind == "multiple":
+            if self.max_points is not None:
+                return self.max_points
+            return sum(option.points for option in self.options if not option.exclusive)
+        return max((option.points for option in self.options), default=0.0)
+
+    def option(self, key: str) -> OptionSpec | None:
+        for option in self.options:
+            if option.key == key:
+                return option
+        return None
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    key: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class BandSpec:
+    key: str
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class QuestionnaireSpec:
+    """Questions in display order; every condition points at an earlier question."""
+
+    dimensions: tuple[DimensionSpec, ...]
+    questions: tuple[QuestionSpec, ...]
+    bands: tuple[BandSpec, ...]
+
+    def band_for(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        for band in self.bands:
+            if band.lower <= score < band.upper:
+                return band.key
+        # The last band includes its upper bound (100).
+        if self.bands and score >= self.bands[-1].upper:
+            return self.bands[-1].key
+        return self.bands[0].key if self.bands else None
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What one respondent said to one question: chosen option keys, or not applicable."""
+
+    options: tuple[str, ...] = ()
+    not_applicable: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    key: str
+    dimension: str
+    status: Literal["answered", "not_applicable", "hidden", "unanswered", "unscored"]
+    score: float | None
+    weight: float
+    # Points this question adds to its dimension score and to the overall index as answered.
+    dimension_contribution: float
+    overall_contribution: float
+    # Points the dimension and the overall index would gain if this question reached its top.
+    dimension_lever: float
+    overall_lever: float
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    key: str
+    score: float | None
+    level: str | None
+    weight: float
+    applicable: int
+    answered: int
+
+    @property
+    def completeness(self) -> float:
+        return 1.0 if self.applicable == 0 else self.answered / self.applicable
+
+
+@dataclass(frozen=True)
+class Result:
+    overall: float | None
+    level: str | None
+    dimensions: tuple[DimensionResult, ...]
+    questions: tuple[QuestionResult, ...]
+    applicable: int
+    answered: int
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def completeness(self) -> float:
+        return 1.0 if self.applicable == 0 else self.answered / self.applicable
+
+    def dimension(self, key: str) -> DimensionResult | None:
+        return next((d for d in self.dimensions if d.key == key), None)
+
+    def question(self, key: str) -> QuestionResult | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+    def levers(self, limit: int | None = None) -> list[QuestionResult]:
+        """Questions ordered by the overall points they would add at their top."""
+        candidates = [q for q in self.questions if q.overall_lever > 0]
+        candidates.sort(key=lambda q: (-q.overall_lever, q.key))
+        return candidates if limit is None else candidates[:limit]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["complete"] = self.complete
+        data["completeness"] = self.completeness
+        return data
+
+
+def effective_options(question: QuestionSpec, answer: AnswerInput) -> tuple[str, ...]:
+    """The known chosen options, in the question's order; an exclusive option clears the rest."""
+    chosen = set(answer.options)
+    known = [option for option in question.options if option.key in chosen]
+    if question.kind != "multiple":
+        return tuple(option.key for option in known[:1])
+    exclusive = [option for option in known if option.exclusive]
+    if exclusive:
+        return (exclusive[0].key,)
+    return tuple(option.key for option in known)
+
+
+def question_score(question: QuestionSpec, answer: AnswerInput) -> float | None:
+    """q in [0, 1], or None when the answer holds no usable choice."""
+    chosen = effective_options(question, answer)
+    if not chosen:
+        return None
+    top = question.top_points
+    if top <= 0:
+        return None
+    if question.kind == "scale":
+        positions = [index for index, option in enumerate(question.options) if option.key in chosen]
+        steps = len(question.options) - 1
+        return positions[0] / steps if steps > 0 else None
+    points = sum(option.points for option in question.options if option.key in chosen)
+    return min(points, top) / top
+
+
+def is_visible(
+    question: QuestionSpec,
+    answers: Mapping[str, AnswerInput],
+    visible: Mapping[str, bool],
+    by_key: Mapping[str, QuestionSpec],
+) -> bool:
+    condition = question.condition
+    if condition is None:
+        return True
+    if not visible.get(condition.question, False):
+        return False
+    parent_answer = answers.get(condition.question)
+    if parent_answer is None or parent_answer.not_applicable:
+        return False
+    parent = by_key.get(condition.question)
+    if parent is None:
+        return False
+    chosen = set(effective_options(parent, parent_answer))
+    return bool(chosen.intersection(condition.any_of))
+
+
+def visibility(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> dict[str, bool]:
+    """Which questions are shown, given the answers so far (conditions look backwards)."""
+    by_key = {question.key: question for question in spec.questions}
+    visible: dict[str, bool] = {}
+    for question in spec.questions:
+        visible[question.key] = is_visible(question, answers, visible, by_key)
+    return visible
+
+
+def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result:
+    """Score one set of answers against one questionnaire. Deterministic."""
+    visible = visibility(spec, answers)
+
+    statuses: dict[str, str] = {}
+    scores: dict[str, float | None] = {}
+    for question in spec.questions:
+        answer = answers.get(question.key)
+        if not question.scored:
+            status, value = "unscored", None
+        elif not visible[question.key]:
+            status, value = "hidden", None
+        elif answer is not None and answer.not_applicable and question.allow_na:
+            status, value = "not_applicable", None
+        else:
+            value = question_score(question, answer) if answer is not None else None
+            status = "answered" if value is not None else "unanswered"
+        statuses[question.key] = status
+        scores[question.key] = value
+
+    dimension_totals: dict[str, tuple[float, float]] = {}
+    counts: dict[str, tuple[int, int]] = {}
+    for question in spec.questions:
+        status = statuses[question.key]
+        weighted, weights = dimension_totals.get(question.dimension, (0.0, 0.0))
+        applicable, answered = counts.get(question.dimension, (0, 0))
+        if status in ("answered", "unanswered", "not_applicable"):
+            applicable += 1
+        if status in ("answered", "not_applicable"):
+            answered += 1
+        if status == "answered":
+            weighted += question.weight * scores[question.key]
+            weights += question.weight
+        dimension_totals[question.dimension] = (weighted, weights)
+        counts[question.dimension] = (applicable, answered)
+
+    dimension_scores: dict[str, float | None] = {}
+    for dimension in spec.dimensions:
+        weighted, weights = dimension_totals.get(dimension.key, (0.0, 0.0))
+        dimension_scores[dimension.key] = 100.0 * weighted / weights if weights > 0 else None
+
+    scored_dimensions = [d for d in spec.dimensions if dimension_scores[d.key] is not None]
+    overall_weights = sum(d.weight for d in scored_dimensions)
+    overall = (
+        sum(d.weight * dimension_scores[d.key] for d in scored_dimensions) / overall_weights
+        if overall_weights > 0
+        else None
+    )
+    dimension_weight = {d.key: d.weight for d in spec.dimensions}
+
+    question_results = []
+    for question in spec.questions:
+        status = statuses[question.key]
+        value = scores[question.key]
+        dimension_contribution = overall_contribution = 0.0
+        dimension_lever = overall_lever = 0.0
+        if status == "answered":
+            _, weights = dimension_totals[question.dimension]
+            share = dimension_weight[question.dimension] / overall_weights
+            dimension_contribution = 100.0 * question.weight * value / weights
+            overall_contribution = dimension_contribution * share
+            dimension_lever = 100.0 * question.weight * (1.0 - value) / weights
+            overall_lever = dimension_lever * share
+        question_results.append(
+            QuestionResult(
+                key=question.key,
+                dimension=question.dimension,
+                status=status,
+                score=value,
+                weight=question.weight,
+                dimension_contribution=dimension_contribution,
+                overall_contribution=overall_contribution,
+                dimension_lever=dimension_lever,
+                overall_lever=overall_lever,
+            )
+        )
+
+    dimension_results = tuple(
+        DimensionResult(
+            key=dimension.key,
+            score=dimension_scores[dimension.key],
+            level=spec.band_for(dimension_scores[dimension.key]),
+            weight=dimension.weight,
+            applicable=counts.get(dimension.key, (0, 0))[0],
+            answered=counts.get(dimension.key, (0, 0))[1],
+        )
+        for dimension in spec.dimensions
+    )
+    missing = tuple(q.key for q in spec.questions if statuses[q.key] == "unanswered")
+    return Result(
+        overall=overall,
+        level=spec.band_for(overall),
+        dimensions=dimension_results,
+        questions=tuple(question_results),
+        applicable=sum(d.applicable for d in dimension_results),
+        answered=sum(d.answered for d in dimension_results),
+        missing=missing,
+    )

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from assessment.models import Membership, User
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUESTIONNAIRE = ROOT / "assessment" / "content" / "reifegrad-kmu.yaml"
+SMALL_QUESTIONNAIRE = ROOT / "tests" / "data" / "small-questionnaire.yaml"
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user(email="inhaberin@example.com", password="x-Secret-123")
+
+
+@pytest.fixture
+def consultant(db) -> User:
+    return User.objects.create_user(email="berater@example.com", password="x-Secret-123")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return User.objects.create_user(email="fremd@example.com", password="x-Secret-123")
+
+
+@pytest.fixture
+def default_questionnaire(db):
+    from assessment.questionnaire_file import load_questionnaire_file
+
+    return load_questionnaire_file(path=DEFAULT_QUESTIONNAIRE).questionnaire
+
+
+@pytest.fixture
+def small_questionnaire(db):
+    from assessment.questionnaire_file import load_questionnaire_file
+
+    return load_questionnaire_file(path=SMALL_QUESTIONNAIRE).questionnaire
+
+
+@pytest.fixture
+def company(owner):
+    from assessment.models import Company
+
+    company = Company.objects.create(
+        name="Blumen Müller", industry="retail", size_band="2-9", region="Köln"
+    )
+    Membership.objects.create(company=company, user=owner, role=Membership.Role.OWNER)
+    return company
