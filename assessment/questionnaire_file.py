@@ -85,7 +85,14 @@ class Validator:
         result = {}
         for language in LANGUAGES:
             entry = value.get(language)
-            if not isinstance(entry, str) or not entry.strip():
+            if isinstance(entry, bool | int | float):
+                self.error(
+                    where,
+                    f"{name}.{language} must be text, not {entry!r} "
+                    "(quote it: YAML reads yes/no/on/off as true/false)",
+                )
+                entry = ""
+            elif not isinstance(entry, str) or not entry.strip():
                 self.error(where, f"missing translation {name}.{language}")
                 entry = ""
             elif len(entry) > MAX_TEXT:

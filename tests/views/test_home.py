@@ -1,0 +1,34 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_home_says_what_the_app_is_without_a_questionnaire(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Wie digital ist Ihr Unternehmen?" in body
+    assert "noch kein Fragebogen geladen" in body
+
+
+def test_home_shows_the_loaded_questionnaire_in_german(client, default_questionnaire):
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert default_questionnaire.title_de in body
+    for dimension in default_questionnaire.dimensions.all():
+        assert dimension.title_de in body
+
+
+def test_home_in_english(client, default_questionnaire):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in body
+    assert "How digital is your company?" in body
+    assert default_questionnaire.title_en in body
+
+
+def test_home_queries_do_not_grow_with_questions(
+    client, default_questionnaire, small_questionnaire, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        client.get(reverse("home"))
