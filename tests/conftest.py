@@ -9,6 +9,16 @@ DEFAULT_QUESTIONNAIRE = ROOT / "assessment" / "content" / "reifegrad-kmu.yaml"
 SMALL_QUESTIONNAIRE = ROOT / "tests" / "data" / "small-questionnaire.yaml"
 
 
+@pytest.fixture(autouse=True)
+def fresh_questionnaire_cache():
+    """Test databases reuse primary keys after rollback; start every test with a clean cache."""
+    from assessment import models
+
+    models._CONTENT_CACHE.clear()
+    yield
+    models._CONTENT_CACHE.clear()
+
+
 @pytest.fixture
 def owner(db) -> User:
     return User.objects.create_user(email="inhaberin@example.com", password="x-Secret-123")
