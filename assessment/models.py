@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -94,54 +98,100 @@ class Questionnaire(models.Model):
     def is_in_use(self) -> bool:
         return self.assessments.exists()
 
+    def content(self) -> QuestionnaireContent:
+        """Every dimension, question, option, band and step of this version, loaded once.
+
+        Versions never change once stored (a changed file gets a new row or a new content
+        hash), so the loaded content is kept per process and keyed by both.
+        """
+        cache_key = (self.pk, self.content_hash, self.loaded_at)
+        content = _CONTENT_CACHE.get(cache_key)
+        if content is None:
+            content = QuestionnaireContent.load(self)
+            _CONTENT_CACHE[cache_key] = content
+        return content
+
     def scoring_spec(self) -> scoring.QuestionnaireSpec:
-        """The plain-data view the engine needs; cached per version since versions are frozen."""
-        cache_key = (self.pk, self.content_hash)
-        spec = _SPEC_CACHE.get(cache_key)
-        if spec is None:
-            spec = build_scoring_spec(self)
-            _SPEC_CACHE[cache_key] = spec
-        return spec
+        return self.content().spec
 
     def catalogue_spec(self) -> tuple[roadmap.StepSpec, ...]:
-        cache_key = (self.pk, self.content_hash)
-        steps = _CATALOGUE_CACHE.get(cache_key)
-        if steps is None:
-            steps = tuple(
-                recommendation.step_spec()
-                for recommendation in self.recommendations.select_related(
-                    "dimension", "trigger_question", "trigger_dimension"
-                )
-            )
-            _CATALOGUE_CACHE[cache_key] = steps
-        return steps
+        return self.content().catalogue
 
 
-_SPEC_CACHE: dict[tuple[int, str], scoring.QuestionnaireSpec] = {}
-_CATALOGUE_CACHE: dict[tuple[int, str], tuple[roadmap.StepSpec, ...]] = {}
+_CONTENT_CACHE: dict[tuple, QuestionnaireContent] = {}
 
 
-def build_scoring_spec(questionnaire: Questionnaire) -> scoring.QuestionnaireSpec:
-    dimensions = list(questionnaire.dimensions.order_by("order"))
-    dimension_keys = {dimension.pk: dimension.key for dimension in dimensions}
-    questions = (
-        Question.objects.filter(dimension__questionnaire=questionnaire)
-        .order_by("dimension__order", "order")
-        .prefetch_related("options")
-    )
-    return scoring.QuestionnaireSpec(
-        dimensions=tuple(
-            scoring.DimensionSpec(key=dimension.key, weight=dimension.weight)
-            for dimension in dimensions
-        ),
-        questions=tuple(
-            question.scoring_spec(dimension_keys[question.dimension_id]) for question in questions
-        ),
-        bands=tuple(
-            scoring.BandSpec(key=band.key, lower=band.lower, upper=band.upper)
-            for band in questionnaire.bands.order_by("order")
-        ),
-    )
+@dataclass
+class QuestionnaireContent:
+    questionnaire: Questionnaire
+    dimensions: list[Dimension]
+    questions: dict[str, Question]
+    bands: list[LevelBand]
+    recommendations: list[Recommendation]
+    spec: scoring.QuestionnaireSpec = field(init=False)
+    catalogue: tuple[roadmap.StepSpec, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        dimension_keys = {dimension.pk: dimension.key for dimension in self.dimensions}
+        self.spec = scoring.QuestionnaireSpec(
+            dimensions=tuple(
+                scoring.DimensionSpec(key=dimension.key, weight=dimension.weight)
+                for dimension in self.dimensions
+            ),
+            questions=tuple(
+                question.scoring_spec(dimension_keys[question.dimension_id])
+                for dimension in self.dimensions
+                for question in dimension.question_list
+            ),
+            bands=tuple(
+                scoring.BandSpec(key=band.key, lower=band.lower, upper=band.upper)
+                for band in self.bands
+            ),
+        )
+        self.catalogue = tuple(step.step_spec() for step in self.recommendations)
+
+    @classmethod
+    def load(cls, questionnaire: Questionnaire) -> QuestionnaireContent:
+        dimensions = list(questionnaire.dimensions.order_by("order"))
+        by_pk = {dimension.pk: dimension for dimension in dimensions}
+        for dimension in dimensions:
+            dimension.question_list = []
+        questions = Question.objects.filter(questionnaire=questionnaire).order_by(
+            "dimension__order", "order"
+        )
+        options: dict[int, list[Option]] = {}
+        for option in Option.objects.filter(question__questionnaire=questionnaire).order_by(
+            "question_id", "order"
+        ):
+            options.setdefault(option.question_id, []).append(option)
+        question_map = {}
+        for question in questions:
+            question.option_list = options.get(question.pk, [])
+            question.dimension = by_pk[question.dimension_id]
+            by_pk[question.dimension_id].question_list.append(question)
+            question_map[question.key] = question
+        question_by_pk = {question.pk: question for question in question_map.values()}
+        recommendations = list(questionnaire.recommendations.order_by("order"))
+        for step in recommendations:
+            step.dimension = by_pk[step.dimension_id]
+            step.trigger_question = question_by_pk.get(step.trigger_question_id)
+            step.trigger_dimension = by_pk.get(step.trigger_dimension_id)
+        return cls(
+            questionnaire=questionnaire,
+            dimensions=dimensions,
+            questions=question_map,
+            bands=list(questionnaire.bands.order_by("order")),
+            recommendations=recommendations,
+        )
+
+    def dimension(self, key: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.key == key), None)
+
+    def band(self, key: str | None) -> LevelBand | None:
+        return next((band for band in self.bands if band.key == key), None)
+
+    def recommendation(self, key: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.key == key), None)
 
 
 class LevelBand(models.Model):
@@ -242,7 +292,7 @@ class Question(models.Model):
             kind=self.kind,
             options=tuple(
                 scoring.OptionSpec(key=option.key, points=option.points, exclusive=option.exclusive)
-                for option in self.options.all()
+                for option in self.option_list
             ),
             weight=self.weight,
             allow_na=self.allow_na,
@@ -423,6 +473,7 @@ class Assessment(models.Model):
         DRAFT = "draft", _("Entwurf")
         COMPLETED = "completed", _("Abgeschlossen")
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="assessments")
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="assessments"
@@ -459,6 +510,54 @@ class Assessment(models.Model):
 
     def compute_result(self) -> scoring.Result:
         return scoring.score(self.questionnaire.scoring_spec(), self.answer_inputs())
+
+
+class ResumeTokenQuerySet(models.QuerySet):
+    def active(self) -> ResumeTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def find(self, raw_token: str) -> ResumeToken | None:
+        """The active token for a secret from a resume link, or None."""
+        if not raw_token or len(raw_token) > 200:
+            return None
+        return (
+            self.active()
+            .select_related("assessment")
+            .filter(token_hash=ResumeToken.hash(raw_token))
+            .first()
+        )
+
+
+class ResumeToken(models.Model):
+    """A secret link back to an assessment. Only the SHA-256 of the secret is stored."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="resume_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResumeTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"token for {self.assessment_id} ({'revoked' if self.revoked_at else 'active'})"
+
+    @staticmethod
+    def hash(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def issue(cls, *, assessment: Assessment) -> tuple[ResumeToken, str]:
+        """A new token with 256 random bits; the secret is returned once and never stored."""
+        raw_token = secrets.token_urlsafe(32)
+        token = cls.objects.create(assessment=assessment, token_hash=cls.hash(raw_token))
+        return token, raw_token
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
 
 
 class Respondent(models.Model):

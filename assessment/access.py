@@ -1,0 +1,54 @@
+"""Every permission-scoped lookup. Someone else's object is a 404, never a 403.
+
+A person may open an assessment when they are a member of its company, or when this browser
+session was granted it (by taking the check anonymously or by opening its resume link).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404, HttpRequest
+
+from assessment.models import Assessment, Company, Membership
+
+SESSION_GRANTS = "assessment_grants"
+MAX_GRANTS = 50
+
+
+def grant(request: HttpRequest, assessment: Assessment) -> None:
+    """Let this browser session open the assessment (anonymous check, resume link)."""
+    grants = [g for g in request.session.get(SESSION_GRANTS, []) if g != str(assessment.public_id)]
+    grants.append(str(assessment.public_id))
+    request.session[SESSION_GRANTS] = grants[-MAX_GRANTS:]
+
+
+def granted_ids(request: HttpRequest) -> list[str]:
+    return list(request.session.get(SESSION_GRANTS, []))
+
+
+def assessment_for(request: HttpRequest, public_id: uuid.UUID | str) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related("company", "questionnaire")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if assessment is None or not can_open(request, assessment):
+        raise Http404("No such assessment")
+    return assessment
+
+
+def can_open(request: HttpRequest, assessment: Assessment) -> bool:
+    if str(assessment.public_id) in granted_ids(request):
+        return True
+    user = request.user
+    return bool(
+        user.is_authenticated
+        and Membership.objects.filter(company_id=assessment.company_id, user=user).exists()
+    )
+
+
+def companies_of(request: HttpRequest):
+    if not request.user.is_authenticated:
+        return Company.objects.none()
+    return Company.objects.filter(memberships__user=request.user)

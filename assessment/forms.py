@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from assessment.models import Company, Question, User
+
+NOT_APPLICABLE = "_na"
+MAX_NOTE_LENGTH = 2000
+
+
+class ProfileForm(forms.ModelForm):
+    monthly_budget_eur = forms.IntegerField(
+        label=_("Was können Sie pro Monat für digitale Schritte ausgeben? (EUR)"),
+        min_value=0,
+        max_value=100_000,
+        initial=100,
+        help_text=_("Ein grober Betrag genügt; der Fahrplan plant die Schritte danach."),
+    )
+    monthly_hours = forms.IntegerField(
+        label=_("Wie viele Stunden pro Monat können Sie oder Ihr Team dafür einsetzen?"),
+        min_value=0,
+        max_value=1000,
+        initial=8,
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+    )
+
+    class Meta:
+        model = Company
+        fields = ["industry", "size_band", "name", "region", "monthly_budget_eur", "monthly_hours"]
+        labels = {
+            "industry": _("Branche"),
+            "size_band": _("Wie viele Menschen arbeiten im Betrieb?"),
+            "name": _("Name des Unternehmens (freiwillig)"),
+            "region": _("Ort oder Region (freiwillig)"),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        please_choose = ("", _("Bitte wählen"))
+        self.fields["industry"].choices = [please_choose, *Company.Industry.choices]
+        self.fields["size_band"].choices = [please_choose, *Company.SizeBand.choices]
+        self.fields["name"].max_length = 200
+        self.fields["region"].max_length = 100
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("industry"), css_class="col-md-6"),
+                Div(Field("size_band"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div(Field("name"), css_class="col-md-6"),
+                Div(Field("region"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div(Field("monthly_budget_eur"), css_class="col-md-6"),
+                Div(Field("monthly_hours"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Submit("submit", _("Weiter zu den Fragen"), css_class="btn-brand btn-lg"),
+        )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_region(self) -> str:
+        return " ".join(self.cleaned_data["region"].split())
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    question: Question
+    options: tuple[str, ...]
+    not_applicable: bool
+    note: str | None  # None: leave the stored note as it is
+
+
+def parse_answer(question: Question, values: list[str], note: str | None) -> AnswerChange | str:
+    """Check what a person sent for one question; return the change or a message for them."""
+    option_keys = [option.key for option in question.option_list]
+    if note is not None:
+        note = note.strip()
+        if len(note) > MAX_NOTE_LENGTH:
+            return gettext("Die Notiz ist zu lang (höchstens %(max)s Zeichen).") % {
+                "max": MAX_NOTE_LENGTH
+            }
+    if any(len(value) > 64 for value in values) or len(values) > len(option_keys) + 1:
+        return gettext("Diese Antwort passt nicht zur Frage.")
+    if NOT_APPLICABLE in values:
+        if not question.allow_na:
+            return gettext("Bei dieser Frage ist „trifft nicht zu“ nicht möglich.")
+        return AnswerChange(question, (), True, note)
+    unknown = [value for value in values if value not in option_keys]
+    if unknown:
+        return gettext("Diese Antwort passt nicht zur Frage.")
+    chosen = [key for key in option_keys if key in values]
+    if question.kind != Question.Kind.MULTIPLE and len(chosen) > 1:
+        return gettext("Bitte wählen Sie nur eine Antwort.")
+    exclusive = [o.key for o in question.option_list if o.exclusive and o.key in chosen]
+    if exclusive:
+        chosen = exclusive[:1]
+    return AnswerChange(question, tuple(chosen), False, note)
+
+
+class SignupForm(forms.ModelForm):
+    password1 = forms.CharField(
+        label=_("Passwort"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Passwort wiederholen"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["email"]
+        labels = {"email": _("E-Mail-Adresse")}
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Konto anlegen"), css_class="btn-brand"))
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("Mit dieser Adresse gibt es schon ein Konto. Bitte melden Sie sich an.")
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("Die beiden Passwörter stimmen nicht überein."))
+        elif first:
+            self.instance.email = cleaned.get("email", "")
+            try:
+                password_validation.validate_password(first, self.instance)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+class EmailLoginForm(AuthenticationForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("E-Mail-Adresse")
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True}
+        )
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Anmelden"), css_class="btn-brand"))
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class ResumeEmailForm(forms.Form):
+    email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

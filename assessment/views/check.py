@@ -1,0 +1,456 @@
+"""The self-assessment: profile, one page per dimension, finish, results, resume link."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.mail import send_mail
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import access, charts, scoring
+from assessment.forms import (
+    MAX_NOTE_LENGTH,
+    NOT_APPLICABLE,
+    AnswerChange,
+    ProfileForm,
+    ResumeEmailForm,
+    parse_answer,
+)
+from assessment.models import Assessment, Question, Questionnaire, ResumeToken
+from assessment.workflows import (
+    AssessmentClosed,
+    AssessmentIncomplete,
+    answer_inputs,
+    build_report,
+    finish_assessment,
+    primary_respondent,
+    save_answers,
+    start_self_assessment,
+    stored_answers,
+)
+
+DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
+
+
+def current_questionnaire() -> Questionnaire | None:
+    return (
+        Questionnaire.objects.filter(key=DEFAULT_QUESTIONNAIRE_KEY).order_by("-version").first()
+        or Questionnaire.objects.order_by("-loaded_at").first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    questionnaire = current_questionnaire()
+    if questionnaire is None:
+        raise Http404("No questionnaire loaded")
+    form = ProfileForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user if request.user.is_authenticated else None
+        assessment, raw_token = start_self_assessment(
+            company=form.save(commit=False), questionnaire=questionnaire, user=user
+        )
+        access.grant(request, assessment)
+        return render(
+            request,
+            "assessment/resume_link.html",
+            resume_link_context(request, assessment, raw_token, first_time=True),
+        )
+    return render(
+        request,
+        "assessment/profile.html",
+        {"form": form, "questionnaire": questionnaire},
+        status=400 if form.errors else 200,
+    )
+
+
+def resume_link_context(
+    request: HttpRequest, assessment: Assessment, raw_token: str, *, first_time: bool
+) -> dict:
+    link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
+    return {
+        "assessment": assessment,
+        "link": link,
+        "first_time": first_time,
+        "email_form": ResumeEmailForm(initial={"token": raw_token}),
+    }
+
+
+@require_POST
+def resume_link_new(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Revoke every earlier link of this assessment and show a new one."""
+    assessment = access.assessment_for(request, public_id)
+    assessment.resume_tokens.active().update(revoked_at=timezone.now())
+    _token, raw_token = ResumeToken.issue(assessment=assessment)
+    messages.info(request, _("Alle früheren Links zu diesem Check sind jetzt gesperrt."))
+    return render(
+        request,
+        "assessment/resume_link.html",
+        resume_link_context(request, assessment, raw_token, first_time=False),
+    )
+
+
+@require_POST
+def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for(request, public_id)
+    form = ResumeEmailForm(request.POST)
+    token = ResumeToken.objects.find(request.POST.get("token", ""))
+    if token is None or token.assessment_id != assessment.pk:
+        return render(
+            request,
+            "assessment/message.html",
+            {
+                "title": _("Link nicht mehr gültig"),
+                "text": _("Bitte erstellen Sie einen neuen Link."),
+            },
+            status=400,
+        )
+    raw_token = form.data.get("token", "")
+    if not form.is_valid():
+        context = resume_link_context(request, assessment, raw_token, first_time=False)
+        context["email_form"] = form
+        return render(request, "assessment/resume_link.html", context, status=400)
+    link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
+    send_mail(
+        subject=_("Ihr Link zum Reifegrad-Check"),
+        message=_(
+            "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Reifegrad-Check fort – auf jedem "
+            "Gerät, an der Stelle, an der Sie aufgehört haben:\n\n%(link)s\n\nBitte geben Sie "
+            "den Link nicht weiter: Wer ihn hat, sieht Ihre Antworten.\n"
+        )
+        % {"link": link},
+        from_email=None,
+        recipient_list=[form.cleaned_data["email"]],
+    )
+    messages.success(request, _("Wir haben Ihnen den Link geschickt."))
+    return redirect("check_page", public_id=assessment.public_id, number=1)
+
+
+@require_GET
+def resume(request: HttpRequest, token: str) -> HttpResponse:
+    found = ResumeToken.objects.find(token)
+    if found is None:
+        return render(
+            request,
+            "assessment/message.html",
+            {
+                "title": _("Dieser Link ist nicht (mehr) gültig"),
+                "text": _(
+                    "Vielleicht wurde er gesperrt oder nicht vollständig kopiert. "
+                    "Sie können einen neuen Check beginnen."
+                ),
+                "start_link": True,
+            },
+            status=404,
+        )
+    found.last_used_at = timezone.now()
+    found.save(update_fields=["last_used_at"])
+    assessment = found.assessment
+    access.grant(request, assessment)
+    if assessment.is_completed:
+        return redirect("results", public_id=assessment.public_id)
+    return redirect(next_page_url(assessment))
+
+
+def next_page_url(assessment: Assessment) -> str:
+    """The first page with an open question, or the finish page."""
+    content = assessment.questionnaire.content()
+    result = scoring.score(content.spec, answer_inputs(stored_answers(assessment)))
+    missing = set(result.missing)
+    for number, dimension in enumerate(content.dimensions, start=1):
+        if any(question.key in missing for question in dimension.question_list):
+            return reverse("check_page", args=[assessment.public_id, number])
+    return reverse("finish", args=[assessment.public_id])
+
+
+def page_context(
+    assessment: Assessment, number: int, answers: dict, errors: dict[str, str] | None = None
+) -> dict:
+    content = assessment.questionnaire.content()
+    dimensions = content.dimensions
+    dimension = dimensions[number - 1]
+    result = scoring.score(content.spec, answer_inputs(answers))
+    visible = scoring.visibility(content.spec, answer_inputs(answers))
+    page_keys = {question.key for question in dimension.question_list}
+    items = []
+    for question in dimension.question_list:
+        condition_key = question.condition_question_key
+        parent_on_page = condition_key in page_keys
+        if condition_key and not parent_on_page and not visible[question.key]:
+            continue  # its condition lies on an earlier page and is not met
+        answer = answers.get(question.key)
+        parent = content.questions.get(condition_key) if condition_key else None
+        items.append(
+            {
+                "question": question,
+                "answer": answer,
+                "chosen": set(answer.options) if answer else set(),
+                "not_applicable": bool(answer and answer.not_applicable),
+                "note": answer.note if answer else "",
+                "input_type": "checkbox" if question.kind == Question.Kind.MULTIPLE else "radio",
+                "condition_parent": parent if parent_on_page else None,
+                "condition_labels": [
+                    option.label
+                    for option in (parent.option_list if parent else [])
+                    if option.key in question.condition_any_of
+                ],
+                "hidden": parent_on_page and not visible[question.key],
+                "error": (errors or {}).get(question.key),
+            }
+        )
+    return {
+        "assessment": assessment,
+        "dimension": dimension,
+        "items": items,
+        "number": number,
+        "page_count": len(dimensions),
+        "pages": [
+            {"number": index, "title": d.title, "current": index == number}
+            for index, d in enumerate(dimensions, start=1)
+        ],
+        "answered": result.answered,
+        "applicable": result.applicable,
+        "percent": round(100 * result.completeness),
+        "not_applicable_value": NOT_APPLICABLE,
+        "max_note_length": MAX_NOTE_LENGTH,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpResponse:
+    assessment = access.assessment_for(request, public_id)
+    content = assessment.questionnaire.content()
+    if not 1 <= number <= len(content.dimensions):
+        raise Http404("No such page")
+    if assessment.is_completed:
+        if request.method == "POST":
+            closed = _(
+                "Dieser Check ist bereits abgeschlossen; Antworten lassen sich nicht mehr ändern."
+            )
+            messages.warning(request, closed)
+        return redirect("results", public_id=assessment.public_id)
+    answers = stored_answers(assessment)
+    if request.method == "GET":
+        return render(request, "assessment/page.html", page_context(assessment, number, answers))
+
+    dimension = content.dimensions[number - 1]
+    changes, errors = page_changes(request, dimension.question_list, answers)
+    if changes:
+        save_answers(
+            assessment=assessment, respondent=primary_respondent(assessment), changes=changes
+        )
+    if errors:
+        answers = stored_answers(assessment)
+        context = page_context(assessment, number, answers, errors)
+        context["error_count"] = len(errors)
+        return render(request, "assessment/page.html", context, status=400)
+    if request.POST.get("nav") == "back" and number > 1:
+        return redirect("check_page", public_id=assessment.public_id, number=number - 1)
+    if request.POST.get("nav") == "finish" or number == len(content.dimensions):
+        return redirect("finish", public_id=assessment.public_id)
+    return redirect("check_page", public_id=assessment.public_id, number=number + 1)
+
+
+def page_changes(
+    request: HttpRequest, questions: list[Question], answers: dict
+) -> tuple[list[AnswerChange], dict[str, str]]:
+    """The answers a page form sent, checked; questions the form did not show are left alone."""
+    shown = set(request.POST.getlist("shown"))
+    changes, errors = [], {}
+    for question in questions:
+        if question.key not in shown:
+            continue
+        values = request.POST.getlist(f"q-{question.key}")
+        note = request.POST.get(f"note-{question.key}")
+        stored = answers.get(question.key)
+        if not values:
+            # An unticked list clears its answer; an untouched radio group changes nothing.
+            if question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable:
+                changes.append(AnswerChange(question, (), False, note))
+            elif stored is not None and note is not None and note.strip() != stored.note:
+                changes.append(
+                    AnswerChange(question, tuple(stored.options), stored.not_applicable, note)
+                )
+            continue
+        parsed = parse_answer(question, values, note)
+        if isinstance(parsed, str):
+            errors[question.key] = parsed
+        else:
+            changes.append(parsed)
+    return changes, errors
+
+
+@require_POST
+def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+    """Save one question as it is answered (the page script); JSON in, JSON out."""
+    assessment = access.assessment_for(request, public_id)
+    if assessment.is_completed:
+        return JsonResponse(
+            {
+                "saved": False,
+                "error": _("Dieser Check ist bereits abgeschlossen."),
+                "results": reverse("results", args=[assessment.public_id]),
+            },
+            status=409,
+        )
+    content = assessment.questionnaire.content()
+    question = content.questions.get(request.POST.get("question", "")[:64])
+    if question is None:
+        return JsonResponse(
+            {"saved": False, "error": _("Diese Frage gehört nicht zu diesem Check.")}, status=400
+        )
+    values = request.POST.getlist("option")
+    note = request.POST.get("note")
+    parsed = (
+        AnswerChange(question, (), False, note)
+        if not values and question.kind == Question.Kind.MULTIPLE
+        else parse_answer(question, values, note)
+        if values
+        else _("Bitte wählen Sie eine Antwort.")
+    )
+    if isinstance(parsed, str):
+        return JsonResponse({"saved": False, "error": parsed}, status=400)
+    save_answers(assessment=assessment, respondent=primary_respondent(assessment), changes=[parsed])
+    answers = answer_inputs(stored_answers(assessment))
+    result = scoring.score(content.spec, answers)
+    return JsonResponse(
+        {
+            "saved": True,
+            "question": question.key,
+            "visible": scoring.visibility(content.spec, answers),
+            "answered": result.answered,
+            "applicable": result.applicable,
+            "percent": round(100 * result.completeness),
+        }
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for(request, public_id)
+    if assessment.is_completed:
+        return redirect("results", public_id=assessment.public_id)
+    content = assessment.questionnaire.content()
+    if request.method == "POST":
+        try:
+            finish_assessment(assessment=assessment)
+        except AssessmentClosed:
+            return redirect("results", public_id=assessment.public_id)
+        except AssessmentIncomplete:
+            messages.error(request, _("Es fehlen noch Antworten."))
+        else:
+            return redirect("results", public_id=assessment.public_id)
+    answers = stored_answers(assessment)
+    result = scoring.score(content.spec, answer_inputs(answers))
+    missing = set(result.missing)
+    open_questions = [
+        {"number": number, "dimension": dimension, "question": question}
+        for number, dimension in enumerate(content.dimensions, start=1)
+        for question in dimension.question_list
+        if question.key in missing
+    ]
+    return render(
+        request,
+        "assessment/finish.html",
+        {
+            "assessment": assessment,
+            "open_questions": open_questions,
+            "answered": result.answered,
+            "applicable": result.applicable,
+            "page_count": len(content.dimensions),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for(request, public_id)
+    report = build_report(assessment=assessment)
+    return render(request, "assessment/results.html", results_context(report))
+
+
+def results_context(report) -> dict:
+    content, result = report.content, report.result
+    dimension_rows = []
+    for dimension in content.dimensions:
+        dimension_result = result.dimension(dimension.key)
+        holding_back = [
+            q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
+        ][:3]
+        dimension_rows.append(
+            {
+                "dimension": dimension,
+                "result": dimension_result,
+                "band": content.band(dimension_result.level),
+                "holding_back": [
+                    {
+                        "question": content.questions[q.key],
+                        "lever": q.dimension_lever,
+                        "answer": answer_labels(
+                            content.questions[q.key], report.answers.get(q.key)
+                        ),
+                    }
+                    for q in holding_back
+                ],
+            }
+        )
+    levers = [
+        {
+            "question": content.questions[q.key],
+            "dimension": content.dimension(q.dimension),
+            "lever": q.overall_lever,
+            "answer": answer_labels(content.questions[q.key], report.answers.get(q.key)),
+        }
+        for q in result.levers(limit=5)
+    ]
+    phases = [
+        {
+            "plan": phase,
+            "steps": [
+                {"step": step, "recommendation": content.recommendation(step.key)}
+                for step in phase.steps
+            ],
+        }
+        for phase in report.roadmap.phases
+    ]
+    radar = charts.radar_chart(
+        axes=[(row["dimension"].title, row["result"].score) for row in dimension_rows],
+        chart_id="radar",
+        title=_("Reifegrad je Bereich"),
+        no_value_text=_("trifft nicht zu"),
+    )
+    return {
+        "assessment": report.assessment,
+        "report": report,
+        "result": result,
+        "band": content.band(result.level),
+        "bands": content.bands,
+        "dimension_rows": dimension_rows,
+        "levers": levers,
+        "phases": phases,
+        "unscheduled": [
+            {"step": step, "recommendation": content.recommendation(step.key)}
+            for step in report.roadmap.unscheduled
+        ],
+        # The chart module escapes every label; the SVG is ours, not user input.
+        "radar": mark_safe(radar),  # noqa: S308
+        "today": timezone.localdate(),
+        "percent": round(100 * result.completeness),
+    }
+
+
+def answer_labels(question: Question, answer) -> str:
+    if answer is None:
+        return _("keine Antwort")
+    if answer.not_applicable:
+        return _("trifft nicht zu")
+    labels = [option.label for option in question.option_list if option.key in answer.options]
+    return ", ".join(labels) if labels else _("keine Antwort")
