@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessment import roadmap, scoring
 
@@ -323,6 +324,19 @@ class Option(models.Model):
         return self.label_de
 
 
+KPI_UNIT_LABELS = {
+    "%": "%",
+    "EUR": "EUR",
+    "EUR/month": pgettext_lazy("kpi unit", "EUR pro Monat"),
+    "count": pgettext_lazy("kpi unit", "Anzahl"),
+    "hours": pgettext_lazy("kpi unit", "Stunden"),
+    "hours/month": pgettext_lazy("kpi unit", "Stunden pro Monat"),
+    "hours/year": pgettext_lazy("kpi unit", "Stunden pro Jahr"),
+    "days": pgettext_lazy("kpi unit", "Tage"),
+    "points": pgettext_lazy("kpi unit", "Punkte"),
+}
+
+
 class Recommendation(models.Model):
     """One step of the roadmap catalogue, frozen together with its questionnaire version."""
 
@@ -383,6 +397,10 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return self.title_de
+
+    @property
+    def kpi_unit_label(self) -> str:
+        return str(KPI_UNIT_LABELS.get(self.kpi_unit, self.kpi_unit))
 
     def step_spec(self) -> roadmap.StepSpec:
         return roadmap.StepSpec(

@@ -28,6 +28,17 @@ LANGUAGES = ("de", "en")
 KINDS = ("single", "multiple", "scale")
 MAX_POINTS = 100
 MAX_TEXT = 5000
+KPI_UNITS = (
+    "%",
+    "EUR",
+    "EUR/month",
+    "count",
+    "hours",
+    "hours/month",
+    "hours/year",
+    "days",
+    "points",
+)
 
 
 class QuestionnaireFileError(Exception):
@@ -496,8 +507,8 @@ def parse_kpi(check: Validator, kpi: Any, where: str) -> dict:
     kpi = check.mapping(kpi, f"{where} kpi")
     check.unknown_fields(kpi, {"metric", "unit", "direction"}, f"{where} kpi")
     unit = kpi.get("unit")
-    if not isinstance(unit, str) or not unit.strip():
-        check.error(where, "kpi needs a 'unit'")
+    if unit not in KPI_UNITS:
+        check.error(where, f"kpi 'unit' must be one of {', '.join(KPI_UNITS)}, not {unit!r}")
         unit = ""
     direction = kpi.get("direction")
     if direction not in ("up", "down"):

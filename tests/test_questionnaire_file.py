@@ -297,3 +297,8 @@ def test_yaml_booleans_in_texts_get_a_hint():
         lambda d: first_question(d)["options"][0].update(label={"de": "Nein", "en": False})
     )
     assert any("label.en must be text, not False (quote it" in e for e in errors)
+
+
+def test_kpi_units_come_from_a_fixed_list_so_they_can_be_translated():
+    errors = errors_for(lambda d: d["recommendations"][0]["kpi"].update(unit="Stück"))
+    assert any("kpi 'unit' must be one of %, EUR" in e for e in errors)

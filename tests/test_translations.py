@@ -17,12 +17,12 @@ def po_entries(path: Path) -> list[dict]:
             if entry:
                 entries.append(entry)
             entry, field = {}, None
-        elif line.startswith(("#", "msgid ")) and "msgid" in entry:
+        elif line.startswith(("#", "msgid ", "msgctxt ")) and "msgid" in entry:
             entries.append(entry)
             entry, field = {}, None
             if line.startswith("#,"):
                 entry["flags"] = line[2:].strip()
-            elif line.startswith("msgid "):
+            elif line.startswith(("msgid ", "msgctxt ")):
                 field, _, value = line.partition(" ")
                 entry[field] = ast.literal_eval(value)
         elif line.startswith("#,"):
@@ -63,6 +63,9 @@ def test_compiled_catalogue_matches_its_source(language):
         if "msgid_plural" in entry:
             expected = entry.get("msgstr[1]") or entry["msgid_plural"]
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2) == expected
+        elif "msgctxt" in entry:
+            expected = entry.get("msgstr") or entry["msgid"]
+            assert compiled.pgettext(entry["msgctxt"], entry["msgid"]) == expected
         else:
             expected = entry.get("msgstr") or entry["msgid"]
             assert compiled.gettext(entry["msgid"]) == expected, entry["msgid"]

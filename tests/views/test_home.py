@@ -35,3 +35,16 @@ def test_home_queries_do_not_grow_with_questions(
     client.get(reverse("home"))  # loads the questionnaire content once per process
     with django_assert_max_num_queries(2):
         client.get(reverse("home"))
+
+
+@pytest.mark.django_db
+def test_german_is_the_default_even_for_an_english_browser(client):
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="de">' in body
+
+
+@pytest.mark.django_db
+def test_the_language_switch_is_remembered(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="en">' in body
