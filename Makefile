@@ -19,9 +19,12 @@ run: $(STAMP)
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Run every test (unit, view, PostgreSQL when DATABASE_URL is set).
+## Run every test: unit and view tests, then the browser tests in their own run.
+## With DATABASE_URL set they run on that database (PostgreSQL in CI).
 test: $(STAMP)
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(BIN)/python -m pytest
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(BIN)/python -m pytest --ignore=tests/e2e
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DJANGO_ALLOW_ASYNC_UNSAFE=true \
+		$(BIN)/python -m pytest tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@
       var wanted = fieldset.dataset.conditionAny.split(" ");
       var shown = !parent.hidden && chosenValues(parent).some(function (v) { return wanted.indexOf(v) >= 0; });
       fieldset.hidden = !shown;
+      fieldset.classList.remove("condition-off");
     });
   }
 
@@ -57,6 +58,7 @@
     var note = fieldset.querySelector("textarea");
     if (note) body.append("note", note.value);
     state.textContent = messages.msgSaving;
+    state.dataset.state = "saving";
     state.className = "small mb-0 mt-2 save-state text-body-secondary";
     fetch(form.dataset.saveUrl, {
       method: "POST",
@@ -67,15 +69,18 @@
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (reply) {
       if (!reply.ok) {
+        state.dataset.state = "failed";
         state.textContent = reply.data.error || messages.msgFailed;
         state.className = "small mb-0 mt-2 save-state text-danger";
         if (reply.data.results) window.location.assign(reply.data.results);
         return;
       }
+      state.dataset.state = "saved";
       state.textContent = "✓ " + messages.msgSaved;
       state.className = "small mb-0 mt-2 save-state text-success-emphasis";
       showProgress(reply.data);
     }).catch(function () {
+      state.dataset.state = "failed";
       state.textContent = messages.msgFailed;
       state.className = "small mb-0 mt-2 save-state text-danger";
     });
