@@ -479,14 +479,34 @@ def test_a_member_opens_the_check_after_logging_in_elsewhere(client, questionnai
 
 
 @pytest.mark.parametrize("which", ["small", "default"])
+@pytest.mark.parametrize("logged_in", [False, True])
 def test_page_and_save_queries_are_constant(
-    client, owner, small_questionnaire, default_questionnaire, django_assert_max_num_queries, which
+    client,
+    owner,
+    small_questionnaire,
+    default_questionnaire,
+    django_assert_max_num_queries,
+    which,
+    logged_in,
 ):
+    from assessment.access import SESSION_GRANTS
+
     questionnaire = small_questionnaire if which == "small" else default_questionnaire
-    assessment = start_for(client, owner, questionnaire)
+    if logged_in:
+        assessment = start_for(client, owner, questionnaire)
+    else:
+        assessment, _token = start_self_assessment(
+            company=Company(industry="retail", size_band="1"), questionnaire=questionnaire
+        )
+        session = client.session
+        session[SESSION_GRANTS] = [str(assessment.public_id)]
+        session.save()
     first = questionnaire.content().dimensions[0].question_list[0]
     client.get(page_url(assessment, 1))  # the questionnaire content is loaded once per process
-    with django_assert_max_num_queries(8):
+    extra = 2 if logged_in else 0  # the user and the membership check
+    with django_assert_max_num_queries(3 + extra):
         assert client.get(page_url(assessment, 1)).status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5 + extra):
         assert save(client, assessment, first.key, first.option_list[0].key).status_code == 200
+    with django_assert_max_num_queries(4 + extra):
+        assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200
