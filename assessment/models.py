@@ -641,12 +641,33 @@ class Action(models.Model):
     trigger_value_when_done = models.FloatField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["due_date", "created_at"]
 
     def __str__(self) -> str:
         return self.title
+
+
+class RenderedReport(models.Model):
+    """The last PDF of an assessment per language, kept until anything it shows changes."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="rendered_reports"
+    )
+    language = models.CharField(max_length=8)
+    revision = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "language"], name="one_pdf_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"PDF {self.assessment_id} {self.language} {self.revision[:8]}"
 
 
 def done_steps(actions: Mapping[str, Action] | list[Action]) -> dict[str, float | None]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from assessment.views import accounts, check, pages
+from assessment.views import accounts, check, downloads, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("check/<uuid:public_id>/antwort/", check.save_answer, name="save_answer"),
     path("check/<uuid:public_id>/abschluss/", check.finish, name="finish"),
     path("check/<uuid:public_id>/ergebnis/", check.results, name="results"),
+    path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
+    path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
     path("check/<uuid:public_id>/link/neu/", check.resume_link_new, name="resume_link_new"),
     path("check/<uuid:public_id>/link/mail/", check.resume_link_email, name="resume_link_email"),
     path("konto/registrieren/", accounts.signup, name="signup"),

@@ -194,6 +194,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # WeasyPrint reports every rendering step at INFO and every refused URL as a warning.
+        "weasyprint": {"level": "ERROR"},
+        "weasyprint.progress": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 LOGIN_URL = "login"

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts, scoring
+from assessment import access, scoring
 from assessment.forms import (
     MAX_NOTE_LENGTH,
     NOT_APPLICABLE,
@@ -24,6 +24,7 @@ from assessment.forms import (
     parse_answer,
 )
 from assessment.models import Assessment, Question, Questionnaire, ResumeToken
+from assessment.report import radar_svg, report_context
 from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
@@ -374,83 +375,7 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id)
     report = build_report(assessment=assessment)
-    return render(request, "assessment/results.html", results_context(report))
-
-
-def results_context(report) -> dict:
-    content, result = report.content, report.result
-    dimension_rows = []
-    for dimension in content.dimensions:
-        dimension_result = result.dimension(dimension.key)
-        holding_back = [
-            q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
-        ][:3]
-        dimension_rows.append(
-            {
-                "dimension": dimension,
-                "result": dimension_result,
-                "band": content.band(dimension_result.level),
-                "holding_back": [
-                    {
-                        "question": content.questions[q.key],
-                        "lever": q.dimension_lever,
-                        "answer": answer_labels(
-                            content.questions[q.key], report.answers.get(q.key)
-                        ),
-                    }
-                    for q in holding_back
-                ],
-            }
-        )
-    levers = [
-        {
-            "question": content.questions[q.key],
-            "dimension": content.dimension(q.dimension),
-            "lever": q.overall_lever,
-            "answer": answer_labels(content.questions[q.key], report.answers.get(q.key)),
-        }
-        for q in result.levers(limit=5)
-    ]
-    phases = [
-        {
-            "plan": phase,
-            "steps": [
-                {"step": step, "recommendation": content.recommendation(step.key)}
-                for step in phase.steps
-            ],
-        }
-        for phase in report.roadmap.phases
-    ]
-    radar = charts.radar_chart(
-        axes=[(row["dimension"].title, row["result"].score) for row in dimension_rows],
-        chart_id="radar",
-        title=_("Reifegrad je Bereich"),
-        no_value_text=_("trifft nicht zu"),
-    )
-    return {
-        "assessment": report.assessment,
-        "report": report,
-        "result": result,
-        "band": content.band(result.level),
-        "bands": content.bands,
-        "dimension_rows": dimension_rows,
-        "levers": levers,
-        "phases": phases,
-        "unscheduled": [
-            {"step": step, "recommendation": content.recommendation(step.key)}
-            for step in report.roadmap.unscheduled
-        ],
-        # The chart module escapes every label; the SVG is ours, not user input.
-        "radar": mark_safe(radar),  # noqa: S308
-        "today": timezone.localdate(),
-        "percent": round(100 * result.completeness),
-    }
-
-
-def answer_labels(question: Question, answer) -> str:
-    if answer is None:
-        return _("keine Antwort")
-    if answer.not_applicable:
-        return _("trifft nicht zu")
-    labels = [option.label for option in question.option_list if option.key in answer.options]
-    return ", ".join(labels) if labels else _("keine Antwort")
+    context = report_context(report)
+    # The chart module escapes every label; the SVG is ours, not user input.
+    context["radar"] = mark_safe(radar_svg(report))  # noqa: S308
+    return render(request, "assessment/results.html", context)

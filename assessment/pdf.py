@@ -1,0 +1,239 @@
+"""The one entry point that turns an assessment into PDF bytes (WeasyPrint).
+
+WeasyPrint's own fetcher would read any file or URL a document names. The report is built
+from text people typed (company names, notes), so it gets a fetcher that serves only the
+app's own static files and data: URIs and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.staticfiles import finders
+from django.db import transaction
+from django.db.models import Count, Max
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from assessment.models import Action, Answer, Assessment, RenderedReport
+from assessment.report import history_context, radar_svg, report_context, trend_svg
+from assessment.workflows import Report, build_report
+
+# A host that can never resolve: relative links in the report template point here, and the
+# fetcher answers them from the static folders without any network.
+BASE_URL = "https://reifegrad.invalid/"
+STATIC_PREFIX = BASE_URL + "static/"
+PDF_VARIANT = "pdf/a-3u"
+# Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
+LAYOUT_VERSION = "1"
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves the app's own static files and data: URIs; refuses everything else."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=1, allowed_protocols={"data"}, allow_redirects=False)
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            self.served.append(url[:40])
+            return super().fetch(url, headers)
+        path = static_file_for(url)
+        if path is None:
+            self.refused.append(url)
+            raise ValueError(f"Not served to the PDF renderer: {url[:200]}")
+        self.served.append(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+def static_file_for(url: str) -> Path | None:
+    """The file behind one of our static URLs, or None for anything else."""
+    if not url.startswith(STATIC_PREFIX):
+        return None
+    relative = unquote(urlsplit(url).path)[len("/static/") :]
+    if not relative or ".." in relative.split("/") or relative.startswith("/"):
+        return None
+    try:
+        found = finders.find(relative)
+    except Exception:  # a suspicious path makes the finders raise
+        return None
+    if not found:
+        return None
+    path = Path(found).resolve()
+    roots = [Path(root).resolve() for root in finder_roots()]
+    if not any(path.is_relative_to(root) for root in roots) or not path.is_file():
+        return None
+    return path
+
+
+def finder_roots() -> list[str]:
+    from django.conf import settings
+
+    roots = [str(directory) for directory in settings.STATICFILES_DIRS]
+    if settings.STATIC_ROOT:
+        roots.append(str(settings.STATIC_ROOT))
+    return roots
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    filename: str
+    revision: str
+    from_cache: bool
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where the time of one render went: our own work and WeasyPrint's."""
+
+    gather_seconds: float
+    template_seconds: float
+    layout_seconds: float
+    write_seconds: float
+
+
+def report_html(report: Report) -> str:
+    context = report_context(report)
+    # The chart module escapes every label; the SVGs are ours, not user input.
+    context["radar"] = mark_safe(radar_svg(report, pixel_width=330))  # noqa: S308
+    history = history_context(report)
+    if history is not None:
+        history["trend"] = mark_safe(trend_svg(history, pixel_width=620))  # noqa: S308
+    context["history"] = history
+    context["appendix"] = appendix(report)
+    context["language"] = translation.get_language() or "de"
+    context["generated"] = timezone.localtime()
+    return render_to_string("report/report.html", context)
+
+
+def appendix(report: Report) -> list[dict]:
+    from assessment.report import answer_labels
+
+    sections = []
+    statuses = {q.key: q.status for q in report.result.questions}
+    for dimension in report.content.dimensions:
+        rows = []
+        for question in dimension.question_list:
+            answer = report.answers.get(question.key)
+            rows.append(
+                {
+                    "question": question,
+                    "status": statuses.get(question.key),
+                    "answer": answer_labels(question, answer),
+                    "note": answer.note if answer else "",
+                }
+            )
+        sections.append({"dimension": dimension, "rows": rows})
+    return sections
+
+
+def render_pdf_bytes(html: str) -> tuple[bytes, float, float]:
+    fetcher = StaticOnlyFetcher()
+    started = time.perf_counter()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        pdf_variant=PDF_VARIANT
+    )
+    laid_out = time.perf_counter()
+    content = document.write_pdf(pdf_variant=PDF_VARIANT)
+    written = time.perf_counter()
+    return content, laid_out - started, written - laid_out
+
+
+def render(report: Report) -> tuple[bytes, Timing]:
+    """Render without storing; used by the benchmark and by `assessment_pdf`."""
+    started = time.perf_counter()
+    html = report_html(report)
+    templated = time.perf_counter()
+    content, layout, write = render_pdf_bytes(html)
+    return content, Timing(0.0, templated - started, layout, write)
+
+
+def revision_of(assessment: Assessment, language: str) -> str:
+    """Changes whenever anything the report shows changes: answers, actions, profile."""
+    answers = Answer.objects.filter(assessment=assessment).aggregate(
+        count=Count("id"), latest=Max("updated_at")
+    )
+    actions = list(
+        Action.objects.filter(company_id=assessment.company_id)
+        .order_by("pk")
+        .values_list("pk", "status", "updated_at")
+    )
+    company = assessment.company
+    earlier = list(
+        Assessment.objects.filter(company_id=assessment.company_id, status="completed")
+        .order_by("pk")
+        .values_list("pk", "completed_at")
+    )
+    parts = [
+        LAYOUT_VERSION,
+        language,
+        assessment.questionnaire.content_hash,
+        assessment.status,
+        answers["count"],
+        answers["latest"],
+        company.name,
+        company.industry,
+        company.size_band,
+        company.region,
+        company.monthly_budget_eur,
+        company.monthly_hours,
+        actions,
+        earlier,
+        timezone.localdate() if not assessment.is_completed else None,
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def safe_filename(assessment: Assessment) -> str:
+    name = assessment.company.name or str(assessment.company.get_industry_display())
+    for umlaut, spelled in (
+        ("ä", "ae"),
+        ("ö", "oe"),
+        ("ü", "ue"),
+        ("Ä", "Ae"),
+        ("Ö", "Oe"),
+        ("Ü", "Ue"),
+        ("ß", "ss"),
+    ):
+        name = name.replace(umlaut, spelled)
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"[^A-Za-z0-9]+", "_", ascii_name).strip("_")[:60] or "Unternehmen"
+    day = (assessment.completed_at or timezone.now()).astimezone(timezone.get_current_timezone())
+    return f"Reifegrad_{ascii_name}_{day:%Y-%m-%d}.pdf"
+
+
+def assessment_pdf(*, assessment: Assessment) -> RenderedPdf:
+    """PDF bytes for the assessment in the active language, rendered once per revision."""
+    language = (translation.get_language() or "de")[:2]
+    revision = revision_of(assessment, language)
+    filename = safe_filename(assessment)
+    stored = RenderedReport.objects.filter(
+        assessment=assessment, language=language, revision=revision
+    ).first()
+    if stored is not None:
+        return RenderedPdf(bytes(stored.pdf), filename, revision, from_cache=True)
+    content, _timing = render(build_report(assessment=assessment))
+    # Only a complete document is ever stored: the row is written in one transaction.
+    with transaction.atomic():
+        RenderedReport.objects.update_or_create(
+            assessment=assessment,
+            language=language,
+            defaults={"revision": revision, "pdf": content, "created_at": timezone.now()},
+        )
+    return RenderedPdf(content, filename, revision, from_cache=False)

@@ -1,0 +1,271 @@
+"""What the results page and the PDF say about one assessment, in the active language."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment import charts
+from assessment.models import Answer, Question
+from assessment.workflows import Report
+
+
+def answer_labels(question: Question, answer: Answer | None) -> str:
+    if answer is None:
+        return _("keine Antwort")
+    if answer.not_applicable:
+        return _("trifft nicht zu")
+    labels = [option.label for option in question.option_list if option.key in answer.options]
+    return ", ".join(labels) if labels else _("keine Antwort")
+
+
+def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
+    content = report.content
+    return charts.radar_chart(
+        axes=[
+            (dimension.title, report.result.dimension(dimension.key).score)
+            for dimension in content.dimensions
+        ],
+        chart_id="radar",
+        title=_("Reifegrad je Bereich"),
+        no_value_text=_("trifft nicht zu"),
+        pixel_width=pixel_width,
+    )
+
+
+def report_context(report: Report) -> dict:
+    content, result = report.content, report.result
+    dimension_rows = []
+    for dimension in content.dimensions:
+        dimension_result = result.dimension(dimension.key)
+        levers = [
+            q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
+        ]
+        dimension_rows.append(
+            {
+                "dimension": dimension,
+                "result": dimension_result,
+                "band": content.band(dimension_result.level),
+                "holding_back": [
+                    {
+                        "question": content.questions[q.key],
+                        "lever": q.dimension_lever,
+                        "overall_lever": q.overall_lever,
+                        "answer": answer_labels(
+                            content.questions[q.key], report.answers.get(q.key)
+                        ),
+                    }
+                    for q in levers[:3]
+                ],
+            }
+        )
+    scored = [row for row in dimension_rows if row["result"].score is not None]
+    ranked = sorted(scored, key=lambda row: (-row["result"].score, row["dimension"].order))
+    phases = [
+        {
+            "plan": phase,
+            "steps": [
+                {"step": step, "recommendation": content.recommendation(step.key)}
+                for step in phase.steps
+            ],
+        }
+        for phase in report.roadmap.phases
+    ]
+    return {
+        "assessment": report.assessment,
+        "company": report.assessment.company,
+        "report": report,
+        "result": result,
+        "band": content.band(result.level),
+        "bands": content.bands,
+        "dimension_rows": dimension_rows,
+        "strongest": ranked[0] if ranked else None,
+        "weakest": ranked[-1] if len(ranked) > 1 else None,
+        "levers": [
+            {
+                "question": content.questions[q.key],
+                "dimension": content.dimension(q.dimension),
+                "lever": q.overall_lever,
+                "answer": answer_labels(content.questions[q.key], report.answers.get(q.key)),
+            }
+            for q in result.levers(limit=5)
+        ],
+        "phases": phases,
+        "first_step": next((s for phase in phases for s in phase["steps"]), None),
+        "unscheduled": [
+            {"step": step, "recommendation": content.recommendation(step.key)}
+            for step in report.roadmap.unscheduled
+        ],
+        "today": timezone.localdate(),
+        "percent": round(100 * result.completeness),
+    }
+
+
+def history_context(report: Report) -> dict | None:
+    """Progress since the previous completed assessment of the company, if there is one."""
+    from assessment.models import Action, Assessment
+
+    assessment = report.assessment
+    until = assessment.completed_at or timezone.now()
+    earlier = list(
+        Assessment.objects.filter(
+            company_id=assessment.company_id,
+            status=Assessment.Status.COMPLETED,
+            completed_at__lt=until,
+        )
+        .exclude(pk=assessment.pk)
+        .order_by("completed_at")
+        .only("pk", "completed_at", "result")
+    )
+    if not earlier:
+        return None
+    previous = earlier[-1]
+    previous_scores = {d["key"]: d["score"] for d in previous.result["dimensions"]}
+    rows = []
+    for dimension in report.content.dimensions:
+        now_score = report.result.dimension(dimension.key).score
+        before = previous_scores.get(dimension.key)
+        delta = None if now_score is None or before is None else now_score - before
+        rows.append({"dimension": dimension, "before": before, "now": now_score, "delta": delta})
+    overall_before = previous.result.get("overall")
+    overall_now = report.result.overall
+    points = [
+        (timezone.localtime(item.completed_at).strftime("%m/%Y"), item.result.get("overall"))
+        for item in earlier
+    ]
+    points.append((timezone.localtime(until).strftime("%m/%Y"), overall_now))
+    actions = list(
+        Action.objects.filter(
+            company_id=assessment.company_id,
+            status=Action.Status.DONE,
+            done_at__gte=previous.completed_at,
+            done_at__lte=until,
+        ).order_by("done_at")
+    )
+    return {
+        "previous": previous,
+        "rows": rows,
+        "overall_before": overall_before,
+        "overall_delta": None
+        if overall_before is None or overall_now is None
+        else overall_now - overall_before,
+        "points": points,
+        "actions": actions,
+    }
+
+
+def trend_svg(history: dict, *, pixel_width: int | None = None) -> str:
+    return charts.trend_chart(
+        points=history["points"],
+        chart_id="trend",
+        title=_("Gesamtwert über die Zeit"),
+        empty_text=_("Noch keine abgeschlossenen Checks"),
+        pixel_width=pixel_width,
+    )
+
+
+EXPORT_FORMAT_VERSION = 1
+
+
+def export_data(report: Report) -> dict:
+    """The assessment as plain data (docs/export-format.md)."""
+    assessment, content, result = report.assessment, report.content, report.result
+    company = assessment.company
+    statuses = {q.key: q for q in result.questions}
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {
+        "format": "reifegrad-assessment",
+        "format_version": EXPORT_FORMAT_VERSION,
+        "assessment": {
+            "id": str(assessment.public_id),
+            "status": assessment.status,
+            "mode": assessment.mode,
+            "started_at": assessment.started_at.isoformat(),
+            "completed_at": assessment.completed_at.isoformat()
+            if assessment.completed_at
+            else None,
+            "questionnaire": {
+                "key": assessment.questionnaire.key,
+                "version": assessment.questionnaire.version,
+            },
+        },
+        "company": {
+            "name": company.name,
+            "industry": company.industry,
+            "size_band": company.size_band,
+            "region": company.region,
+            "monthly_budget_eur": company.monthly_budget_eur,
+            "monthly_hours": company.monthly_hours,
+        },
+        "result": {
+            "overall": rounded(result.overall),
+            "level": result.level,
+            "complete": result.complete,
+            "answered": result.answered,
+            "applicable": result.applicable,
+            "dimensions": [
+                {
+                    "key": d.key,
+                    "score": rounded(d.score),
+                    "level": d.level,
+                    "answered": d.answered,
+                    "applicable": d.applicable,
+                }
+                for d in result.dimensions
+            ],
+        },
+        "answers": [
+            {
+                "question": question.key,
+                "dimension": question.dimension.key,
+                "status": statuses[question.key].status,
+                "options": list(report.answers[question.key].options)
+                if question.key in report.answers
+                else [],
+                "not_applicable": bool(
+                    question.key in report.answers and report.answers[question.key].not_applicable
+                ),
+                "score": rounded(statuses[question.key].score),
+                "note": report.answers[question.key].note if question.key in report.answers else "",
+            }
+            for dimension in content.dimensions
+            for question in dimension.question_list
+        ],
+        "roadmap": {
+            "phases": [
+                {
+                    "phase": phase.key,
+                    "months": phase.months,
+                    "hours_used": phase.hours_used,
+                    "hours_available": phase.hours_available,
+                    "money_used": phase.money_used,
+                    "money_available": phase.money_available,
+                    "steps": [export_step(content, step) for step in phase.steps],
+                }
+                for phase in report.roadmap.phases
+            ],
+            "unscheduled": [export_step(content, step) for step in report.roadmap.unscheduled],
+        },
+    }
+
+
+def export_step(content, step) -> dict:
+    recommendation = content.recommendation(step.key)
+    return {
+        "key": step.key,
+        "dimension": step.dimension,
+        "title": recommendation.title,
+        "effort_hours": step.effort_hours,
+        "cost_once": step.cost_once,
+        "cost_monthly": step.cost_monthly,
+        "legal_deadline": step.legal_deadline.isoformat() if step.legal_deadline else None,
+        "over_budget": step.over_budget,
+        "kpi": {
+            "metric": recommendation.kpi_metric,
+            "unit": recommendation.kpi_unit,
+            "direction": recommendation.kpi_direction,
+        },
+    }

@@ -1,0 +1,36 @@
+"""The PDF report and the JSON export of one assessment, with the results page's access rules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from assessment import access
+from assessment.pdf import assessment_pdf, safe_filename
+from assessment.report import export_data
+from assessment.workflows import build_report
+
+
+@require_GET
+def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for(request, public_id)
+    rendered = assessment_pdf(assessment=assessment)
+    response = HttpResponse(rendered.content, content_type="application/pdf")
+    disposition = "inline" if request.GET.get("inline") else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def report_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+    assessment = access.assessment_for(request, public_id)
+    data = export_data(build_report(assessment=assessment))
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    filename = safe_filename(assessment).removesuffix(".pdf") + ".json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,46 @@
+"""Small helpers that build real assessments through the app's own workflows."""
+
+from assessment.forms import AnswerChange
+from assessment.models import Assessment, Company, Questionnaire
+from assessment.workflows import finish_assessment, primary_respondent, save_answers
+from assessment.workflows import start_self_assessment as start
+
+
+def answer_all(
+    assessment: Assessment, *, level: float = 0.0, notes: dict[str, str] | None = None
+) -> None:
+    """Answer every question; `level` 0 picks the weakest option, 1 the strongest.
+
+    Gate questions get their last option (selling goods, taking cash), so that every
+    follow-up question is shown.
+    """
+    content = assessment.questionnaire.content()
+    notes = notes or {}
+    changes = []
+    for question in content.questions.values():
+        options = question.option_list
+        if not question.scored:
+            chosen = (options[-1].key,)
+        elif question.kind == "multiple" and level >= 1:
+            chosen = tuple(o.key for o in options if not o.exclusive)
+        else:
+            ranked = sorted(options, key=lambda option: option.points)
+            chosen = (ranked[round(level * (len(ranked) - 1))].key,)
+        changes.append(AnswerChange(question, chosen, False, notes.get(question.key, "")))
+    save_answers(assessment=assessment, respondent=primary_respondent(assessment), changes=changes)
+
+
+def completed_assessment(
+    questionnaire: Questionnaire,
+    *,
+    company: Company | None = None,
+    level: float = 0.3,
+    notes: dict[str, str] | None = None,
+) -> Assessment:
+    company = company or Company(
+        name="Blumen Müller & Töchter", industry="retail", size_band="2-9", region="Köln"
+    )
+    assessment, _token = start(company=company, questionnaire=questionnaire)
+    answer_all(assessment, level=level, notes=notes)
+    finish_assessment(assessment=assessment)
+    return assessment

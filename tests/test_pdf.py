@@ -1,0 +1,217 @@
+"""The PDF report: what it says, what it refuses to fetch, who may download it."""
+
+import io
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from pypdf import PdfReader
+
+from assessment import pdf
+from assessment.models import Company, RenderedReport
+from assessment.pdf import StaticOnlyFetcher, assessment_pdf, report_html, safe_filename
+from assessment.workflows import build_report, save_answers
+from tests.factories import completed_assessment
+
+HOSTILE = (
+    '<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/hostname"> '
+    "http://127.0.0.1:9/ <script>alert(1)</script>"
+)
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture
+def assessment(default_questionnaire):
+    return completed_assessment(
+        default_questionnaire, notes={"web_editing": "Neffe hilft – ab März"}
+    )
+
+
+@pytest.fixture
+def german_pdf(assessment):
+    with translation.override("de"):
+        return assessment_pdf(assessment=assessment)
+
+
+def test_pdf_says_what_matters_in_german(assessment, german_pdf):
+    text = flat(pdf_text(german_pdf.content))
+    report = build_report(assessment=assessment)
+    assert "Blumen Müller & Töchter" in text
+    assert f"{round(report.result.overall)} / 100" in text
+    for dimension in report.content.dimensions:
+        assert flat(dimension.title_de) in text
+    for step in report.roadmap.steps[:8]:
+        assert flat(report.content.recommendation(step.key).title_de)[:40] in text
+    assert "Neffe hilft – ab März" in text
+    for character in "äöüß€„“–":
+        assert character in text, character
+
+
+def test_pdf_has_sensible_pages_metadata_and_no_attachments(german_pdf):
+    reader = PdfReader(io.BytesIO(german_pdf.content))
+    assert 6 <= len(reader.pages) <= 30
+    assert reader.metadata.title.startswith("Digitaler Reifegrad – Blumen Müller")
+    assert reader.metadata.author == "Reifegrad"
+    assert reader.metadata.subject
+    assert reader.trailer["/Root"]["/Lang"] == "de"
+    assert not reader.attachments
+    assert "/Metadata" in reader.trailer["/Root"]  # XMP for PDF/A
+    page_numbers = pdf_text(german_pdf.content)
+    assert f"2 / {len(reader.pages)}" in page_numbers
+
+
+def test_pdf_in_english(assessment):
+    with translation.override("en"):
+        rendered = assessment_pdf(assessment=assessment)
+    text = flat(pdf_text(rendered.content))
+    assert "Your roadmap" in text
+    assert "Website & online presence" in text
+    assert PdfReader(io.BytesIO(rendered.content)).trailer["/Root"]["/Lang"] == "en"
+
+
+def test_hostile_text_is_printed_literally_and_nothing_is_fetched(default_questionnaire):
+    company = Company(name=HOSTILE[:200], industry="retail", size_band="1", region="<b>x</b>")
+    assessment = completed_assessment(
+        default_questionnaire, company=company, notes={"web_mobile": HOSTILE}
+    )
+    with translation.override("de"):
+        html = report_html(build_report(assessment=assessment))
+    fetcher = StaticOnlyFetcher()
+    from weasyprint import HTML
+
+    content = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf()
+    assert fetcher.refused == []
+    assert all(url.startswith(pdf.STATIC_PREFIX) for url in fetcher.served)
+    text = flat(pdf_text(content))
+    assert '<img src="file:///etc/passwd">' in text
+    assert "<script>alert(1)</script>" in text
+    assert "http://127.0.0.1:9/" in text
+    assert "root:x:0:0" not in text
+    assert not PdfReader(io.BytesIO(content)).attachments
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file:///etc/hostname",
+        "http://127.0.0.1:9/",
+        "https://example.com/logo.png",
+        "https://reifegrad.invalid/static/../../../etc/passwd",
+        "https://reifegrad.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://reifegrad.invalid/etc/passwd",
+        "https://reifegrad.invalid/static/",
+    ],
+)
+def test_fetcher_refuses_everything_but_our_static_files(url):
+    fetcher = StaticOnlyFetcher()
+    with pytest.raises(ValueError, match="Not served"):
+        fetcher.fetch(url)
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_our_static_files_and_data_uris():
+    fetcher = StaticOnlyFetcher()
+    css = fetcher.fetch(pdf.STATIC_PREFIX + "css/report.css")
+    assert b"@page" in css.read()
+    data = fetcher.fetch("data:text/plain;base64,SGFsbG8=")
+    assert data.read() == b"Hallo"
+
+
+def test_pdf_is_rendered_once_per_revision(assessment, german_pdf, monkeypatch):
+    calls = []
+    real_render = pdf.render
+    monkeypatch.setattr(pdf, "render", lambda report: calls.append(1) or real_render(report))
+    with translation.override("de"):
+        again = assessment_pdf(assessment=assessment)
+    assert again.from_cache and again.content == german_pdf.content and calls == []
+    assert RenderedReport.objects.filter(assessment=assessment).count() == 1
+
+    assessment.company.monthly_budget_eur = 500
+    assessment.company.save()
+    with translation.override("de"):
+        changed = assessment_pdf(assessment=assessment)
+    assert not changed.from_cache and calls == [1]
+    assert changed.revision != german_pdf.revision
+
+
+def test_a_draft_pdf_changes_when_an_answer_changes(default_questionnaire):
+    from assessment.forms import AnswerChange
+    from assessment.workflows import primary_respondent, start_self_assessment
+
+    assessment, _ = start_self_assessment(
+        company=Company(industry="crafts", size_band="1"), questionnaire=default_questionnaire
+    )
+    first = assessment_pdf(assessment=assessment)
+    question = default_questionnaire.content().questions["web_editing"]
+    save_answers(
+        assessment=assessment,
+        respondent=primary_respondent(assessment),
+        changes=[AnswerChange(question, ("self_easy",), False, None)],
+    )
+    second = assessment_pdf(assessment=assessment)
+    assert not second.from_cache and second.revision != first.revision
+    assert "Vorläufiges Ergebnis" in flat(pdf_text(second.content))
+
+
+def test_filename_is_safe(assessment):
+    assessment.company.name = 'Müller/../"Söhne" <GmbH>'
+    assert re.fullmatch(
+        r"Reifegrad_Mueller_Soehne_GmbH_\d{4}-\d{2}-\d{2}\.pdf", safe_filename(assessment)
+    )
+
+
+def test_download_from_the_results_page(client, default_questionnaire):
+    from tests.views.test_check import answer_everything, start_anonymously
+
+    assessment, _link = start_anonymously(client)
+    answer_everything(client, assessment)
+    client.post(reverse("finish", args=[assessment.public_id]))
+    results = client.get(reverse("results", args=[assessment.public_id])).content.decode()
+    url = reverse("report_pdf", args=[assessment.public_id])
+    assert url in results
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert re.match(
+        r'attachment; filename="Reifegrad_Blumen_Mueller_\d{4}-\d{2}-\d{2}\.pdf"',
+        response["Content-Disposition"],
+    )
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_json_export_holds_profile_scores_answers_and_roadmap(client, default_questionnaire):
+    from tests.views.test_check import answer_everything, start_anonymously
+
+    assessment, _link = start_anonymously(client)
+    answer_everything(client, assessment)
+    response = client.get(reverse("report_json", args=[assessment.public_id]))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    report = build_report(assessment=assessment)
+    assert data["format"] == "reifegrad-assessment"
+    assert data["company"]["name"] == "Blumen Müller"
+    assert data["result"]["overall"] == round(report.result.overall, 2)
+    assert len(data["result"]["dimensions"]) == 6
+    assert len(data["answers"]) == len(default_questionnaire.content().questions)
+    assert data["roadmap"]["phases"][0]["phase"] == "now"
+    assert data["roadmap"]["phases"][0]["steps"][0]["kpi"]["direction"] in ("up", "down")
+
+
+def test_outsiders_get_404_for_pdf_and_json(client, assessment, outsider):
+    stranger = Client()
+    stranger.force_login(outsider)
+    for name in ("report_pdf", "report_json"):
+        assert stranger.get(reverse(name, args=[assessment.public_id])).status_code == 404
+        assert Client().get(reverse(name, args=[assessment.public_id])).status_code == 404
