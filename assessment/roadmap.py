@@ -3,7 +3,8 @@
 Triggered steps are ordered with legal deadlines first, then by impact times gap per hour
 of effort; a step's prerequisites always come before it. Steps are placed in the earliest
 phase (Now 0-3 months, Next 3-6, Later 6-12) where they fit the company's monthly money and
-time, counting a step's monthly cost in its own phase and every later one. No ORM here.
+time, counting a step's monthly cost in its own phase and every later one, and at most a
+handful per phase. No ORM here.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ class Budget:
 class PhaseSpec:
     key: str
     months: int
+    # A shop owner can act on a handful of steps at a time; the rest waits its turn.
+    max_steps: int
 
 
 PHASES: tuple[PhaseSpec, ...] = (
-    PhaseSpec("now", 3),
-    PhaseSpec("next", 3),
-    PhaseSpec("later", 6),
+    PhaseSpec("now", 3, 5),
+    PhaseSpec("next", 3, 5),
+    PhaseSpec("later", 6, 6),
 )
 
 
@@ -196,6 +199,8 @@ def plan(
     step_keys = {step.key for step in steps}
 
     def fits(step: PlannedStep, index: int) -> bool:
+        if len(planned[index]) >= PHASES[index].max_steps:
+            return False
         if hours_used[index] + step.effort_hours > hours_available[index] + 1e-9:
             return False
         for later in range(index, phase_count):

@@ -265,3 +265,11 @@ def test_same_input_same_roadmap(catalogue, answer_levels, budget):
     first = json.dumps(plan(result, catalogue, budget).to_dict(), sort_keys=True)
     second = json.dumps(plan(result, list(reversed(catalogue)), budget).to_dict(), sort_keys=True)
     assert first == second
+
+
+def test_each_phase_holds_only_a_handful_of_steps():
+    result = result_with({f"q{i}": 0 for i in range(10)})
+    catalogue = [step(f"s{i}", f"q{i % 10}", effort_hours=0) for i in range(30)]
+    roadmap = plan(result, catalogue, GENEROUS)
+    assert [len(p.steps) for p in roadmap.phases] == [p.max_steps for p in PHASES]
+    assert len(roadmap.unscheduled) == 30 - sum(p.max_steps for p in PHASES)
