@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Literal
 
 QuestionKind = Literal["single", "multiple", "scale"]
@@ -144,11 +145,19 @@ class Result:
     def completeness(self) -> float:
         return 1.0 if self.applicable == 0 else self.answered / self.applicable
 
+    @cached_property
+    def _dimension_index(self) -> dict[str, DimensionResult]:
+        return {dimension.key: dimension for dimension in self.dimensions}
+
+    @cached_property
+    def _question_index(self) -> dict[str, QuestionResult]:
+        return {question.key: question for question in self.questions}
+
     def dimension(self, key: str) -> DimensionResult | None:
-        return next((d for d in self.dimensions if d.key == key), None)
+        return self._dimension_index.get(key)
 
     def question(self, key: str) -> QuestionResult | None:
-        return next((q for q in self.questions if q.key == key), None)
+        return self._question_index.get(key)
 
     def levers(self, limit: int | None = None) -> list[QuestionResult]:
         """Questions ordered by the overall points they would add at their top."""

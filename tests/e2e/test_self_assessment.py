@@ -1,6 +1,7 @@
 """A shop owner takes the check in a real browser, the way a person would."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.db import close_old_connections
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 from assessment.models import Answer, Assessment
 from assessment.workflows import build_report
 from tests.e2e.conftest import screenshot
+from tests.test_pdf import flat, pdf_text
 
 pytestmark = pytest.mark.e2e
 
@@ -128,6 +130,17 @@ def test_whole_journey_with_javascript(site, page, context):
     assert shown.startswith(str(expected))
     assert page.locator("svg[role=img]").count() >= 1
     assert page.locator("[data-step]").count() >= 3
+
+    # The PDF report downloads from the results page and says the same.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Bericht als PDF herunterladen").click()
+    download = download_info.value
+    assert re.fullmatch(
+        r"Reifegrad_Blumen_Mueller_Toechter_\d{4}-\d{2}-\d{2}\.pdf", download.suggested_filename
+    )
+    text = flat(pdf_text(Path(download.path()).read_bytes()))
+    assert "Blumen Müller & Töchter" in text
+    assert f"{expected} / 100" in text
 
     # The resume link in a fresh browser opens the same (now completed) results.
     other = context.browser.new_context(locale="de-DE")
