@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 
 from assessment.models import Assessment, Company, Membership
@@ -48,7 +49,46 @@ def can_open(request: HttpRequest, assessment: Assessment) -> bool:
     )
 
 
+def can_open_company(request: HttpRequest, company_id: int) -> bool:
+    user = request.user
+    return bool(
+        user.is_authenticated
+        and Membership.objects.filter(company_id=company_id, user=user).exists()
+    )
+
+
 def companies_of(request: HttpRequest):
     if not request.user.is_authenticated:
         return Company.objects.none()
     return Company.objects.filter(memberships__user=request.user)
+
+
+def company_for(request: HttpRequest, company_id: int) -> Company:
+    """A company the logged-in person is a member of; anything else is a 404."""
+    if not request.user.is_authenticated:
+        raise Http404("No such company")
+    company = Company.objects.filter(pk=company_id, memberships__user=request.user).first()
+    if company is None:
+        raise Http404("No such company")
+    return company
+
+
+def action_for(company: Company, action_id: int):
+    from assessment.models import Action
+
+    action = Action.objects.filter(pk=action_id, company=company).first()
+    if action is None:
+        raise Http404("No such action")
+    return action
+
+
+def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -> Assessment:
+    try:
+        assessment = (
+            company.assessments.select_related("questionnaire").filter(public_id=public_id).first()
+        )
+    except ValidationError:
+        assessment = None
+    if assessment is None:
+        raise Http404("No such assessment")
+    return assessment

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import Company, Question, User
+from assessment.models import Action, Company, Measurement, Question, User
 
 NOT_APPLICABLE = "_na"
 MAX_NOTE_LENGTH = 2000
@@ -186,3 +186,100 @@ class ResumeEmailForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ReassessmentForm(forms.Form):
+    start = forms.ChoiceField(
+        choices=[
+            ("carry", _("Antworten vom letzten Check übernehmen und prüfen")),
+            ("fresh", _("Ganz neu beginnen")),
+        ],
+        widget=forms.RadioSelect,
+        initial="carry",
+        label=_("Wie möchten Sie beginnen?"),
+    )
+
+
+class CompanySettingsForm(forms.ModelForm):
+    reassessment_interval_months = forms.IntegerField(
+        label=_("Neuer Check alle … Monate"), min_value=1, max_value=36
+    )
+    monthly_budget_eur = forms.IntegerField(
+        label=_("Budget pro Monat (EUR)"), min_value=0, max_value=100_000
+    )
+    monthly_hours = forms.IntegerField(
+        label=_("Zeit pro Monat (Stunden)"), min_value=0, max_value=1000
+    )
+
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "region",
+            "monthly_budget_eur",
+            "monthly_hours",
+            "reassessment_interval_months",
+        ]
+        labels = {"name": _("Name"), "region": _("Region")}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Speichern"), css_class="btn-brand"))
+
+
+class ActionForm(forms.ModelForm):
+    class Meta:
+        model = Action
+        fields = ["status", "owner", "due_date", "kpi_baseline", "notes"]
+        labels = {
+            "status": _("Stand"),
+            "owner": _("Wer kümmert sich?"),
+            "due_date": _("Bis wann?"),
+            "kpi_baseline": _("Ausgangswert der Messgröße"),
+            "notes": _("Notizen"),
+        }
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "notes": forms.Textarea(attrs={"rows": 2, "maxlength": MAX_NOTE_LENGTH}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].max_length = 200
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_notes(self) -> str:
+        notes = self.cleaned_data["notes"]
+        if len(notes) > MAX_NOTE_LENGTH:
+            raise forms.ValidationError(_("Höchstens %(max)s Zeichen.") % {"max": MAX_NOTE_LENGTH})
+        return notes
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = ["measured_on", "value", "note"]
+        labels = {"measured_on": _("Datum"), "value": _("Wert"), "note": _("Bemerkung")}
+        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_value(self) -> float:
+        value = self.cleaned_data["value"]
+        if value != value or abs(value) > 1e12:  # NaN or absurd
+            raise forms.ValidationError(_("Bitte eine Zahl eingeben."))
+        return value
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Einladen"), css_class="btn-brand"))

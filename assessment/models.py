@@ -605,7 +605,10 @@ class Answer(models.Model):
     options = models.JSONField(default=list, blank=True)
     not_applicable = models.BooleanField(default=False)
     note = models.TextField(blank=True, max_length=5000)
+    # Taken from the previous assessment; stays True once confirmed, for the "re-checked" count.
     carried_over = models.BooleanField(default=False)
+    # A carried-over answer nobody has looked at again yet; blocks completion.
+    unconfirmed = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -648,6 +651,102 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.due_date is not None
+            and self.due_date < timezone.localdate()
+            and self.status in (self.Status.PLANNED, self.Status.DOING)
+        )
+
+
+class Measurement(models.Model):
+    """One value of an action's KPI on a date: the small history that shows whether it worked."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField(default=timezone.localdate)
+    value = models.FloatField()
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["measured_on", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.value:g} ({self.measured_on})"
+
+
+class Invitation(models.Model):
+    """An invitation to become a member of a company; the link's secret is stored hashed."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    role = models.CharField(max_length=12, default="member")
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.company_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @classmethod
+    def issue(
+        cls, *, company: Company, email: str, invited_by: User | None
+    ) -> tuple[Invitation, str]:
+        raw_token = secrets.token_urlsafe(32)
+        invitation = cls.objects.create(
+            company=company,
+            email=email.lower(),
+            token_hash=ResumeToken.hash(raw_token),
+            invited_by=invited_by,
+        )
+        return invitation, raw_token
+
+    @classmethod
+    def find_open(cls, raw_token: str) -> Invitation | None:
+        if not raw_token or len(raw_token) > 200:
+            return None
+        return (
+            cls.objects.select_related("company")
+            .filter(token_hash=ResumeToken.hash(raw_token), accepted_at=None, revoked_at=None)
+            .first()
+        )
+
+
+class ReminderLog(models.Model):
+    """A reminder that went out; the unique key makes sending idempotent."""
+
+    class Kind(models.TextChoices):
+        REASSESSMENT = "reassessment", _("Neuer Check fällig")
+        ACTION = "action", _("Schritt überfällig")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reference = models.CharField(max_length=64, default="", blank=True)
+    due_date = models.DateField()
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "reference", "due_date"],
+                name="one_reminder_per_due_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.company_id} {self.due_date}"
 
 
 class RenderedReport(models.Model):

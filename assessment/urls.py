@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from assessment.views import accounts, check, downloads, pages
+from assessment.views import accounts, check, company, downloads, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,6 +15,37 @@ urlpatterns = [
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
     path("check/<uuid:public_id>/link/neu/", check.resume_link_new, name="resume_link_new"),
     path("check/<uuid:public_id>/link/mail/", check.resume_link_email, name="resume_link_email"),
+    path("firmen/", company.companies, name="companies"),
+    path("firmen/<int:company_id>/", company.company_detail, name="company"),
+    path(
+        "firmen/<int:company_id>/einstellungen/", company.company_settings, name="company_settings"
+    ),
+    path("firmen/<int:company_id>/neuer-check/", company.new_assessment, name="new_assessment"),
+    path("firmen/<int:company_id>/vergleich/", company.comparison, name="comparison"),
+    path("firmen/<int:company_id>/schritte/", company.action_board, name="actions"),
+    path("firmen/<int:company_id>/schritte/uebernehmen/", company.adopt, name="adopt"),
+    path(
+        "firmen/<int:company_id>/schritte/<int:action_id>/",
+        company.update_action,
+        name="update_action",
+    ),
+    path(
+        "firmen/<int:company_id>/schritte/<int:action_id>/messwert/",
+        company.add_measurement,
+        name="add_measurement",
+    ),
+    path("firmen/<int:company_id>/einladen/", company.invite, name="invite"),
+    path(
+        "firmen/<int:company_id>/mitglieder/<int:membership_id>/entfernen/",
+        company.remove_member,
+        name="remove_member",
+    ),
+    path(
+        "firmen/<int:company_id>/einladungen/<int:invitation_id>/zurueckziehen/",
+        company.revoke_invitation,
+        name="revoke_invitation",
+    ),
+    path("einladung/<str:token>/", company.invitation, name="invitation"),
     path("konto/registrieren/", accounts.signup, name="signup"),
     path("konto/anmelden/", accounts.LoginView.as_view(), name="login"),
     path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),

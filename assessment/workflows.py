@@ -16,6 +16,7 @@ from assessment.models import (
     Assessment,
     Company,
     Membership,
+    Questionnaire,
     QuestionnaireContent,
     Respondent,
     ResumeToken,
@@ -90,11 +91,11 @@ def save_answers(
             options=list(change.options),
             not_applicable=change.not_applicable,
             note=change.note or "",
-            carried_over=False,
+            unconfirmed=False,
             updated_at=now,
         )
         (without_note if change.note is None else with_note).append(row)
-    fields = ["options", "not_applicable", "carried_over", "updated_at"]
+    fields = ["options", "not_applicable", "unconfirmed", "updated_at"]
     for rows, update_fields in ((with_note, [*fields, "note"]), (without_note, fields)):
         if rows:
             Answer.objects.bulk_create(
@@ -117,6 +118,9 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
     )
     if not result.complete:
         raise AssessmentIncomplete(result.missing)
+    unconfirmed = unconfirmed_visible(assessment, stored_answers(assessment))
+    if unconfirmed:
+        raise AssessmentUnconfirmed(unconfirmed)
     locked.status = Assessment.Status.COMPLETED
     locked.completed_at = timezone.now()
     locked.result = result.to_dict()
@@ -173,3 +177,170 @@ def claim_assessments(*, user: User, public_ids: Iterable[str]) -> list[Company]
         Respondent.objects.filter(assessment__company=company, user__isnull=True).update(user=user)
         claimed.append(company)
     return claimed
+
+
+class AssessmentUnconfirmed(Exception):
+    """Answers carried over from the last check have not been looked at again."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(f"{len(keys)} carried-over answers unconfirmed")
+        self.keys = keys
+
+
+def latest_questionnaire(key: str) -> Questionnaire | None:
+    return Questionnaire.objects.filter(key=key).order_by("-version").first()
+
+
+def unconfirmed_visible(assessment: Assessment, answers: dict[str, Answer]) -> list[str]:
+    """Carried-over answers still waiting for a look, among the questions now shown."""
+    spec = assessment.questionnaire.scoring_spec()
+    visible = scoring.visibility(spec, answer_inputs(answers))
+    return [
+        question.key
+        for question in spec.questions
+        if visible[question.key] and question.key in answers and answers[question.key].unconfirmed
+    ]
+
+
+@transaction.atomic
+def start_reassessment(
+    *, company: Company, user: User | None, carry_over: bool, mode: str = Assessment.Mode.SELF
+) -> Assessment:
+    """A new assessment on the newest questionnaire version; optionally with the last answers.
+
+    Carried-over answers are marked unconfirmed until someone looks at them again. Answers
+    to questions or options that the new version no longer has are left behind.
+    """
+    previous = (
+        company.assessments.filter(status=Assessment.Status.COMPLETED)
+        .select_related("questionnaire")
+        .order_by("-completed_at")
+        .first()
+    )
+    from assessment.views.check import current_questionnaire
+
+    questionnaire = (
+        latest_questionnaire(previous.questionnaire.key) if previous else None
+    ) or current_questionnaire()
+    assessment = Assessment.objects.create(
+        company=company, questionnaire=questionnaire, mode=mode, previous=previous
+    )
+    respondent = Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
+    if carry_over and previous is not None:
+        content = questionnaire.content()
+        rows = []
+        for key, old in stored_answers(previous).items():
+            question = content.questions.get(key)
+            if question is None:
+                continue
+            option_keys = {option.key for option in question.option_list}
+            if old.not_applicable and not question.allow_na:
+                continue
+            if not set(old.options) <= option_keys:
+                continue
+            rows.append(
+                Answer(
+                    assessment=assessment,
+                    respondent=respondent,
+                    question=question,
+                    options=list(old.options),
+                    not_applicable=old.not_applicable,
+                    note=old.note,
+                    carried_over=True,
+                    unconfirmed=True,
+                )
+            )
+        Answer.objects.bulk_create(rows)
+    return assessment
+
+
+def snapshot_of(assessment: Assessment):
+    """The assessment for the comparison: its frozen result once completed."""
+    from assessment.comparison import AnswerState, Snapshot
+
+    answers = stored_answers(assessment)
+    states = {
+        key: AnswerState(tuple(answer.options), answer.not_applicable)
+        for key, answer in answers.items()
+    }
+    content = assessment.questionnaire.content()
+    if assessment.is_completed and assessment.result:
+        result = assessment.result
+    else:
+        result = scoring.score(content.spec, answer_inputs(answers)).to_dict()
+    scored_keys = frozenset(q.key for q in content.spec.questions if q.scored)
+    return Snapshot.from_result(result, states, scored_keys)
+
+
+def trigger_value_now(company: Company, recommendation_key: str) -> float | None:
+    """The trigger's value (percent) in the company's latest completed assessment."""
+    latest = (
+        company.assessments.filter(status=Assessment.Status.COMPLETED)
+        .select_related("questionnaire")
+        .order_by("-completed_at")
+        .first()
+    )
+    if latest is None or not latest.result:
+        return None
+    content = latest.questionnaire.content()
+    recommendation = content.recommendation(recommendation_key)
+    if recommendation is None:
+        return None
+    if recommendation.trigger_question is not None:
+        question = next(
+            (
+                q
+                for q in latest.result["questions"]
+                if q["key"] == recommendation.trigger_question.key
+            ),
+            None,
+        )
+        return None if question is None or question["score"] is None else 100 * question["score"]
+    dimension = next(
+        (
+            d
+            for d in latest.result["dimensions"]
+            if d["key"] == recommendation.trigger_dimension.key
+        ),
+        None,
+    )
+    return None if dimension is None else dimension["score"]
+
+
+def adopt_step(*, company: Company, recommendation_key: str, title: str, owner: str = "") -> Action:
+    """Turn a roadmap step into an action; adopting it twice gives the same open action."""
+    open_action = company.actions.filter(
+        recommendation_key=recommendation_key,
+        status__in=[Action.Status.PLANNED, Action.Status.DOING],
+    ).first()
+    if open_action is not None:
+        return open_action
+    return Action.objects.create(
+        company=company, recommendation_key=recommendation_key, title=title[:200], owner=owner
+    )
+
+
+def set_action_status(*, action: Action, status: str) -> Action:
+    """Record when a step was done and where its trigger stood, so it returns only on a fall."""
+    action.status = status
+    if status == Action.Status.DONE:
+        if action.done_at is None:
+            action.done_at = timezone.now()
+            action.trigger_value_when_done = trigger_value_now(
+                action.company, action.recommendation_key
+            )
+    else:
+        action.done_at = None
+        action.trigger_value_when_done = None
+    action.save()
+    return action
+
+
+@transaction.atomic
+def accept_invitation(*, invitation, user: User) -> Membership:
+    membership, _created = Membership.objects.get_or_create(
+        company=invitation.company, user=user, defaults={"role": Membership.Role.MEMBER}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership

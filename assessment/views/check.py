@@ -24,10 +24,11 @@ from assessment.forms import (
     parse_answer,
 )
 from assessment.models import Assessment, Question, Questionnaire, ResumeToken
-from assessment.report import radar_svg, report_context
+from assessment.report import history_context, radar_svg, report_context
 from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
+    AssessmentUnconfirmed,
     answer_inputs,
     build_report,
     finish_assessment,
@@ -35,6 +36,7 @@ from assessment.workflows import (
     save_answers,
     start_self_assessment,
     stored_answers,
+    unconfirmed_visible,
 )
 
 DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
@@ -194,6 +196,7 @@ def page_context(
                 "answer": answer,
                 "chosen": set(answer.options) if answer else set(),
                 "not_applicable": bool(answer and answer.not_applicable),
+                "unconfirmed": bool(answer and answer.unconfirmed),
                 "note": answer.note if answer else "",
                 "input_type": "checkbox" if question.kind == Question.Kind.MULTIPLE else "radio",
                 "condition_parent": parent if parent_on_page else None,
@@ -219,6 +222,7 @@ def page_context(
         "answered": result.answered,
         "applicable": result.applicable,
         "percent": round(100 * result.completeness),
+        "unconfirmed_count": sum(1 for item in items if item["unconfirmed"]),
         "not_applicable_value": NOT_APPLICABLE,
         "max_note_length": MAX_NOTE_LENGTH,
     }
@@ -346,6 +350,8 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             return redirect("results", public_id=assessment.public_id)
         except AssessmentIncomplete:
             messages.error(request, _("Es fehlen noch Antworten."))
+        except AssessmentUnconfirmed:
+            messages.error(request, _("Einige übernommene Antworten sind noch nicht bestätigt."))
         else:
             return redirect("results", public_id=assessment.public_id)
     answers = stored_answers(assessment)
@@ -357,12 +363,23 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         for question in dimension.question_list
         if question.key in missing
     ]
+    unconfirmed = set(unconfirmed_visible(assessment, answers))
+    unconfirmed_pages = [
+        {
+            "number": number,
+            "dimension": dimension,
+            "count": sum(1 for q in dimension.question_list if q.key in unconfirmed),
+        }
+        for number, dimension in enumerate(content.dimensions, start=1)
+        if any(q.key in unconfirmed for q in dimension.question_list)
+    ]
     return render(
         request,
         "assessment/finish.html",
         {
             "assessment": assessment,
             "open_questions": open_questions,
+            "unconfirmed_pages": unconfirmed_pages,
             "answered": result.answered,
             "applicable": result.applicable,
             "page_count": len(content.dimensions),
@@ -378,4 +395,9 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context = report_context(report)
     # The chart module escapes every label; the SVG is ours, not user input.
     context["radar"] = mark_safe(radar_svg(report))  # noqa: S308
+    context["is_member"] = request.user.is_authenticated and access.can_open_company(
+        request, assessment.company_id
+    )
+    context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
+    context["history"] = history_context(report)
     return render(request, "assessment/results.html", context)

@@ -76,6 +76,8 @@
         return;
       }
       state.dataset.state = "saved";
+      var badge = fieldset.querySelector("[data-unconfirmed-badge]");
+      if (badge) badge.parentNode.remove();
       state.textContent = "✓ " + messages.msgSaved;
       state.className = "small mb-0 mt-2 save-state text-success-emphasis";
       showProgress(reply.data);

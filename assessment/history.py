@@ -1,0 +1,77 @@
+"""A company's path over time: history rows, trend data, due dates. Reads stored results only."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from assessment.models import Action, Assessment, Company, QuestionnaireContent
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reassessment_due(company: Company, last_completed: Assessment | None) -> datetime.date | None:
+    if last_completed is None or last_completed.completed_at is None:
+        return None
+    done_on = timezone.localtime(last_completed.completed_at).date()
+    return add_months(done_on, company.reassessment_interval_months)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    assessment: Assessment
+    overall: float | None
+    level: str | None
+    level_name: str | None
+
+
+def history_rows(assessments: list[Assessment]) -> list[HistoryRow]:
+    rows = []
+    for assessment in assessments:
+        result = assessment.result or {}
+        content = assessment.questionnaire.content()
+        band = content.band(result.get("level"))
+        rows.append(
+            HistoryRow(
+                assessment=assessment,
+                overall=result.get("overall"),
+                level=result.get("level"),
+                level_name=band.name if band else None,
+            )
+        )
+    return rows
+
+
+def trend_data(
+    completed: list[Assessment], content: QuestionnaireContent
+) -> tuple[list[tuple[str, float | None]], dict[str, list[float | None]]]:
+    """Overall points and one series per dimension (by stable key) across all versions."""
+    points = [
+        (timezone.localtime(a.completed_at).strftime("%d.%m.%y"), a.result.get("overall"))
+        for a in completed
+    ]
+    series: dict[str, list[float | None]] = {}
+    for dimension in content.dimensions:
+        values = []
+        for assessment in completed:
+            scores = {d["key"]: d["score"] for d in assessment.result.get("dimensions", [])}
+            values.append(scores.get(dimension.key))
+        series[dimension.title] = values
+    return points, series
+
+
+def overdue_actions(actions: list[Action], today: datetime.date) -> list[Action]:
+    return [
+        action
+        for action in actions
+        if action.due_date is not None
+        and action.due_date < today
+        and action.status in (Action.Status.PLANNED, Action.Status.DOING)
+    ]

@@ -1,0 +1,427 @@
+"""The company space: history, trend, roadmap, actions, members, reassessment, comparison."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import access, charts
+from assessment.comparison import compare
+from assessment.forms import (
+    ActionForm,
+    CompanySettingsForm,
+    InviteForm,
+    MeasurementForm,
+    ReassessmentForm,
+)
+from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
+from assessment.models import Action, Assessment, Company, Invitation, Measurement
+from assessment.report import report_context
+from assessment.views.check import current_questionnaire
+from assessment.workflows import (
+    accept_invitation,
+    adopt_step,
+    build_report,
+    set_action_status,
+    snapshot_of,
+    start_reassessment,
+)
+
+
+@login_required
+@require_GET
+def companies(request: HttpRequest) -> HttpResponse:
+    """Every company of the logged-in person, with its last index and when to look again."""
+    rows = []
+    member_of = (
+        Company.objects.filter(memberships__user=request.user)
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.filter(status=Assessment.Status.COMPLETED)
+                .select_related("questionnaire")
+                .order_by("completed_at"),
+                to_attr="completed",
+            )
+        )
+        .order_by("name", "pk")
+    )
+    for company in member_of:
+        last = company.completed[-1] if company.completed else None
+        rows.append(
+            {
+                "company": company,
+                "last": last,
+                "overall": (last.result or {}).get("overall") if last else None,
+                "due": reassessment_due(company, last),
+            }
+        )
+    return render(request, "company/companies.html", {"rows": rows, "today": timezone.localdate()})
+
+
+def trend_chart_svg(completed: list[Assessment], content) -> str:
+    points, series = trend_data(completed, content)
+    return charts.trend_chart(
+        points=points,
+        chart_id="trend",
+        title=_("Gesamtwert über die Zeit"),
+        empty_text=_("Noch keine abgeschlossenen Checks"),
+        series=series if len(points) > 1 else None,
+        overall_label=_("Gesamt"),
+    )
+
+
+@login_required
+@require_GET
+def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    assessments = list(company.assessments.select_related("questionnaire").order_by("started_at"))
+    completed = [a for a in assessments if a.is_completed and a.result]
+    drafts = [a for a in assessments if not a.is_completed]
+    last = completed[-1] if completed else None
+    questionnaire = last.questionnaire if last else current_questionnaire()
+    content = questionnaire.content() if questionnaire else None
+    roadmap_context = report_context(build_report(assessment=last)) if last else None
+    actions = list(company.actions.all())
+    today = timezone.localdate()
+    due = reassessment_due(company, last)
+    return render(
+        request,
+        "company/company.html",
+        {
+            "company": company,
+            "history": history_rows(list(reversed(completed))),
+            "drafts": drafts,
+            "last": last,
+            "trend": mark_safe(trend_chart_svg(completed, content)) if content else "",  # noqa: S308
+            "roadmap": roadmap_context,
+            "open_actions": [a for a in actions if a.status in ("planned", "doing")],
+            "overdue": overdue_actions(actions, today),
+            "done_count": sum(1 for a in actions if a.status == Action.Status.DONE),
+            "due": due,
+            "is_due": due is not None and due <= today,
+            "today": today,
+            "reassessment_form": ReassessmentForm(),
+            "settings_form": CompanySettingsForm(instance=company),
+            "members": list(company.memberships.select_related("user").order_by("created_at")),
+            "invitations": [i for i in company.invitations.all() if i.is_open],
+            "invite_form": InviteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    form = CompanySettingsForm(request.POST, instance=company)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("Gespeichert."))
+    else:
+        messages.error(
+            request,
+            _("Bitte prüfen Sie die Angaben: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+        )
+    return redirect("company", company_id=company.pk)
+
+
+@login_required
+@require_POST
+def new_assessment(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    form = ReassessmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte wählen Sie, wie Sie beginnen möchten."))
+        return redirect("company", company_id=company.pk)
+    open_draft = company.assessments.filter(status=Assessment.Status.DRAFT).first()
+    if open_draft is not None:
+        messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
+        return redirect("check_page", public_id=open_draft.public_id, number=1)
+    assessment = start_reassessment(
+        company=company, user=request.user, carry_over=form.cleaned_data["start"] == "carry"
+    )
+    access.grant(request, assessment)
+    return redirect("check_page", public_id=assessment.public_id, number=1)
+
+
+@login_required
+@require_GET
+def comparison(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    older = access.assessment_of_company(company, request.GET.get("vorher"))
+    newer = access.assessment_of_company(company, request.GET.get("nachher"))
+    if older.started_at > newer.started_at:
+        older, newer = newer, older
+    return render(request, "company/compare.html", comparison_context(company, older, newer))
+
+
+def comparison_context(company: Company, older: Assessment, newer: Assessment) -> dict:
+    before, after = snapshot_of(older), snapshot_of(newer)
+    newer_content = newer.questionnaire.content()
+    older_content = older.questionnaire.content()
+    order = tuple(q.key for d in newer_content.dimensions for q in d.question_list) + tuple(
+        q.key for d in older_content.dimensions for q in d.question_list
+    )
+    result = compare(before, after, order=order)
+
+    def question(key: str):
+        return newer_content.questions.get(key) or older_content.questions.get(key)
+
+    def labels(key: str, state) -> str:
+        if state is None or (not state.options and not state.not_applicable):
+            return _("keine Antwort")
+        if state.not_applicable:
+            return _("trifft nicht zu")
+        source = (newer_content.questions.get(key) or older_content.questions.get(key)).option_list
+        older_options = (
+            older_content.questions.get(key).option_list if key in older_content.questions else []
+        )
+        names = {o.key: o.label for o in [*older_options, *source]}
+        return ", ".join(names.get(option, option) for option in state.options)
+
+    until = newer.completed_at or timezone.now()
+    since = older.completed_at or older.started_at
+    actions = list(
+        company.actions.filter(status=Action.Status.DONE, done_at__gte=since, done_at__lte=until)
+    )
+    action_rows = []
+    for action in actions:
+        recommendation = newer_content.recommendation(
+            action.recommendation_key
+        ) or older_content.recommendation(action.recommendation_key)
+        question_key = (
+            recommendation.trigger_question.key
+            if recommendation and recommendation.trigger_question
+            else None
+        )
+        dimension_key = recommendation.dimension.key if recommendation else None
+        question_delta = (
+            result.question_delta(question_key, before, after) if question_key else None
+        )
+        dimension_delta = result.dimension(dimension_key).delta if dimension_key else None
+        action_rows.append(
+            {
+                "action": action,
+                "question": question(question_key) if question_key else None,
+                "question_delta": None if question_delta is None else 100 * question_delta,
+                "dimension": newer_content.dimension(dimension_key) if dimension_key else None,
+                "dimension_delta": dimension_delta,
+            }
+        )
+    dimension_titles = {d.key: d.title for d in older_content.dimensions}
+    dimension_titles.update({d.key: d.title for d in newer_content.dimensions})
+    return {
+        "company": company,
+        "older": older,
+        "newer": newer,
+        "comparison": result,
+        "dimension_rows": [
+            {"title": dimension_titles.get(d.key, d.key), "delta": d} for d in result.dimensions
+        ],
+        "changed": [
+            {
+                "question": question(item.key),
+                "before": labels(item.key, item.before),
+                "after": labels(item.key, item.after),
+                "score_delta": None
+                if item.score_before is None or item.score_after is None
+                else 100 * (item.score_after - item.score_before),
+            }
+            for item in result.changed
+        ],
+        "only_before": [older_content.questions[k] for k in result.only_before],
+        "only_after": [newer_content.questions[k] for k in result.only_after],
+        "action_rows": action_rows,
+    }
+
+
+@login_required
+@require_GET
+def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    status = request.GET.get("status", "")
+    actions = company.actions.prefetch_related("measurements").order_by("status", "due_date", "pk")
+    if status in Action.Status.values:
+        actions = actions.filter(status=status)
+    elif status == "overdue":
+        actions = actions.filter(
+            status__in=[Action.Status.PLANNED, Action.Status.DOING],
+            due_date__lt=timezone.localdate(),
+        )
+    return render(
+        request,
+        "company/actions.html",
+        {
+            "company": company,
+            "actions": [
+                {
+                    "action": action,
+                    "form": ActionForm(instance=action, prefix=f"a{action.pk}"),
+                    "measurement_form": MeasurementForm(prefix=f"m{action.pk}"),
+                    "measurements": list(action.measurements.all()),
+                }
+                for action in actions
+            ],
+            "status": status,
+            "statuses": Action.Status.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
+    """Adopt a step of the company's current roadmap as an action."""
+    company = access.company_for(request, company_id)
+    assessment = access.assessment_of_company(company, request.POST.get("assessment"))
+    recommendation = assessment.questionnaire.content().recommendation(
+        request.POST.get("step", "")[:64]
+    )
+    if recommendation is None:
+        raise Http404("No such step")
+    action = adopt_step(
+        company=company, recommendation_key=recommendation.key, title=recommendation.title
+    )
+    messages.success(
+        request, _("„%(title)s“ steht jetzt auf Ihrer Liste.") % {"title": action.title}
+    )
+    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+
+
+@login_required
+@require_POST
+def update_action(request: HttpRequest, company_id: int, action_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    action = access.action_for(company, action_id)
+    previous_status = action.status
+    form = ActionForm(request.POST, instance=action, prefix=f"a{action.pk}")
+    if form.is_valid():
+        action = form.save(commit=False)
+        new_status = action.status
+        action.status = previous_status
+        set_action_status(action=action, status=new_status)
+        messages.success(request, _("Gespeichert."))
+    else:
+        messages.error(
+            request,
+            _("Bitte prüfen Sie die Angaben: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+        )
+    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+
+
+@login_required
+@require_POST
+def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    action = access.action_for(company, action_id)
+    form = MeasurementForm(request.POST, prefix=f"m{action.pk}")
+    if form.is_valid():
+        measurement: Measurement = form.save(commit=False)
+        measurement.action = action
+        measurement.save()
+        action.kpi_latest = (
+            action.measurements.order_by("-measured_on", "-created_at").first().value
+        )
+        action.save(update_fields=["kpi_latest", "updated_at"])
+        messages.success(request, _("Messwert gespeichert."))
+    else:
+        messages.error(
+            request,
+            _("Bitte prüfen Sie den Messwert: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+        )
+    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, company_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
+        return redirect("company", company_id=company.pk)
+    email = form.cleaned_data["email"].lower()
+    _invitation, raw_token = Invitation.issue(company=company, email=email, invited_by=request.user)
+    link = request.build_absolute_uri(reverse("invitation", args=[raw_token]))
+    send_mail(
+        subject=_("Einladung zu Reifegrad"),
+        message=_(
+            "Guten Tag,\n\n%(inviter)s lädt Sie ein, den Digitalisierungs-Check von "
+            "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
+            "%(link)s\n"
+        )
+        % {"inviter": request.user.email, "company": str(company), "link": link},
+        from_email=None,
+        recipient_list=[email],
+    )
+    messages.success(request, _("Einladung an %(email)s verschickt.") % {"email": email})
+    return redirect("company", company_id=company.pk)
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, company_id: int, membership_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    membership = company.memberships.filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404("No such member")
+    if company.memberships.count() <= 1:
+        messages.error(request, _("Das letzte Mitglied kann nicht entfernt werden."))
+        return redirect("company", company_id=company.pk)
+    membership.delete()
+    messages.success(
+        request, _("%(email)s hat keinen Zugriff mehr.") % {"email": membership.user.email}
+    )
+    if membership.user_id == request.user.pk:
+        return redirect("companies")
+    return redirect("company", company_id=company.pk)
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, company_id: int, invitation_id: int) -> HttpResponse:
+    company = access.company_for(request, company_id)
+    invitation = company.invitations.filter(pk=invitation_id, accepted_at=None).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return redirect("company", company_id=company.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = Invitation.find_open(token)
+    if found is None:
+        return render(
+            request,
+            "assessment/message.html",
+            {
+                "title": _("Diese Einladung ist nicht (mehr) gültig"),
+                "text": _("Vielleicht wurde sie schon angenommen oder zurückgezogen."),
+            },
+            status=404,
+        )
+    if not request.user.is_authenticated:
+        return render(request, "company/invitation.html", {"invitation": found}, status=200)
+    if request.method == "POST":
+        accept_invitation(invitation=found, user=request.user)
+        messages.success(
+            request, _("Willkommen bei %(company)s.") % {"company": str(found.company)}
+        )
+        return redirect("company", company_id=found.company_id)
+    return render(request, "company/invitation.html", {"invitation": found})
