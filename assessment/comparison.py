@@ -94,7 +94,8 @@ def compare(before: Snapshot, after: Snapshot, *, order: tuple[str, ...] = ()) -
         k for k in before.dimensions if k not in after.dimensions
     ]
     shared = before.question_keys & after.question_keys
-    ordered = [key for key in order if key in shared] + sorted(shared.difference(order))
+    ordered = list(dict.fromkeys(key for key in order if key in shared))
+    ordered += sorted(shared.difference(ordered))
     changed = []
     for key in ordered:
         old, new = before.answers.get(key), after.answers.get(key)

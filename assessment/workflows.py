@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -123,7 +124,8 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
         raise AssessmentUnconfirmed(unconfirmed)
     locked.status = Assessment.Status.COMPLETED
     locked.completed_at = timezone.now()
-    locked.result = result.to_dict()
+    # Stored as JSON types (lists, not tuples), so the frozen result reads back identically.
+    locked.result = json.loads(json.dumps(result.to_dict()))
     locked.save(update_fields=["status", "completed_at", "result"])
     assessment.status, assessment.completed_at = locked.status, locked.completed_at
     assessment.result = locked.result

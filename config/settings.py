@@ -206,3 +206,6 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "companies"
 LOGOUT_REDIRECT_URL = "home"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 30)
+
+# The public address of the app, for links in mails sent outside a request (reminders).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
