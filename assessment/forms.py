@@ -233,14 +233,15 @@ class ActionForm(forms.ModelForm):
         model = Action
         fields = ["status", "owner", "due_date", "kpi_baseline", "notes"]
         labels = {
-            "status": _("Stand"),
+            "status": _("Status"),
             "owner": _("Wer kümmert sich?"),
             "due_date": _("Bis wann?"),
             "kpi_baseline": _("Ausgangswert der Messgröße"),
             "notes": _("Notizen"),
         }
         widgets = {
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            # Browsers' date inputs read and write ISO dates only.
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 2, "maxlength": MAX_NOTE_LENGTH}),
         }
 
@@ -262,7 +263,7 @@ class MeasurementForm(forms.ModelForm):
         model = Measurement
         fields = ["measured_on", "value", "note"]
         labels = {"measured_on": _("Datum"), "value": _("Wert"), "note": _("Bemerkung")}
-        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -10,7 +10,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessment.history import reassessment_due
 from assessment.models import Action, Assessment, Company, Membership, ReminderLog
@@ -78,11 +80,16 @@ def due_reminders(*, today: datetime.date, base_url: str) -> list[Reminder]:
                         recipients=recipients,
                         subject=_("Zeit für den nächsten Reifegrad-Check: %(company)s")
                         % {"company": str(company)},
-                        body=_(
+                        body=ngettext(
+                            "Guten Tag,\n\nder letzte Check von „%(company)s“ ist einen Monat "
+                            "her. Schauen Sie wieder hin: Was hat sich verbessert, was ist als "
+                            "Nächstes dran? Die Antworten vom letzten Mal können Sie "
+                            "übernehmen.\n\n%(link)s\n",
                             "Guten Tag,\n\nder letzte Check von „%(company)s“ ist %(months)s "
                             "Monate her. Schauen Sie wieder hin: Was hat sich verbessert, was ist "
                             "als Nächstes dran? Die Antworten vom letzten Mal können Sie "
-                            "übernehmen.\n\n%(link)s\n"
+                            "übernehmen.\n\n%(link)s\n",
+                            company.reassessment_interval_months,
                         )
                         % {
                             "company": str(company),
@@ -110,7 +117,7 @@ def due_reminders(*, today: datetime.date, base_url: str) -> list[Reminder]:
                         )
                         % {
                             "title": action.title,
-                            "date": action.due_date.strftime("%d.%m.%Y"),
+                            "date": date_format(action.due_date, "SHORT_DATE_FORMAT"),
                             "link": f"{link}schritte/#action-{action.pk}",
                         },
                     )

@@ -19,6 +19,16 @@ def answer_labels(question: Question, answer: Answer | None) -> str:
     return ", ".join(labels) if labels else _("keine Antwort")
 
 
+def answer_labels_for(question: Question, state) -> str:
+    """Labels for an answer as the comparison holds it (options, not applicable)."""
+    if state is None or (not state.options and not state.not_applicable):
+        return _("keine Antwort")
+    if state.not_applicable:
+        return _("trifft nicht zu")
+    names = {option.key: option.label for option in question.option_list}
+    return ", ".join(names.get(key, key) for key in state.options)
+
+
 def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
     content = report.content
     return charts.radar_chart(
@@ -142,8 +152,23 @@ def history_context(report: Report) -> dict | None:
             done_at__lte=until,
         ).order_by("done_at")
     )
+    from assessment.comparison import compare
+    from assessment.workflows import snapshot_of
+
+    comparison = compare(snapshot_of(previous), snapshot_of(assessment))
+    questions = report.content.questions
+    changed = [
+        {
+            "question": questions[item.key],
+            "before": answer_labels_for(questions[item.key], item.before),
+            "after": answer_labels_for(questions[item.key], item.after),
+        }
+        for item in comparison.changed
+        if item.key in questions
+    ]
     return {
         "previous": previous,
+        "changed": changed,
         "rows": rows,
         "overall_before": overall_before,
         "overall_delta": None

@@ -215,3 +215,34 @@ def test_outsiders_get_404_for_pdf_and_json(client, assessment, outsider):
     for name in ("report_pdf", "report_json"):
         assert stranger.get(reverse(name, args=[assessment.public_id])).status_code == 404
         assert Client().get(reverse(name, args=[assessment.public_id])).status_code == 404
+
+
+def test_progress_section_shows_deltas_changed_answers_and_done_steps(default_questionnaire):
+    from django.utils import timezone
+
+    from assessment.models import Action
+    from assessment.workflows import finish_assessment, start_reassessment
+
+    first = completed_assessment(default_questionnaire, level=0.3)
+    company = first.company
+    Action.objects.create(
+        company=company,
+        recommendation_key="r_sec_2fa",
+        title="Zwei-Faktor-Anmeldung eingeschaltet",
+        status="done",
+        done_at=timezone.now(),
+    )
+    second = start_reassessment(company=company, user=None, carry_over=True)
+    from assessment.models import Answer
+
+    Answer.objects.filter(assessment=second).update(unconfirmed=False)
+    Answer.objects.filter(assessment=second, question__key="web_editing").update(
+        options=["self_easy"]
+    )
+    finish_assessment(assessment=second)
+    with translation.override("de"):
+        text = flat(pdf_text(assessment_pdf(assessment=second).content))
+    assert "Fortschritt seit dem letzten Check" in text
+    assert "1 geänderte Antwort" in text
+    assert "Wir ändern es selbst, meist noch am selben Tag" in text
+    assert "Zwei-Faktor-Anmeldung eingeschaltet" in text

@@ -360,7 +360,7 @@ def invite(request: HttpRequest, company_id: int) -> HttpResponse:
     send_mail(
         subject=_("Einladung zu Reifegrad"),
         message=_(
-            "Guten Tag,\n\n%(inviter)s lädt Sie ein, den Digitalisierungs-Check von "
+            "Guten Tag,\n\n%(inviter)s lädt Sie ein, den Reifegrad-Check von "
             "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
             "%(link)s\n"
         )
