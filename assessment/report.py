@@ -155,7 +155,8 @@ def history_context(report: Report) -> dict | None:
     from assessment.comparison import compare
     from assessment.workflows import snapshot_of
 
-    comparison = compare(snapshot_of(previous), snapshot_of(assessment))
+    snapshots = (snapshot_of(previous), snapshot_of(assessment))
+    comparison = compare(*snapshots)
     questions = report.content.questions
     changed = [
         {
@@ -166,9 +167,25 @@ def history_context(report: Report) -> dict | None:
         for item in comparison.changed
         if item.key in questions
     ]
+    action_rows = []
+    for action in actions:
+        recommendation = report.content.recommendation(action.recommendation_key)
+        trigger = recommendation.trigger_question if recommendation else None
+        question_delta = comparison.question_delta(trigger.key, *snapshots) if trigger else None
+        dimension = recommendation.dimension if recommendation else None
+        action_rows.append(
+            {
+                "action": action,
+                "question": trigger,
+                "question_delta": None if question_delta is None else 100 * question_delta,
+                "dimension": dimension,
+                "dimension_delta": comparison.dimension(dimension.key).delta if dimension else None,
+            }
+        )
     return {
         "previous": previous,
         "changed": changed,
+        "action_rows": action_rows,
         "rows": rows,
         "overall_before": overall_before,
         "overall_delta": None

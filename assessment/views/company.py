@@ -105,6 +105,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "trend": mark_safe(trend_chart_svg(completed, content)) if content else "",  # noqa: S308
             "roadmap": roadmap_context,
             "open_actions": [a for a in actions if a.status in ("planned", "doing")],
+            "on_list": {a.recommendation_key for a in actions if a.status in ("planned", "doing")},
             "overdue": overdue_actions(actions, today),
             "done_count": sum(1 for a in actions if a.status == Action.Status.DONE),
             "due": due,

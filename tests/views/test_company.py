@@ -345,3 +345,26 @@ def test_company_page_queries_do_not_grow_with_assessments(
     with django_assert_max_num_queries(16):
         response = member.get(url)
     assert response.content.decode().count("data-history-row") == count
+
+
+def test_results_show_whether_done_steps_moved_their_question(member, history):
+    company = history.company
+    action = Action.objects.create(
+        company=company, recommendation_key="r_web_google_profile", title="Google-Profil"
+    )
+    member.post(
+        reverse("update_action", args=[company.pk, action.pk]),
+        {f"a{action.pk}-status": "done"},
+    )
+    new = start_reassessment(company=company, user=None, carry_over=True)
+    Answer.objects.filter(assessment=new).update(unconfirmed=False)
+    findability = new.questionnaire.content().questions["web_findability"]
+    Answer.objects.filter(assessment=new, question__key="web_findability").update(
+        options=[o.key for o in findability.option_list if not o.exclusive]
+    )
+    from assessment.workflows import finish_assessment
+
+    finish_assessment(assessment=new)
+    body = member.get(reverse("results", args=[new.public_id])).content.decode()
+    assert "data-done-actions" in body
+    assert re.search(r"Google-Profil – die Frage dazu: \+\d+ %", body)
