@@ -7,13 +7,16 @@ from assessment.models import (
     Answer,
     Assessment,
     Company,
+    ConsultantProfile,
     Dimension,
+    Invitation,
     LevelBand,
     Membership,
     Option,
     Question,
     Questionnaire,
     Recommendation,
+    ReminderLog,
     User,
 )
 
@@ -139,3 +142,27 @@ class AnswerAdmin(admin.ModelAdmin):
 class ActionAdmin(admin.ModelAdmin):
     list_display = ["title", "company", "status", "owner", "due_date"]
     list_filter = ["status"]
+
+
+@admin.register(ConsultantProfile)
+class ConsultantProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "firm", "user", "approved", "created_at"]
+    list_filter = ["approved"]
+    search_fields = ["name", "firm", "user__email"]
+    actions = ["approve"]
+
+    @admin.action(description="Ausgewählte Beraterkonten freigeben")
+    def approve(self, request: HttpRequest, queryset) -> None:
+        queryset.update(approved=True)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "company", "role", "created_at", "accepted_at", "revoked_at"]
+    readonly_fields = ["token_hash"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["company", "kind", "due_date", "recipients", "sent_at"]
+    list_filter = ["kind"]

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import Action, Company, Measurement, Question, User
+from assessment.models import Action, Company, ConsultantProfile, Measurement, Question, User
 
 NOT_APPLICABLE = "_na"
 MAX_NOTE_LENGTH = 2000
@@ -279,8 +279,76 @@ class MeasurementForm(forms.ModelForm):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Als"),
+        choices=[("member", _("Mitglied")), ("consultant", _("Berater/in"))],
+        initial="member",
+        required=False,
+    )
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or "member"
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Einladen"), css_class="btn-brand"))
+
+
+class ConsultantSignupForm(SignupForm):
+    name = forms.CharField(label=_("Ihr Name"), max_length=200)
+    firm = forms.CharField(label=_("Firma"), max_length=200, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper.inputs = []
+        self.helper.add_input(
+            Submit("submit", _("Als Berater/in registrieren"), css_class="btn-brand")
+        )
+
+
+class ConsultantProfileForm(forms.ModelForm):
+    logo = forms.FileField(
+        label=_("Logo (PNG oder JPEG, höchstens 1 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Logo entfernen"), required=False)
+    website = forms.URLField(label=_("Webseite"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = ConsultantProfile
+        fields = ["name", "firm", "contact_email", "phone", "website"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Speichern"), css_class="btn-brand"))
+
+    def clean_logo(self) -> bytes | None:
+        from assessment.consultants import LOGO_MAX_BYTES, LogoRefused, reencode_logo
+
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("Das Logo ist größer als 1 MB."))
+        try:
+            return reencode_logo(upload.read(LOGO_MAX_BYTES + 1))
+        except LogoRefused:
+            raise forms.ValidationError(
+                _(
+                    "Bitte laden Sie ein echtes PNG- oder JPEG-Bild hoch "
+                    "(16 bis 4000 Pixel je Seite)."
+                )
+            ) from None
+
+
+class ClientForm(ProfileForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+        self.fields["name"].label = _("Name des Unternehmens")
+        self.helper.inputs = []
+        self.helper.layout.fields.pop()
+        self.helper.add_input(Submit("submit", _("Kunden anlegen"), css_class="btn-brand"))

@@ -66,6 +66,28 @@ class User(AbstractUser):
         return self.email
 
 
+class ConsultantProfile(models.Model):
+    """A consultant's name, firm and contact; shown on the cover of their clients' reports."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="consultant_profile")
+    name = models.CharField(_("Name"), max_length=200)
+    firm = models.CharField(_("Firma"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("E-Mail für Kunden"), blank=True)
+    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+    website = models.URLField(_("Webseite"), blank=True)
+    # Re-encoded PNG bytes (never the uploaded file), so several app servers share it.
+    logo_png = models.BinaryField(null=True, blank=True, editable=False)
+    approved = models.BooleanField(_("freigegeben"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Beraterprofil")
+        verbose_name_plural = _("Beraterprofile")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.firm})" if self.firm else self.name
+
+
 # --- The questionnaire: immutable once an assessment uses it; a change is a new version.
 
 
@@ -445,6 +467,9 @@ class Company(models.Model):
     monthly_budget_eur = models.PositiveIntegerField(_("Budget pro Monat (EUR)"), default=100)
     monthly_hours = models.PositiveIntegerField(_("Zeit pro Monat (Stunden)"), default=8)
     reassessment_interval_months = models.PositiveSmallIntegerField(default=6)
+    # Kept by the workflows that change it (finishing a check, changing the interval), so
+    # lists can filter and sort by it in SQL.
+    reassessment_due_on = models.DateField(null=True, blank=True)
     members = models.ManyToManyField(User, through="Membership", related_name="companies")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -701,7 +726,7 @@ class Invitation(models.Model):
 
     @classmethod
     def issue(
-        cls, *, company: Company, email: str, invited_by: User | None
+        cls, *, company: Company, email: str, invited_by: User | None, role: str = "member"
     ) -> tuple[Invitation, str]:
         raw_token = secrets.token_urlsafe(32)
         invitation = cls.objects.create(
@@ -709,6 +734,7 @@ class Invitation(models.Model):
             email=email.lower(),
             token_hash=ResumeToken.hash(raw_token),
             invited_by=invited_by,
+            role=role,
         )
         return invitation, raw_token
 

@@ -7,6 +7,7 @@ app's own static files and data: URIs and refuses everything else.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import mimetypes
 import re
@@ -25,7 +26,8 @@ from django.utils.safestring import mark_safe
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from assessment.models import Action, Answer, Assessment, RenderedReport
+from assessment.consultants import consultant_for_report
+from assessment.models import Action, Answer, Assessment, ConsultantProfile, RenderedReport
 from assessment.report import history_context, radar_svg, report_context, trend_svg
 from assessment.workflows import Report, build_report
 
@@ -35,7 +37,7 @@ BASE_URL = "https://reifegrad.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 PDF_VARIANT = "pdf/a-3u"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "4"
+LAYOUT_VERSION = "5"
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -117,6 +119,13 @@ def report_html(report: Report) -> str:
         history["trend"] = mark_safe(trend_svg(history, pixel_width=620))  # noqa: S308
     context["history"] = history
     context["appendix"] = appendix(report)
+    consultant = consultant_for_report(report.assessment.company)
+    context["consultant"] = consultant
+    if consultant is not None and consultant.logo_png:
+        # A data: URI: the fetcher serves it without touching any file or network.
+        context["consultant_logo"] = "data:image/png;base64," + base64.b64encode(
+            bytes(consultant.logo_png)
+        ).decode("ascii")
     context["language"] = translation.get_language() or "de"
     context["generated"] = timezone.localtime()
     return render_to_string("report/report.html", context)
@@ -180,6 +189,13 @@ def revision_of(assessment: Assessment, language: str) -> str:
         .order_by("pk")
         .values_list("pk", "completed_at")
     )
+    consultants = list(
+        ConsultantProfile.objects.filter(
+            user__memberships__company_id=assessment.company_id, approved=True
+        )
+        .order_by("pk")
+        .values_list("pk", "name", "firm", "contact_email", "phone", "website", "logo_png")
+    )
     parts = [
         LAYOUT_VERSION,
         language,
@@ -195,6 +211,7 @@ def revision_of(assessment: Assessment, language: str) -> str:
         company.monthly_hours,
         actions,
         earlier,
+        [hashlib.sha256(repr(c).encode()).hexdigest() for c in consultants],
         timezone.localdate() if not assessment.is_completed else None,
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from assessment.views import accounts, check, company, downloads, pages
+from assessment.views import accounts, check, company, consultant, downloads, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -46,6 +46,20 @@ urlpatterns = [
         name="revoke_invitation",
     ),
     path("einladung/<str:token>/", company.invitation, name="invitation"),
+    re_path(
+        r"^firmen/(?P<company_id>[0-9]+)/verlauf\.(?P<file_format>csv|xlsx)$",
+        consultant.company_export,
+        name="company_export",
+    ),
+    path("berater/", consultant.portfolio_view, name="portfolio"),
+    path("berater/registrieren/", consultant.consultant_signup, name="consultant_signup"),
+    path("berater/profil/", consultant.consultant_profile, name="consultant_profile"),
+    path("berater/kunden/neu/", consultant.new_client, name="new_client"),
+    re_path(
+        r"^berater/portfolio\.(?P<file_format>csv|xlsx)$",
+        consultant.portfolio_export,
+        name="portfolio_export",
+    ),
     path("konto/registrieren/", accounts.signup, name="signup"),
     path("konto/anmelden/", accounts.LoginView.as_view(), name="login"),
     path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),

@@ -127,6 +127,7 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
     # Stored as JSON types (lists, not tuples), so the frozen result reads back identically.
     locked.result = json.loads(json.dumps(result.to_dict()))
     locked.save(update_fields=["status", "completed_at", "result"])
+    update_due_date(company=assessment.company, last_completed_at=locked.completed_at)
     assessment.status, assessment.completed_at = locked.status, locked.completed_at
     assessment.result = locked.result
     return result
@@ -340,9 +341,37 @@ def set_action_status(*, action: Action, status: str) -> Action:
 
 @transaction.atomic
 def accept_invitation(*, invitation, user: User) -> Membership:
+    role = (
+        Membership.Role.CONSULTANT
+        if invitation.role == Membership.Role.CONSULTANT
+        else Membership.Role.MEMBER
+    )
     membership, _created = Membership.objects.get_or_create(
-        company=invitation.company, user=user, defaults={"role": Membership.Role.MEMBER}
+        company=invitation.company, user=user, defaults={"role": role}
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+def update_due_date(*, company: Company, last_completed_at=None) -> None:
+    """Store when the next check is due: last completion plus the company's interval."""
+    from assessment.history import add_months
+
+    if last_completed_at is None:
+        last = (
+            company.assessments.filter(status=Assessment.Status.COMPLETED)
+            .order_by("-completed_at")
+            .values_list("completed_at", flat=True)
+            .first()
+        )
+        last_completed_at = last
+    due = (
+        None
+        if last_completed_at is None
+        else add_months(
+            timezone.localtime(last_completed_at).date(), company.reassessment_interval_months
+        )
+    )
+    Company.objects.filter(pk=company.pk).update(reassessment_due_on=due)
+    company.reassessment_due_on = due

@@ -16,3 +16,10 @@ def signed(value: float | None, decimals: int = 1) -> str:
     if rounded < 0:
         return f"−{text}"
     return f"±{text}"
+
+
+@register.filter
+def subtract(value: float | None, other: float | None) -> float | None:
+    if value is None or other is None:
+        return None
+    return float(value) - float(other)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assessment import access
+from assessment.auth import BACKEND
 from assessment.forms import EmailLoginForm, SignupForm
 from assessment.workflows import claim_assessments
 
@@ -42,7 +43,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         # login() keeps the session's data while it changes the session key.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=BACKEND)
         claim_session_checks(request)
         return redirect(safe_next(request))
     return render(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import access, charts
 from assessment.comparison import compare
+from assessment.consultants import approved_profile
 from assessment.forms import (
     ActionForm,
     CompanySettingsForm,
@@ -34,6 +35,7 @@ from assessment.workflows import (
     set_action_status,
     snapshot_of,
     start_reassessment,
+    update_due_date,
 )
 
 
@@ -127,6 +129,7 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
     form = CompanySettingsForm(request.POST, instance=company)
     if form.is_valid():
         form.save()
+        update_due_date(company=company)
         messages.success(request, _("Gespeichert."))
     else:
         messages.error(
@@ -356,7 +359,9 @@ def invite(request: HttpRequest, company_id: int) -> HttpResponse:
         messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
         return redirect("company", company_id=company.pk)
     email = form.cleaned_data["email"].lower()
-    _invitation, raw_token = Invitation.issue(company=company, email=email, invited_by=request.user)
+    _invitation, raw_token = Invitation.issue(
+        company=company, email=email, invited_by=request.user, role=form.cleaned_data["role"]
+    )
     link = request.build_absolute_uri(reverse("invitation", args=[raw_token]))
     send_mail(
         subject=_("Einladung zu Reifegrad"),
@@ -420,6 +425,20 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "company/invitation.html", {"invitation": found}, status=200)
     if request.method == "POST":
+        if found.role == "consultant" and approved_profile(request.user) is None:
+            return render(
+                request,
+                "assessment/message.html",
+                {
+                    "title": _("Nur für freigegebene Berater/innen"),
+                    "text": _(
+                        "Diese Einladung richtet sich an eine Beraterin oder einen Berater. "
+                        "Bitte registrieren Sie sich als Berater/in und warten Sie auf die "
+                        "Freigabe."
+                    ),
+                },
+                status=403,
+            )
         accept_invitation(invitation=found, user=request.user)
         messages.success(
             request, _("Willkommen bei %(company)s.") % {"company": str(found.company)}

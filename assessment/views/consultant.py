@@ -1,0 +1,172 @@
+"""Consultants: sign-up awaiting approval, profile with logo, clients, portfolio, exports."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessment import access
+from assessment.auth import BACKEND
+from assessment.consultants import (
+    SORTS,
+    approved_profile,
+    as_csv,
+    as_xlsx,
+    create_client,
+    history_table,
+    portfolio,
+    portfolio_table,
+)
+from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
+from assessment.models import Company, ConsultantProfile
+
+PAGE_SIZE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_http_methods(["GET", "POST"])
+def consultant_signup(request: HttpRequest) -> HttpResponse:
+    form = ConsultantSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        ConsultantProfile.objects.create(
+            user=user,
+            name=form.cleaned_data["name"],
+            firm=form.cleaned_data["firm"],
+            contact_email=user.email,
+        )
+        login(request, user, backend=BACKEND)
+        return redirect("portfolio")
+    return render(
+        request,
+        "consultant/signup.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def waiting_or_profile(request: HttpRequest) -> ConsultantProfile | HttpResponse:
+    profile = approved_profile(request.user)
+    if profile is not None:
+        return profile
+    pending = ConsultantProfile.objects.filter(user=request.user).exists()
+    return render(request, "consultant/waiting.html", {"pending": pending}, status=403)
+
+
+@login_required
+@require_GET
+def portfolio_view(request: HttpRequest) -> HttpResponse:
+    profile = waiting_or_profile(request)
+    if isinstance(profile, HttpResponse):
+        return profile
+    filters = portfolio_filters(request)
+    clients = portfolio(consultant=request.user, **filters)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("seite"))
+    query = request.GET.copy()
+    query.pop("seite", None)
+    return render(
+        request,
+        "consultant/portfolio.html",
+        {
+            "profile": profile,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "industries": Company.Industry.choices,
+            "sorts": [
+                ("name", _("Name")),
+                ("index", _("Index")),
+                ("last", _("Letzter Check")),
+                ("due", _("Nächster Check")),
+            ],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def portfolio_filters(request: HttpRequest) -> dict:
+    sort = request.GET.get("sortierung", "name")
+    return {
+        "search": request.GET.get("suche", "").strip()[:100],
+        "industry": request.GET.get("branche", ""),
+        "due_only": request.GET.get("faellig") == "1",
+        "overdue_only": request.GET.get("ueberfaellig") == "1",
+        "sort": sort if sort in SORTS else "name",
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultant_profile(request: HttpRequest) -> HttpResponse:
+    profile = ConsultantProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        return render(request, "consultant/waiting.html", {"pending": False}, status=403)
+    form = ConsultantProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        if form.cleaned_data.get("remove_logo"):
+            profile.logo_png = None
+        elif form.cleaned_data.get("logo"):
+            profile.logo_png = form.cleaned_data["logo"]
+        profile.save()
+        messages.success(request, _("Profil gespeichert."))
+        return redirect("consultant_profile")
+    return render(
+        request,
+        "consultant/profile.html",
+        {"form": form, "profile": profile},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_client(request: HttpRequest) -> HttpResponse:
+    profile = waiting_or_profile(request)
+    if isinstance(profile, HttpResponse):
+        return profile
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        company = create_client(consultant=request.user, company=form.save(commit=False))
+        messages.success(request, _("%(company)s ist angelegt.") % {"company": str(company)})
+        return redirect("company", company_id=company.pk)
+    return render(
+        request, "consultant/new_client.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_GET
+def portfolio_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    profile = waiting_or_profile(request)
+    if isinstance(profile, HttpResponse):
+        return profile
+    table = portfolio_table(portfolio(consultant=request.user, **portfolio_filters(request)))
+    return table_response(table, name="Reifegrad_Portfolio", file_format=file_format)
+
+
+@login_required
+@require_GET
+def company_export(request: HttpRequest, company_id: str, file_format: str) -> HttpResponse:
+    company = access.company_for(request, int(company_id))
+    return table_response(
+        history_table(company), name=f"Reifegrad_Verlauf_{company.pk}", file_format=file_format
+    )
+
+
+def table_response(table, *, name: str, file_format: str) -> HttpResponse:
+    day = timezone.localdate().isoformat()
+    if file_format == "xlsx":
+        response = HttpResponse(as_xlsx(table, title=name), content_type=XLSX)
+    else:
+        response = HttpResponse(as_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}_{day}.{file_format}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
