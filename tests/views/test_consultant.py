@@ -228,10 +228,10 @@ def test_logo_upload_refuses_other_files(consultant_client, approved, content):
 
 
 def test_huge_pixel_dimensions_are_refused(consultant_client, approved):
-    upload = SimpleUploadedFile("wide.png", image_bytes("PNG", (5000, 20)), content_type="image/png")
-    response = consultant_client.post(
-        reverse("consultant_profile"), {"name": "X", "logo": upload}
+    upload = SimpleUploadedFile(
+        "wide.png", image_bytes("PNG", (5000, 20)), content_type="image/png"
     )
+    response = consultant_client.post(reverse("consultant_profile"), {"name": "X", "logo": upload})
     assert response.status_code == 400
 
 
@@ -258,7 +258,9 @@ def test_a_company_can_invite_and_remove_its_consultant(client, owner, approved)
     company = Company.objects.create(name="Eigene Firma", industry="retail", size_band="1")
     Membership.objects.create(company=company, user=owner)
     client.force_login(owner)
-    client.post(reverse("invite", args=[company.pk]), {"email": approved.email, "role": "consultant"})
+    client.post(
+        reverse("invite", args=[company.pk]), {"email": approved.email, "role": "consultant"}
+    )
     link = mail.outbox[-1].body.split("http://testserver", 1)[1].split()[0]
     advisor = Client()
     advisor.force_login(approved)
