@@ -92,3 +92,39 @@ def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -
     if assessment is None:
         raise Http404("No such assessment")
     return assessment
+
+
+SESSION_RESPONDENTS = "respondent_grants"
+
+
+def grant_respondent(request: HttpRequest, respondent) -> None:
+    """This browser answers as one team member (their own link), not in the final answers."""
+    grants = dict(request.session.get(SESSION_RESPONDENTS, {}))
+    grants[str(respondent.assessment.public_id)] = respondent.pk
+    request.session[SESSION_RESPONDENTS] = grants
+
+
+def respondent_for(request: HttpRequest, assessment: Assessment):
+    """The team member whose own answers this browser edits, or None for the final answers."""
+    from assessment.models import Respondent
+
+    respondent_id = request.session.get(SESSION_RESPONDENTS, {}).get(str(assessment.public_id))
+    if respondent_id is None:
+        return None
+    return Respondent.objects.filter(
+        pk=respondent_id, assessment=assessment, is_primary=False
+    ).first()
+
+
+def assessment_for_member(request: HttpRequest, public_id: uuid.UUID | str) -> Assessment:
+    """An assessment of a company the logged-in person belongs to (team and workshop pages)."""
+    if not request.user.is_authenticated:
+        raise Http404("No such assessment")
+    assessment = (
+        Assessment.objects.select_related("company", "questionnaire")
+        .filter(public_id=public_id, company__memberships__user=request.user)
+        .first()
+    )
+    if assessment is None:
+        raise Http404("No such assessment")
+    return assessment

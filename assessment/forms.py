@@ -83,9 +83,12 @@ class AnswerChange:
     options: tuple[str, ...]
     not_applicable: bool
     note: str | None  # None: leave the stored note as it is
+    note_private: bool | None = None  # None: leave the note's visibility as it is
 
 
-def parse_answer(question: Question, values: list[str], note: str | None) -> AnswerChange | str:
+def parse_answer(
+    question: Question, values: list[str], note: str | None, note_private: bool | None = None
+) -> AnswerChange | str:
     """Check what a person sent for one question; return the change or a message for them."""
     option_keys = [option.key for option in question.option_list]
     if note is not None:
@@ -99,7 +102,7 @@ def parse_answer(question: Question, values: list[str], note: str | None) -> Ans
     if NOT_APPLICABLE in values:
         if not question.allow_na:
             return gettext("Bei dieser Frage ist „trifft nicht zu“ nicht möglich.")
-        return AnswerChange(question, (), True, note)
+        return AnswerChange(question, (), True, note, note_private)
     unknown = [value for value in values if value not in option_keys]
     if unknown:
         return gettext("Diese Antwort passt nicht zur Frage.")
@@ -109,7 +112,7 @@ def parse_answer(question: Question, values: list[str], note: str | None) -> Ans
     exclusive = [o.key for o in question.option_list if o.exclusive and o.key in chosen]
     if exclusive:
         chosen = exclusive[:1]
-    return AnswerChange(question, tuple(chosen), False, note)
+    return AnswerChange(question, tuple(chosen), False, note, note_private)
 
 
 class SignupForm(forms.ModelForm):

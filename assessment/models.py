@@ -577,6 +577,10 @@ class ResumeToken(models.Model):
         Assessment, on_delete=models.CASCADE, related_name="resume_tokens"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # Set for a team member's own link: they answer on their own, not in the final answers.
+    respondent = models.ForeignKey(
+        "Respondent", null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -591,10 +595,14 @@ class ResumeToken(models.Model):
         return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
 
     @classmethod
-    def issue(cls, *, assessment: Assessment) -> tuple[ResumeToken, str]:
+    def issue(
+        cls, *, assessment: Assessment, respondent: Respondent | None = None
+    ) -> tuple[ResumeToken, str]:
         """A new token with 256 random bits; the secret is returned once and never stored."""
         raw_token = secrets.token_urlsafe(32)
-        token = cls.objects.create(assessment=assessment, token_hash=cls.hash(raw_token))
+        token = cls.objects.create(
+            assessment=assessment, token_hash=cls.hash(raw_token), respondent=respondent
+        )
         return token, raw_token
 
     def revoke(self) -> None:
@@ -630,6 +638,8 @@ class Answer(models.Model):
     options = models.JSONField(default=list, blank=True)
     not_applicable = models.BooleanField(default=False)
     note = models.TextField(blank=True, max_length=5000)
+    # A consultant's note that stays out of the report.
+    note_private = models.BooleanField(default=False)
     # Taken from the previous assessment; stays True once confirmed, for the "re-checked" count.
     carried_over = models.BooleanField(default=False)
     # A carried-over answer nobody has looked at again yet; blocks completion.

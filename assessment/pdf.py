@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.consultants import consultant_for_report
 from assessment.models import Action, Answer, Assessment, ConsultantProfile, RenderedReport
-from assessment.report import history_context, radar_svg, report_context, trend_svg
+from assessment.report import disagreements, history_context, radar_svg, report_context, trend_svg
 from assessment.workflows import Report, build_report
 
 # A host that can never resolve: relative links in the report template point here, and the
@@ -37,7 +37,7 @@ BASE_URL = "https://reifegrad.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 PDF_VARIANT = "pdf/a-3u"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "5"
+LAYOUT_VERSION = "6"
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -119,6 +119,7 @@ def report_html(report: Report) -> str:
         history["trend"] = mark_safe(trend_svg(history, pixel_width=620))  # noqa: S308
     context["history"] = history
     context["appendix"] = appendix(report)
+    context["disagreements"] = disagreements(report)
     consultant = consultant_for_report(report.assessment.company)
     context["consultant"] = consultant
     if consultant is not None and consultant.logo_png:
@@ -145,7 +146,7 @@ def appendix(report: Report) -> list[dict]:
                     "question": question,
                     "status": statuses.get(question.key),
                     "answer": answer_labels(question, answer),
-                    "note": answer.note if answer else "",
+                    "note": answer.note if answer and not answer.note_private else "",
                 }
             )
         sections.append({"dimension": dimension, "rows": rows})

@@ -311,3 +311,25 @@ def export_step(content, step) -> dict:
             "direction": recommendation.kpi_direction,
         },
     }
+
+
+def disagreements(report: Report) -> list[dict]:
+    """Questions where the team's own answers lay two or more levels apart."""
+    from assessment.team import labels, team_view
+
+    view = team_view(report.assessment)
+    rows = []
+    for item in view.disagreements:
+        question = report.content.questions[item.key]
+        rows.append(
+            {
+                "question": question,
+                "answers": [
+                    (respondent.name, labels(question, view.answers[respondent.pk].get(item.key)))
+                    for respondent in view.respondents
+                ],
+                "final": answer_labels(question, report.answers.get(item.key)),
+                "spread": item.spread,
+            }
+        )
+    return rows

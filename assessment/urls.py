@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from assessment.views import accounts, check, company, consultant, downloads, pages
+from assessment.views import accounts, check, company, consultant, downloads, pages, session
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -13,6 +13,13 @@ urlpatterns = [
     path("check/<uuid:public_id>/ergebnis/", check.results, name="results"),
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
+    path("check/<uuid:public_id>/team/", session.team, name="team"),
+    path("check/<uuid:public_id>/abgleich/", session.consolidation, name="consolidation"),
+    path(
+        "check/<uuid:public_id>/abgleich/uebernehmen/",
+        session.apply_proposals,
+        name="apply_proposals",
+    ),
     path("check/<uuid:public_id>/link/neu/", check.resume_link_new, name="resume_link_new"),
     path("check/<uuid:public_id>/link/mail/", check.resume_link_email, name="resume_link_email"),
     path("firmen/", company.companies, name="companies"),

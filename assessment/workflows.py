@@ -59,11 +59,15 @@ def primary_respondent(assessment: Assessment) -> Respondent:
     return respondent
 
 
-def stored_answers(assessment: Assessment) -> dict[str, Answer]:
-    """The primary respondent's answers keyed by question key (one query)."""
-    answers = Answer.objects.filter(
-        assessment=assessment, respondent__is_primary=True
-    ).select_related("question")
+def stored_answers(
+    assessment: Assessment, respondent: Respondent | None = None
+) -> dict[str, Answer]:
+    """One respondent's answers (the final ones by default) keyed by question key; one query."""
+    answers = Answer.objects.filter(assessment=assessment).select_related("question")
+    if respondent is None or respondent.is_primary:
+        answers = answers.filter(respondent__is_primary=True)
+    else:
+        answers = answers.filter(respondent=respondent)
     return {answer.question.key: answer for answer in answers}
 
 
@@ -83,7 +87,10 @@ def save_answers(
     if assessment.is_completed:
         raise AssessmentClosed
     now = timezone.now()
-    with_note, without_note = [], []
+    # Rows are grouped by the fields they change: a note or its visibility that was not
+    # sent stays as it is.
+    groups: dict[tuple[str, ...], list[Answer]] = {}
+    base = ("options", "not_applicable", "unconfirmed", "updated_at")
     for change in changes:
         row = Answer(
             assessment=assessment,
@@ -92,20 +99,24 @@ def save_answers(
             options=list(change.options),
             not_applicable=change.not_applicable,
             note=change.note or "",
+            note_private=bool(change.note_private),
             unconfirmed=False,
             updated_at=now,
         )
-        (without_note if change.note is None else with_note).append(row)
-    fields = ["options", "not_applicable", "unconfirmed", "updated_at"]
-    for rows, update_fields in ((with_note, [*fields, "note"]), (without_note, fields)):
-        if rows:
-            Answer.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["assessment", "respondent", "question"],
-                update_fields=update_fields,
-            )
-    return len(with_note) + len(without_note)
+        fields = base
+        if change.note is not None:
+            fields = (*fields, "note")
+        if change.note_private is not None:
+            fields = (*fields, "note_private")
+        groups.setdefault(fields, []).append(row)
+    for update_fields, rows in groups.items():
+        Answer.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["assessment", "respondent", "question"],
+            update_fields=list(update_fields),
+        )
+    return sum(len(rows) for rows in groups.values())
 
 
 @transaction.atomic

@@ -78,6 +78,9 @@ def victim(default_questionnaire, owner, consultant):
         "remove_member": [company_id, owner_membership.pk],
         "revoke_invitation": [company_id, invitation.pk],
         "company_export": [company_id, "csv"],
+        "team": [public_id],
+        "consolidation": [public_id],
+        "apply_proposals": [public_id],
     }
 
 
@@ -124,6 +127,9 @@ def test_an_outsider_gets_404_on_every_url_get_and_post(client, victim, outsider
             "remove_member",
             "revoke_invitation",
             "company_export",
+            "team",
+            "consolidation",
+            "apply_proposals",
         }:
             # The company space asks anonymous visitors to log in first.
             assert get.status_code == 302 and "/konto/anmelden/" in get.url, name

@@ -24,7 +24,7 @@ from assessment.forms import (
     parse_answer,
 )
 from assessment.models import Assessment, Question, Questionnaire, ResumeToken
-from assessment.report import history_context, radar_svg, report_context
+from assessment.report import disagreements, history_context, radar_svg, report_context
 from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
@@ -157,15 +157,17 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     found.save(update_fields=["last_used_at"])
     assessment = found.assessment
     access.grant(request, assessment)
+    if found.respondent_id is not None:
+        access.grant_respondent(request, found.respondent)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
-    return redirect(next_page_url(assessment))
+    return redirect(next_page_url(assessment, found.respondent))
 
 
-def next_page_url(assessment: Assessment) -> str:
+def next_page_url(assessment: Assessment, respondent=None) -> str:
     """The first page with an open question, or the finish page."""
     content = assessment.questionnaire.content()
-    result = scoring.score(content.spec, answer_inputs(stored_answers(assessment)))
+    result = scoring.score(content.spec, answer_inputs(stored_answers(assessment, respondent)))
     missing = set(result.missing)
     for number, dimension in enumerate(content.dimensions, start=1):
         if any(question.key in missing for question in dimension.question_list):
@@ -198,6 +200,7 @@ def page_context(
                 "not_applicable": bool(answer and answer.not_applicable),
                 "unconfirmed": bool(answer and answer.unconfirmed),
                 "note": answer.note if answer else "",
+                "note_private": bool(answer and answer.note_private),
                 "input_type": "checkbox" if question.kind == Question.Kind.MULTIPLE else "radio",
                 "condition_parent": parent if parent_on_page else None,
                 "condition_labels": [
@@ -241,19 +244,28 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
             )
             messages.warning(request, closed)
         return redirect("results", public_id=assessment.public_id)
-    answers = stored_answers(assessment)
+    respondent = access.respondent_for(request, assessment)
+    answers = stored_answers(assessment, respondent)
+    advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
-        return render(request, "assessment/page.html", page_context(assessment, number, answers))
+        context = page_context(assessment, number, answers)
+        context["respondent"] = respondent
+        context["advisor"] = advisor
+        return render(request, "assessment/page.html", context)
 
     dimension = content.dimensions[number - 1]
     changes, errors = page_changes(request, dimension.question_list, answers)
     if changes:
         save_answers(
-            assessment=assessment, respondent=primary_respondent(assessment), changes=changes
+            assessment=assessment,
+            respondent=respondent or primary_respondent(assessment),
+            changes=changes,
         )
     if errors:
-        answers = stored_answers(assessment)
+        answers = stored_answers(assessment, respondent)
         context = page_context(assessment, number, answers, errors)
+        context["respondent"] = respondent
+        context["advisor"] = advisor
         context["error_count"] = len(errors)
         return render(request, "assessment/page.html", context, status=400)
     if request.POST.get("nav") == "back" and number > 1:
@@ -261,6 +273,13 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     if request.POST.get("nav") == "finish" or number == len(content.dimensions):
         return redirect("finish", public_id=assessment.public_id)
     return redirect("check_page", public_id=assessment.public_id, number=number + 1)
+
+
+def is_advisor(request: HttpRequest, assessment: Assessment) -> bool:
+    """A consultant of the company in a consultant-led check: may keep notes private."""
+    if assessment.mode != Assessment.Mode.CONSULTANT or not request.user.is_authenticated:
+        return False
+    return assessment.company.memberships.filter(user=request.user, role="consultant").exists()
 
 
 def page_changes(
@@ -274,17 +293,31 @@ def page_changes(
             continue
         values = request.POST.getlist(f"q-{question.key}")
         note = request.POST.get(f"note-{question.key}")
+        note_private = (
+            request.POST.get(f"note-private-{question.key}") == "1"
+            if f"note-private-field-{question.key}" in request.POST
+            else None
+        )
         stored = answers.get(question.key)
         if not values:
             # An unticked list clears its answer; an untouched radio group changes nothing.
             if question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable:
-                changes.append(AnswerChange(question, (), False, note))
-            elif stored is not None and note is not None and note.strip() != stored.note:
+                changes.append(AnswerChange(question, (), False, note, note_private))
+            elif stored is not None and (
+                (note is not None and note.strip() != stored.note)
+                or (note_private is not None and note_private != stored.note_private)
+            ):
                 changes.append(
-                    AnswerChange(question, tuple(stored.options), stored.not_applicable, note)
+                    AnswerChange(
+                        question,
+                        tuple(stored.options),
+                        stored.not_applicable,
+                        note,
+                        note_private,
+                    )
                 )
             continue
-        parsed = parse_answer(question, values, note)
+        parsed = parse_answer(question, values, note, note_private)
         if isinstance(parsed, str):
             errors[question.key] = parsed
         else:
@@ -313,17 +346,25 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
         )
     values = request.POST.getlist("option")
     note = request.POST.get("note")
+    note_private = (
+        request.POST.get("note_private") == "1" if "note_private_field" in request.POST else None
+    )
     parsed = (
-        AnswerChange(question, (), False, note)
+        AnswerChange(question, (), False, note, note_private)
         if not values and question.kind == Question.Kind.MULTIPLE
-        else parse_answer(question, values, note)
+        else parse_answer(question, values, note, note_private)
         if values
         else _("Bitte wählen Sie eine Antwort.")
     )
     if isinstance(parsed, str):
         return JsonResponse({"saved": False, "error": parsed}, status=400)
-    save_answers(assessment=assessment, respondent=primary_respondent(assessment), changes=[parsed])
-    answers = answer_inputs(stored_answers(assessment))
+    respondent = access.respondent_for(request, assessment)
+    save_answers(
+        assessment=assessment,
+        respondent=respondent or primary_respondent(assessment),
+        changes=[parsed],
+    )
+    answers = answer_inputs(stored_answers(assessment, respondent))
     result = scoring.score(content.spec, answers)
     return JsonResponse(
         {
@@ -343,6 +384,19 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     content = assessment.questionnaire.content()
+    respondent = access.respondent_for(request, assessment)
+    if respondent is not None:
+        return render(
+            request,
+            "assessment/message.html",
+            {
+                "title": _("Vielen Dank!"),
+                "text": _(
+                    "Ihre Antworten sind gespeichert. Die Beraterin oder der Berater führt "
+                    "die Antworten des Teams zusammen; das Ergebnis bespricht Ihr Team gemeinsam."
+                ),
+            },
+        )
     if request.method == "POST":
         try:
             finish_assessment(assessment=assessment)
@@ -400,4 +454,5 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
     context["history"] = history_context(report)
+    context["disagreements"] = disagreements(report)
     return render(request, "assessment/results.html", context)

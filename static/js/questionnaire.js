@@ -57,6 +57,11 @@
     values.forEach(function (value) { body.append("option", value); });
     var note = fieldset.querySelector("textarea");
     if (note) body.append("note", note.value);
+    var notePrivate = fieldset.querySelector("[data-note-private]");
+    if (notePrivate) {
+      body.append("note_private_field", "1");
+      if (notePrivate.checked) body.append("note_private", "1");
+    }
     state.textContent = messages.msgSaving;
     state.dataset.state = "saving";
     state.className = "small mb-0 mt-2 save-state text-body-secondary";

@@ -1,0 +1,152 @@
+"""Workshops: a check answered by several people of the client, consolidated by the consultant."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessment import access
+from assessment.forms import AnswerChange
+from assessment.models import Respondent, ResumeToken
+from assessment.team import labels, team_view
+from assessment.workflows import (
+    AssessmentClosed,
+    primary_respondent,
+    save_answers,
+    stored_answers,
+)
+
+
+class TeamMemberForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name oder Rolle"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("E-Mail (freiwillig)"), required=False)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for_member(request, public_id)
+    form = TeamMemberForm(request.POST or None)
+    new_link = None
+    if request.method == "POST" and form.is_valid():
+        if assessment.is_completed:
+            messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
+            return redirect("team", public_id=assessment.public_id)
+        respondent = Respondent.objects.create(
+            assessment=assessment, name=form.cleaned_data["name"], is_primary=False
+        )
+        _token, raw_token = ResumeToken.issue(assessment=assessment, respondent=respondent)
+        new_link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
+        if form.cleaned_data["email"]:
+            send_mail(
+                subject=_("Ihre Einschätzung ist gefragt: %(company)s")
+                % {"company": str(assessment.company)},
+                message=_(
+                    "Guten Tag,\n\nfür den Reifegrad-Check von „%(company)s“ ist Ihre eigene "
+                    "Einschätzung gefragt. Beantworten Sie die Fragen so, wie Sie es sehen – "
+                    "unabhängig von den anderen:\n\n%(link)s\n"
+                )
+                % {"company": str(assessment.company), "link": new_link},
+                from_email=None,
+                recipient_list=[form.cleaned_data["email"]],
+            )
+        form = TeamMemberForm()
+    respondents = list(
+        assessment.respondents.filter(is_primary=False)
+        .annotate(answered=Count("answers"))
+        .order_by("pk")
+    )
+    return render(
+        request,
+        "session/team.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "respondents": respondents,
+            "new_link": new_link,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def consolidation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    assessment = access.assessment_for_member(request, public_id)
+    return render(request, "session/consolidation.html", consolidation_context(assessment))
+
+
+def consolidation_context(assessment) -> dict:
+    content = assessment.questionnaire.content()
+    view = team_view(assessment)
+    final = stored_answers(assessment)
+    rows = []
+    for number, dimension in enumerate(content.dimensions, start=1):
+        for question in dimension.question_list:
+            item = view.agreement.get(question.key)
+            if item is None:
+                continue
+            rows.append(
+                {
+                    "number": number,
+                    "dimension": dimension,
+                    "question": question,
+                    "answers": [
+                        labels(question, view.answers[r.pk].get(question.key))
+                        for r in view.respondents
+                    ],
+                    "levels": item.levels,
+                    "spread": item.spread,
+                    "disagreement": item.disagreement,
+                    "proposal": labels(question, item.proposal),
+                    "final": labels(question, final.get(question.key)),
+                }
+            )
+    return {
+        "assessment": assessment,
+        "respondents": view.respondents,
+        "rows": rows,
+        "disagreement_count": sum(1 for row in rows if row["disagreement"]),
+    }
+
+
+@login_required
+@require_POST
+def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Fill the final answers from the team's proposals; `overwrite` replaces given ones too."""
+    assessment = access.assessment_for_member(request, public_id)
+    content = assessment.questionnaire.content()
+    view = team_view(assessment)
+    final = stored_answers(assessment)
+    overwrite = request.POST.get("overwrite") == "1"
+    changes = [
+        AnswerChange(
+            content.questions[key], item.proposal.options, item.proposal.not_applicable, None
+        )
+        for key, item in view.agreement.items()
+        if item.proposal is not None and (overwrite or key not in final)
+    ]
+    try:
+        save_answers(
+            assessment=assessment, respondent=primary_respondent(assessment), changes=changes
+        )
+    except AssessmentClosed:
+        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
+        return redirect("consolidation", public_id=assessment.public_id)
+    messages.success(
+        request,
+        _("%(count)s Antworten aus den Vorschlägen des Teams übernommen.")
+        % {"count": len(changes)},
+    )
+    return redirect("consolidation", public_id=assessment.public_id)
