@@ -86,7 +86,13 @@ def proposal(
         return AnswerInput(options=(question.options[target].key,))
     ladder = sorted({option.points for option in question.options})
     points = ladder[min(target, len(ladder) - 1)]
-    return AnswerInput(options=(next(o.key for o in question.options if o.points == points),))
+    # Several options can share a step ("no website" and "nobody updates it"): take the one
+    # the team chose most often.
+    candidates = [option.key for option in question.options if option.points == points]
+    chosen = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
+    counts = {key: sum(1 for c in chosen if c == (key,)) for key in candidates}
+    best = max(candidates, key=lambda key: (counts[key], -candidates.index(key)))
+    return AnswerInput(options=(best,))
 
 
 def round_half_up(value: float) -> int:
