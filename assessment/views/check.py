@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import access, scoring
+from assessment.benchmark import peer_position
 from assessment.forms import (
     MAX_NOTE_LENGTH,
     NOT_APPLICABLE,
@@ -455,4 +456,9 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
     context["history"] = history_context(report)
     context["disagreements"] = disagreements(report)
+    context["peers"] = (
+        peer_position(assessment.company, report.result.overall)
+        if assessment.is_completed
+        else None
+    )
     return render(request, "assessment/results.html", context)

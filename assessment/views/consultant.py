@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment import access
 from assessment.auth import BACKEND
+from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
     approved_profile,
@@ -26,6 +27,7 @@ from assessment.consultants import (
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
 from assessment.models import Company, ConsultantProfile
+from assessment.views.check import current_questionnaire
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,6 +71,16 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
     filters = portfolio_filters(request)
     clients = portfolio(consultant=request.user, **filters)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("seite"))
+    questionnaire = current_questionnaire()
+    bands = (
+        [(band.name, band.lower, band.upper) for band in questionnaire.content().bands]
+        if questionnaire
+        else []
+    )
+    spread = distribution(
+        list(portfolio(consultant=request.user).values_list("last_overall", flat=True)),
+        bands,
+    )
     query = request.GET.copy()
     query.pop("seite", None)
     return render(
@@ -87,6 +99,7 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
                 ("due", _("Nächster Check")),
             ],
             "today": timezone.localdate(),
+            "distribution": spread,
         },
     )
 

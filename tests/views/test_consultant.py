@@ -150,7 +150,7 @@ def test_portfolio_queries_do_not_grow_with_clients(
         Membership(company=c, user=approved, role="consultant") for c in companies
     )
     consultant_client.get(reverse("portfolio"))
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(8):
         response = consultant_client.get(reverse("portfolio"))
     assert response.status_code == 200
 
@@ -270,3 +270,36 @@ def test_a_company_can_invite_and_remove_its_consultant(client, owner, approved)
     assert "Eigene Firma" in advisor.get(reverse("portfolio")).content.decode()
     client.post(reverse("remove_member", args=[company.pk, membership.pk]))
     assert advisor.get(reverse("company", args=[company.pk])).status_code == 404
+
+
+def make_peers(questionnaire, count, *, industry="crafts", size_band="2-9", level=0.5):
+    for index in range(count):
+        company = Company.objects.create(
+            name=f"Peer {index}", industry=industry, size_band=size_band
+        )
+        completed_assessment(questionnaire, company=company, level=level)
+
+
+def test_percentile_is_shown_only_with_ten_peers(client, owner, default_questionnaire):
+    company = Company.objects.create(name="Meine", industry="crafts", size_band="2-9")
+    Membership.objects.create(company=company, user=owner)
+    mine = completed_assessment(default_questionnaire, company=company, level=0.7)
+    client.force_login(owner)
+    make_peers(default_questionnaire, 9)
+    make_peers(default_questionnaire, 5, industry="retail")
+    body = client.get(reverse("results", args=[mine.public_id])).content.decode()
+    assert "data-peers" not in body
+    make_peers(default_questionnaire, 1, level=0.9)
+    body = client.get(reverse("results", args=[mine.public_id])).content.decode()
+    assert "Unter 10 anderen Unternehmen Ihrer Branche und Größe" in body
+    assert "über dem von 90 %" in body  # nine peers lower, one higher
+
+
+def test_portfolio_shows_the_distribution_of_its_clients(
+    consultant_client, approved, default_questionnaire
+):
+    for level in (0.0, 0.0, 1.0):
+        completed_assessment(default_questionnaire, company=client_company(approved), level=level)
+    body = consultant_client.get(reverse("portfolio")).content.decode()
+    assert "data-distribution" in body
+    assert 'aria-valuenow="67"' in body and 'aria-valuenow="33"' in body

@@ -1,0 +1,69 @@
+"""How a company compares with others of its industry and size in this installation.
+
+Shown only when at least ten other companies are in the group, so that no single company's
+result can be inferred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import FloatField, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from assessment.models import Assessment, Company
+
+MINIMUM_PEERS = 10
+
+
+@dataclass(frozen=True)
+class PeerPosition:
+    percentile: float  # share of peers with a lower index, ties counted half, in percent
+    peers: int
+
+
+def latest_overall_subquery():
+    return Subquery(
+        Assessment.objects.filter(company=OuterRef("pk"), status=Assessment.Status.COMPLETED)
+        .order_by("-completed_at")
+        .annotate(overall=Cast(KeyTextTransform("overall", "result"), FloatField()))
+        .values("overall")[:1]
+    )
+
+
+def peer_position(company: Company, overall: float | None) -> PeerPosition | None:
+    """One query: the latest index of every other company in the same industry and size band."""
+    if overall is None:
+        return None
+    others = [
+        value
+        for value in Company.objects.filter(industry=company.industry, size_band=company.size_band)
+        .exclude(pk=company.pk)
+        .annotate(latest=latest_overall_subquery())
+        .values_list("latest", flat=True)
+        if value is not None
+    ]
+    if len(others) < MINIMUM_PEERS:
+        return None
+    lower = sum(1 for value in others if value < overall)
+    equal = sum(1 for value in others if value == overall)
+    return PeerPosition(percentile=100 * (lower + equal / 2) / len(others), peers=len(others))
+
+
+def distribution(values: list[float | None], bounds: list[tuple[str, float, float]]) -> list[dict]:
+    """How many indexes fall into each band; `bounds` are (name, lower, upper), the last
+    band including its upper bound."""
+    counted = [value for value in values if value is not None]
+    rows = []
+    for index, (name, lower, upper) in enumerate(bounds):
+        last = index == len(bounds) - 1
+        count = sum(1 for v in counted if lower <= v < upper or (last and v == upper))
+        rows.append(
+            {
+                "name": name,
+                "count": count,
+                "share": 0 if not counted else round(100 * count / len(counted)),
+            }
+        )
+    return rows
