@@ -14,6 +14,7 @@ urlpatterns = [
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
     path("check/<uuid:public_id>/team/", session.team, name="team"),
+    path("check/<uuid:public_id>/moderation/", session.facilitate, name="facilitate"),
     path("check/<uuid:public_id>/abgleich/", session.consolidation, name="consolidation"),
     path(
         "check/<uuid:public_id>/abgleich/uebernehmen/",

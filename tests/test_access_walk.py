@@ -79,6 +79,7 @@ def victim(default_questionnaire, owner, consultant):
         "revoke_invitation": [company_id, invitation.pk],
         "company_export": [company_id, "csv"],
         "team": [public_id],
+        "facilitate": [public_id],
         "consolidation": [public_id],
         "apply_proposals": [public_id],
     }
@@ -128,6 +129,7 @@ def test_an_outsider_gets_404_on_every_url_get_and_post(client, victim, outsider
             "revoke_invitation",
             "company_export",
             "team",
+            "facilitate",
             "consolidation",
             "apply_proposals",
         }:

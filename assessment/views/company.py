@@ -152,10 +152,16 @@ def new_assessment(request: HttpRequest, company_id: int) -> HttpResponse:
     if open_draft is not None:
         messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
         return redirect("check_page", public_id=open_draft.public_id, number=1)
+    as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
     assessment = start_reassessment(
-        company=company, user=request.user, carry_over=form.cleaned_data["start"] == "carry"
+        company=company,
+        user=request.user,
+        carry_over=form.cleaned_data["start"] == "carry",
+        mode=Assessment.Mode.CONSULTANT if as_consultant else Assessment.Mode.SELF,
     )
     access.grant(request, assessment)
+    if as_consultant:
+        return redirect("facilitate", public_id=assessment.public_id)
     return redirect("check_page", public_id=assessment.public_id, number=1)
 
 

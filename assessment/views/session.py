@@ -150,3 +150,44 @@ def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         % {"count": len(changes)},
     )
     return redirect("consolidation", public_id=assessment.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Every question on one page, compact, for a consultant filling in with the client."""
+    from assessment.views.check import is_advisor, page_changes, page_context
+
+    assessment = access.assessment_for_member(request, public_id)
+    if assessment.is_completed:
+        return redirect("results", public_id=assessment.public_id)
+    content = assessment.questionnaire.content()
+    answers = stored_answers(assessment)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        questions = [q for d in content.dimensions for q in d.question_list]
+        changes, errors = page_changes(request, questions, answers)
+        if changes:
+            save_answers(
+                assessment=assessment, respondent=primary_respondent(assessment), changes=changes
+            )
+        if not errors:
+            return redirect("finish", public_id=assessment.public_id)
+        answers = stored_answers(assessment)
+    sections = []
+    for number in range(1, len(content.dimensions) + 1):
+        context = page_context(assessment, number, answers, errors)
+        sections.append({"dimension": context["dimension"], "items": context["items"]})
+    return render(
+        request,
+        "session/facilitate.html",
+        {
+            "assessment": assessment,
+            "sections": sections,
+            "advisor": is_advisor(request, assessment),
+            "not_applicable_value": page_context(assessment, 1, answers)["not_applicable_value"],
+            "max_note_length": 2000,
+            "error_count": len(errors),
+        },
+        status=400 if errors else 200,
+    )

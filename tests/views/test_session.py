@@ -141,3 +141,39 @@ def test_only_members_reach_team_and_consolidation(client, workshop, outsider):
     for name in ("team", "consolidation"):
         assert client.get(reverse(name, args=[workshop.public_id])).status_code == 404
     assert client.post(reverse("apply_proposals", args=[workshop.public_id])).status_code == 404
+
+
+def test_facilitator_view_shows_every_question_and_saves_them(advisor, workshop):
+    url = reverse("facilitate", args=[workshop.public_id])
+    body = advisor.get(url).content.decode()
+    content = workshop.questionnaire.content()
+    visible_first = [
+        q for d in content.dimensions for q in d.question_list if not q.condition_question_key
+    ]
+    assert all(f'id="q-{q.key}"' in body for q in visible_first)
+    response = advisor.post(
+        url,
+        {
+            "shown": ["web_editing", "sec_backup"],
+            "q-web_editing": "external",
+            "q-sec_backup": "none",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("finish", args=[workshop.public_id])
+    saved = {
+        a.question.key: a.options
+        for a in Answer.objects.filter(assessment=workshop, respondent__is_primary=True)
+    }
+    assert saved == {"web_editing": ["external"], "sec_backup": ["none"]}
+    bad = advisor.post(url, {"shown": ["web_mobile"], "q-web_mobile": "nonsense"})
+    assert bad.status_code == 400
+
+
+def test_a_consultant_starting_a_check_gets_a_consultant_session(advisor, workshop):
+    company = workshop.company
+    Assessment.objects.filter(pk=workshop.pk).delete()
+    response = advisor.post(reverse("new_assessment", args=[company.pk]), {"start": "fresh"})
+    new = Assessment.objects.get(company=company)
+    assert new.mode == "consultant"
+    assert response.url == reverse("facilitate", args=[new.public_id])
