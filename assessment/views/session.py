@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessment import access
@@ -95,7 +95,9 @@ def consolidation_context(assessment) -> dict:
     for number, dimension in enumerate(content.dimensions, start=1):
         for question in dimension.question_list:
             item = view.agreement.get(question.key)
-            if item is None:
+            if item is None or not any(
+                question.key in view.answers[r.pk] for r in view.respondents
+            ):
                 continue
             rows.append(
                 {
@@ -146,7 +148,11 @@ def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect("consolidation", public_id=assessment.public_id)
     messages.success(
         request,
-        _("%(count)s Antworten aus den Vorschlägen des Teams übernommen.")
+        ngettext(
+            "Eine Antwort aus den Vorschlägen des Teams übernommen.",
+            "%(count)s Antworten aus den Vorschlägen des Teams übernommen.",
+            len(changes),
+        )
         % {"count": len(changes)},
     )
     return redirect("consolidation", public_id=assessment.public_id)
