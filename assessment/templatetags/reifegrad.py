@@ -23,3 +23,8 @@ def subtract(value: float | None, other: float | None) -> float | None:
     if value is None or other is None:
         return None
     return float(value) - float(other)
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    return mapping.get(key) if isinstance(mapping, dict) else None

@@ -100,6 +100,10 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
             ],
             "today": timezone.localdate(),
             "distribution": spread,
+            "level_names": {
+                band.key: band.name
+                for band in (questionnaire.content().bands if questionnaire else [])
+            },
         },
     )
 

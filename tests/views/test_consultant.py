@@ -108,6 +108,8 @@ def test_portfolio_shows_index_trend_due_and_actions(
     body = consultant_client.get(reverse("portfolio")).content.decode()
     assert "Bäckerei Korn" in body
     assert f">{round(newer.result['overall'])}<" in body
+    level = default_questionnaire.content().band(newer.result["level"]).name_de
+    assert f'text-body-secondary">{level}</div>' in body
     delta = newer.result["overall"] - older.result["overall"]
     assert f"+{delta:.1f}".replace(".", ",") in body
     assert "1 überfällig" in body
