@@ -39,6 +39,15 @@ from assessment.workflows import (
 )
 
 
+def form_errors(form) -> str:
+    """A form's errors as one line for a message."""
+    return "; ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def action_anchor(company: Company, action: Action) -> str:
+    return f"{reverse('actions', args=[company.pk])}#action-{action.pk}"
+
+
 @login_required
 @require_GET
 def companies(request: HttpRequest) -> HttpResponse:
@@ -134,8 +143,7 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
     else:
         messages.error(
             request,
-            _("Bitte prüfen Sie die Angaben: %(errors)s")
-            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+            _("Bitte prüfen Sie die Angaben: %(errors)s") % {"errors": form_errors(form)},
         )
     return redirect("company", company_id=company.pk)
 
@@ -307,7 +315,7 @@ def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
     messages.success(
         request, _("„%(title)s“ steht jetzt auf Ihrer Liste.") % {"title": action.title}
     )
-    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+    return redirect(action_anchor(company, action))
 
 
 @login_required
@@ -326,10 +334,9 @@ def update_action(request: HttpRequest, company_id: int, action_id: int) -> Http
     else:
         messages.error(
             request,
-            _("Bitte prüfen Sie die Angaben: %(errors)s")
-            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+            _("Bitte prüfen Sie die Angaben: %(errors)s") % {"errors": form_errors(form)},
         )
-    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+    return redirect(action_anchor(company, action))
 
 
 @login_required
@@ -350,10 +357,9 @@ def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> Ht
     else:
         messages.error(
             request,
-            _("Bitte prüfen Sie den Messwert: %(errors)s")
-            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+            _("Bitte prüfen Sie den Messwert: %(errors)s") % {"errors": form_errors(form)},
         )
-    return redirect(f"{reverse('actions', args=[company.pk])}#action-{action.pk}")
+    return redirect(action_anchor(company, action))
 
 
 @login_required
