@@ -70,6 +70,7 @@ def test_check_act_measure_reassess_compare(site, page):
     done = page.locator(f"#action-{actions[0].pk}")
     done.get_by_label("Status").select_option("done")
     done.get_by_role("button", name="Speichern").click()
+    expect(page.locator(f"#action-{actions[0].pk}")).to_have_attribute("data-status", "done")
     done = page.locator(f"#action-{actions[0].pk}")
     done.locator("input[name$='-value']").fill("12")
     done.get_by_role("button", name="Messwert hinzufügen").click()
@@ -105,6 +106,6 @@ def test_check_act_measure_reassess_compare(site, page):
     expect(page.locator("[data-compare-actions]")).to_contain_text(actions[0].title)
     screenshot(page, "comparison")
     page.get_by_role("link", name="Blumen Müller").click()
-    assert page.locator("[data-history-row]").count() == 2
+    expect(page.locator("[data-history-row]")).to_have_count(2)
     expect(page.locator("svg[role=img]").first).to_be_visible()
     screenshot(page, "company")

@@ -78,6 +78,7 @@ def test_workshop_with_a_team(site, page, browser):
     page.get_by_role(
         "button", name="Alle gemeinsamen Antworten durch die Vorschläge ersetzen"
     ).click()
+    expect(page.get_by_text("aus den Vorschlägen des Teams übernommen")).to_be_visible()
 
     page.goto(facilitate_url)
     answer_open_questions(page)
