@@ -1,10 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from assessment.views import accounts, check, company, consultant, downloads, pages, session
+from assessment.views import (
+    accounts,
+    check,
+    company,
+    consultant,
+    downloads,
+    health,
+    pages,
+    session,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("health/", health.health, name="health"),
     path("check/", check.profile, name="profile"),
     path("weiter/<str:token>/", check.resume, name="resume"),
     path("check/<uuid:public_id>/seite/<int:number>/", check.check_page, name="check_page"),

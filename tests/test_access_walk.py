@@ -26,6 +26,7 @@ OWN_OR_PUBLIC = {
     "consultant_profile",
     "invitation",
     "set_language",
+    "health",
 }
 
 
