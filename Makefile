@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench messages clean
+.PHONY: run test lint deploy-check format bench messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+## The production settings pass Django's deployment checks without a single warning.
+deploy-check: $(STAMP)
+	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
+		ALLOWED_HOSTS=check.example.de SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
+		SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 format: $(STAMP)
 	$(BIN)/ruff format .
