@@ -1,6 +1,7 @@
 """Reifegrad settings. Everything that differs between machines comes from the environment."""
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -94,12 +95,18 @@ def sqlite_database(path: Path) -> dict:
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
+# Management commands that sign nothing lasting (makemigrations, migrate, check) run without
+# a key; serving the app does not: config/wsgi.py sets REQUIRE_SECRET_KEY, and
+# `check --deploy` reports a missing key as an error.
+SECRET_KEY_MISSING = SECRET_KEY is None and not DEBUG
 if SECRET_KEY is None:
-    if not DEBUG:
+    if SECRET_KEY_MISSING and env_bool("REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (for local development set DEBUG=1)"
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode"  # noqa: S105
+    SECRET_KEY = (
+        "insecure-development-key-only-for-debug-mode" if DEBUG else secrets.token_urlsafe(50)
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

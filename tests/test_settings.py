@@ -64,21 +64,32 @@ def test_unsupported_or_incomplete_database_url_fails_loudly(url):
         database_from_url(url)
 
 
-def test_settings_refuse_to_start_without_secret_key_when_debug_is_off(tmp_path):
+def run(args: list[str], **env_changes: str):
     import os
     import subprocess
     import sys
 
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    env["DEBUG"] = "0"
-    completed = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    env.update(DEBUG="0", **env_changes)
+    return subprocess.run(
+        [sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, check=False
     )
+
+
+def test_the_app_refuses_to_serve_without_secret_key_when_debug_is_off():
+    completed = run(["-c", "import config.wsgi"])
     assert completed.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in completed.stderr
+
+
+def test_deploy_check_reports_a_missing_secret_key():
+    completed = run(["manage.py", "check", "--deploy"], ALLOWED_HOSTS="x.example")
+    assert completed.returncode != 0
+    assert "reifegrad.E001" in completed.stderr
+
+
+def test_developer_commands_run_without_secret_key():
+    completed = run(["manage.py", "makemigrations", "--check", "--dry-run"])
+    assert completed.returncode == 0, completed.stderr
+    assert "No changes detected" in completed.stdout
