@@ -91,6 +91,18 @@ class ConsultantProfile(models.Model):
 # --- The questionnaire: immutable once an assessment uses it; a change is a new version.
 
 
+DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
+
+
+class QuestionnaireQuerySet(models.QuerySet):
+    def current(self) -> Questionnaire | None:
+        """The newest version of the default questionnaire, else the last one loaded."""
+        return (
+            self.filter(key=DEFAULT_QUESTIONNAIRE_KEY).order_by("-version").first()
+            or self.order_by("-loaded_at").first()
+        )
+
+
 class Questionnaire(models.Model):
     key = models.SlugField(max_length=64)
     version = models.PositiveIntegerField()
@@ -105,6 +117,8 @@ class Questionnaire(models.Model):
 
     title = Translated("title")
     description = Translated("description")
+
+    objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -301,6 +315,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.text_de[:60]}"
+
+    def answer_labels(self, answer: object | None, empty: str | None = None) -> str:
+        """The chosen options' labels of a stored answer, an engine input or a comparison
+        state (anything with `options` and `not_applicable`)."""
+        from django.utils.translation import gettext
+
+        if answer is None or (not answer.options and not answer.not_applicable):
+            return gettext("keine Antwort") if empty is None else empty
+        if answer.not_applicable:
+            return gettext("trifft nicht zu")
+        names = {option.key: option.label for option in self.option_list}
+        return ", ".join(names.get(key, key) for key in answer.options)
 
     def scoring_spec(self, dimension_key: str) -> scoring.QuestionSpec:
         condition = None

@@ -133,8 +133,6 @@ def report_html(report: Report) -> str:
 
 
 def appendix(report: Report) -> list[dict]:
-    from assessment.report import answer_labels
-
     sections = []
     statuses = {q.key: q.status for q in report.result.questions}
     for dimension in report.content.dimensions:
@@ -145,7 +143,7 @@ def appendix(report: Report) -> list[dict]:
                 {
                     "question": question,
                     "status": statuses.get(question.key),
-                    "answer": answer_labels(question, answer),
+                    "answer": question.answer_labels(answer),
                     "note": answer.note if answer and not answer.note_private else "",
                 }
             )

@@ -6,27 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment import charts
-from assessment.models import Answer, Question
 from assessment.workflows import Report
-
-
-def answer_labels(question: Question, answer: Answer | None) -> str:
-    if answer is None:
-        return _("keine Antwort")
-    if answer.not_applicable:
-        return _("trifft nicht zu")
-    labels = [option.label for option in question.option_list if option.key in answer.options]
-    return ", ".join(labels) if labels else _("keine Antwort")
-
-
-def answer_labels_for(question: Question, state) -> str:
-    """Labels for an answer as the comparison holds it (options, not applicable)."""
-    if state is None or (not state.options and not state.not_applicable):
-        return _("keine Antwort")
-    if state.not_applicable:
-        return _("trifft nicht zu")
-    names = {option.key: option.label for option in question.option_list}
-    return ", ".join(names.get(key, key) for key in state.options)
 
 
 def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
@@ -61,9 +41,7 @@ def report_context(report: Report) -> dict:
                         "question": content.questions[q.key],
                         "lever": q.dimension_lever,
                         "overall_lever": q.overall_lever,
-                        "answer": answer_labels(
-                            content.questions[q.key], report.answers.get(q.key)
-                        ),
+                        "answer": content.questions[q.key].answer_labels(report.answers.get(q.key)),
                     }
                     for q in levers[:3]
                 ],
@@ -96,7 +74,7 @@ def report_context(report: Report) -> dict:
                 "question": content.questions[q.key],
                 "dimension": content.dimension(q.dimension),
                 "lever": q.overall_lever,
-                "answer": answer_labels(content.questions[q.key], report.answers.get(q.key)),
+                "answer": content.questions[q.key].answer_labels(report.answers.get(q.key)),
             }
             for q in result.levers(limit=5)
         ],
@@ -161,8 +139,8 @@ def history_context(report: Report) -> dict | None:
     changed = [
         {
             "question": questions[item.key],
-            "before": answer_labels_for(questions[item.key], item.before),
-            "after": answer_labels_for(questions[item.key], item.after),
+            "before": questions[item.key].answer_labels(item.before),
+            "after": questions[item.key].answer_labels(item.after),
         }
         for item in comparison.changed
         if item.key in questions
@@ -315,7 +293,7 @@ def export_step(content, step) -> dict:
 
 def disagreements(report: Report) -> list[dict]:
     """Questions where the team's own answers lay two or more levels apart."""
-    from assessment.team import labels, team_view
+    from assessment.team import team_view
 
     view = team_view(report.assessment)
     rows = []
@@ -325,10 +303,13 @@ def disagreements(report: Report) -> list[dict]:
             {
                 "question": question,
                 "answers": [
-                    (respondent.name, labels(question, view.answers[respondent.pk].get(item.key)))
+                    (
+                        respondent.name,
+                        question.answer_labels(view.answers[respondent.pk].get(item.key), "–"),
+                    )
                     for respondent in view.respondents
                 ],
-                "final": answer_labels(question, report.answers.get(item.key)),
+                "final": question.answer_labels(report.answers.get(item.key)),
                 "spread": item.spread,
             }
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assessment.consolidation import QuestionAgreement, team_agreement
-from assessment.models import Answer, Assessment, Question, Respondent
+from assessment.models import Answer, Assessment, Respondent
 from assessment.scoring import AnswerInput
 
 
@@ -43,14 +43,3 @@ def team_view(assessment: Assessment) -> TeamView:
     return TeamView(
         respondents=answering if inputs else respondents, answers=answers, agreement=agreement
     )
-
-
-def labels(question: Question, answer: AnswerInput | Answer | None) -> str:
-    from django.utils.translation import gettext as _
-
-    if answer is None:
-        return "–"
-    if answer.not_applicable:
-        return _("trifft nicht zu")
-    names = {option.key: option.label for option in question.option_list}
-    return ", ".join(names.get(key, key) for key in answer.options) or "–"

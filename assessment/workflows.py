@@ -231,11 +231,9 @@ def start_reassessment(
         .order_by("-completed_at")
         .first()
     )
-    from assessment.views.check import current_questionnaire
-
     questionnaire = (
         latest_questionnaire(previous.questionnaire.key) if previous else None
-    ) or current_questionnaire()
+    ) or Questionnaire.objects.current()
     assessment = Assessment.objects.create(
         company=company, questionnaire=questionnaire, mode=mode, previous=previous
     )

@@ -40,19 +40,18 @@ from assessment.workflows import (
     unconfirmed_visible,
 )
 
-DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
 
-
-def current_questionnaire() -> Questionnaire | None:
-    return (
-        Questionnaire.objects.filter(key=DEFAULT_QUESTIONNAIRE_KEY).order_by("-version").first()
-        or Questionnaire.objects.order_by("-loaded_at").first()
-    )
+def message_page(
+    request: HttpRequest, *, title: str, text: str, status: int = 200, start_link: bool = False
+) -> HttpResponse:
+    """A short page that tells a person what happened and what they can do."""
+    context = {"title": title, "text": text, "start_link": start_link}
+    return render(request, "assessment/message.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    questionnaire = current_questionnaire()
+    questionnaire = Questionnaire.objects.current()
     if questionnaire is None:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
@@ -107,13 +106,10 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     form = ResumeEmailForm(request.POST)
     token = ResumeToken.objects.find(request.POST.get("token", ""))
     if token is None or token.assessment_id != assessment.pk:
-        return render(
+        return message_page(
             request,
-            "assessment/message.html",
-            {
-                "title": _("Link nicht mehr gültig"),
-                "text": _("Bitte erstellen Sie einen neuen Link."),
-            },
+            title=_("Link nicht mehr gültig"),
+            text=_("Bitte erstellen Sie einen neuen Link."),
             status=400,
         )
     raw_token = form.data.get("token", "")
@@ -141,17 +137,14 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     found = ResumeToken.objects.find(token)
     if found is None:
-        return render(
+        return message_page(
             request,
-            "assessment/message.html",
-            {
-                "title": _("Dieser Link ist nicht (mehr) gültig"),
-                "text": _(
-                    "Vielleicht wurde er gesperrt oder nicht vollständig kopiert. "
-                    "Sie können einen neuen Check beginnen."
-                ),
-                "start_link": True,
-            },
+            title=_("Dieser Link ist nicht (mehr) gültig"),
+            text=_(
+                "Vielleicht wurde er gesperrt oder nicht vollständig kopiert. "
+                "Sie können einen neuen Check beginnen."
+            ),
+            start_link=True,
             status=404,
         )
     found.last_used_at = timezone.now()
@@ -387,16 +380,13 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     content = assessment.questionnaire.content()
     respondent = access.respondent_for(request, assessment)
     if respondent is not None:
-        return render(
+        return message_page(
             request,
-            "assessment/message.html",
-            {
-                "title": _("Vielen Dank!"),
-                "text": _(
-                    "Ihre Antworten sind gespeichert. Die Beraterin oder der Berater führt "
-                    "die Antworten des Teams zusammen; das Ergebnis bespricht Ihr Team gemeinsam."
-                ),
-            },
+            title=_("Vielen Dank!"),
+            text=_(
+                "Ihre Antworten sind gespeichert. Die Beraterin oder der Berater führt "
+                "die Antworten des Teams zusammen; das Ergebnis bespricht Ihr Team gemeinsam."
+            ),
         )
     if request.method == "POST":
         try:

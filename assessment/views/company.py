@@ -25,9 +25,9 @@ from assessment.forms import (
     ReassessmentForm,
 )
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
-from assessment.models import Action, Assessment, Company, Invitation, Measurement
+from assessment.models import Action, Assessment, Company, Invitation, Measurement, Questionnaire
 from assessment.report import report_context
-from assessment.views.check import current_questionnaire
+from assessment.views.check import message_page
 from assessment.workflows import (
     accept_invitation,
     adopt_step,
@@ -99,7 +99,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     completed = [a for a in assessments if a.is_completed and a.result]
     drafts = [a for a in assessments if not a.is_completed]
     last = completed[-1] if completed else None
-    questionnaire = last.questionnaire if last else current_questionnaire()
+    questionnaire = last.questionnaire if last else Questionnaire.objects.current()
     content = questionnaire.content() if questionnaire else None
     roadmap_context = report_context(build_report(assessment=last)) if last else None
     actions = list(company.actions.all())
@@ -196,18 +196,6 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
     def question(key: str):
         return newer_content.questions.get(key) or older_content.questions.get(key)
 
-    def labels(key: str, state) -> str:
-        if state is None or (not state.options and not state.not_applicable):
-            return _("keine Antwort")
-        if state.not_applicable:
-            return _("trifft nicht zu")
-        source = (newer_content.questions.get(key) or older_content.questions.get(key)).option_list
-        older_options = (
-            older_content.questions.get(key).option_list if key in older_content.questions else []
-        )
-        names = {o.key: o.label for o in [*older_options, *source]}
-        return ", ".join(names.get(option, option) for option in state.options)
-
     until = newer.completed_at or timezone.now()
     since = older.completed_at or older.started_at
     actions = list(
@@ -250,8 +238,10 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
         "changed": [
             {
                 "question": question(item.key),
-                "before": labels(item.key, item.before),
-                "after": labels(item.key, item.after),
+                "before": (
+                    older_content.questions.get(item.key) or question(item.key)
+                ).answer_labels(item.before),
+                "after": question(item.key).answer_labels(item.after),
                 "score_delta": None
                 if item.score_before is None or item.score_after is None
                 else 100 * (item.score_after - item.score_before),
@@ -425,30 +415,24 @@ def revoke_invitation(request: HttpRequest, company_id: int, invitation_id: int)
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = Invitation.find_open(token)
     if found is None:
-        return render(
+        return message_page(
             request,
-            "assessment/message.html",
-            {
-                "title": _("Diese Einladung ist nicht (mehr) gültig"),
-                "text": _("Vielleicht wurde sie schon angenommen oder zurückgezogen."),
-            },
+            title=_("Diese Einladung ist nicht (mehr) gültig"),
+            text=_("Vielleicht wurde sie schon angenommen oder zurückgezogen."),
             status=404,
         )
     if not request.user.is_authenticated:
         return render(request, "company/invitation.html", {"invitation": found}, status=200)
     if request.method == "POST":
         if found.role == "consultant" and approved_profile(request.user) is None:
-            return render(
+            return message_page(
                 request,
-                "assessment/message.html",
-                {
-                    "title": _("Nur für freigegebene Berater/innen"),
-                    "text": _(
-                        "Diese Einladung richtet sich an eine Beraterin oder einen Berater. "
-                        "Bitte registrieren Sie sich als Berater/in und warten Sie auf die "
-                        "Freigabe."
-                    ),
-                },
+                title=_("Nur für freigegebene Berater/innen"),
+                text=_(
+                    "Diese Einladung richtet sich an eine Beraterin oder einen Berater. "
+                    "Bitte registrieren Sie sich als Berater/in und warten Sie auf die "
+                    "Freigabe."
+                ),
                 status=403,
             )
         accept_invitation(invitation=found, user=request.user)

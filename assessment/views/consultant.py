@@ -26,8 +26,7 @@ from assessment.consultants import (
     portfolio_table,
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
-from assessment.models import Company, ConsultantProfile
-from assessment.views.check import current_questionnaire
+from assessment.models import Company, ConsultantProfile, Questionnaire
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,7 +70,7 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
     filters = portfolio_filters(request)
     clients = portfolio(consultant=request.user, **filters)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("seite"))
-    questionnaire = current_questionnaire()
+    questionnaire = Questionnaire.objects.current()
     bands = (
         [(band.name, band.lower, band.upper) for band in questionnaire.content().bands]
         if questionnaire

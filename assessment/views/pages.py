@@ -1,11 +1,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from assessment.views.check import current_questionnaire
+from assessment.models import Questionnaire
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    questionnaire = current_questionnaire()
+    questionnaire = Questionnaire.objects.current()
     dimensions = questionnaire.content().dimensions if questionnaire is not None else []
     return render(
         request,

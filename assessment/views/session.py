@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessment import access
-from assessment.forms import AnswerChange
+from assessment.forms import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
 from assessment.models import Respondent, ResumeToken
-from assessment.team import labels, team_view
+from assessment.team import team_view
 from assessment.workflows import (
     AssessmentClosed,
     primary_respondent,
@@ -105,14 +105,14 @@ def consolidation_context(assessment) -> dict:
                     "dimension": dimension,
                     "question": question,
                     "answers": [
-                        labels(question, view.answers[r.pk].get(question.key))
+                        question.answer_labels(view.answers[r.pk].get(question.key), "–")
                         for r in view.respondents
                     ],
                     "levels": item.levels,
                     "spread": item.spread,
                     "disagreement": item.disagreement,
-                    "proposal": labels(question, item.proposal),
-                    "final": labels(question, final.get(question.key)),
+                    "proposal": question.answer_labels(item.proposal, "–"),
+                    "final": question.answer_labels(final.get(question.key), "–"),
                 }
             )
     return {
@@ -191,8 +191,8 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "assessment": assessment,
             "sections": sections,
             "advisor": is_advisor(request, assessment),
-            "not_applicable_value": page_context(assessment, 1, answers)["not_applicable_value"],
-            "max_note_length": 2000,
+            "not_applicable_value": NOT_APPLICABLE,
+            "max_note_length": MAX_NOTE_LENGTH,
             "error_count": len(errors),
         },
         status=400 if errors else 200,

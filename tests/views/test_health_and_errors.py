@@ -37,7 +37,8 @@ def test_not_found_page_speaks_german_and_english(client):
 def test_server_error_page_has_no_traceback():
     client = Client(raise_request_exception=False)
     with mock.patch(
-        "assessment.views.pages.current_questionnaire", side_effect=RuntimeError("secret internals")
+        "assessment.models.QuestionnaireQuerySet.current",
+        side_effect=RuntimeError("secret internals"),
     ):
         response = client.get(reverse("home"))
     assert response.status_code == 500
