@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint deploy-check format bench messages clean
+.PHONY: run test lint audit deploy-check format bench bench-pages bench-load messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+## Known vulnerabilities in the installed dependencies (pip-audit; the app itself is skipped).
+## AUDIT_STRICT=1 also fails when packages could not be looked up.
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py
+
 ## The production settings pass Django's deployment checks without a single warning.
 deploy-check: $(STAMP)
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
@@ -42,8 +47,20 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## In-process benchmarks: scoring, roadmap and the PDF report (about a minute).
 bench: $(STAMP)
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/pdf.py
+
+## Page speed against gunicorn, as a share of a trivial view (a few minutes; needs PostgreSQL
+## for BENCH_DATABASE=both or postgres).
+BENCH_DATABASE ?= both
+bench-pages: $(STAMP)
+	$(BIN)/python bench/pages.py --database $(BENCH_DATABASE)
+
+## 50 people doing the whole journey for 60 seconds against gunicorn (about 3 minutes).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py --database $(BENCH_DATABASE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

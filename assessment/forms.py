@@ -86,17 +86,29 @@ class AnswerChange:
     note_private: bool | None = None  # None: leave the note's visibility as it is
 
 
+def note_problem(note: str | None) -> str | None:
+    """What keeps a note as sent from being stored, in words for the person; else None."""
+    if note is None:
+        return None
+    if "\x00" in note:  # PostgreSQL stores no NUL characters in text
+        return gettext("Die Notiz enthält ein Zeichen, das sich nicht speichern lässt.")
+    if len(note.strip()) > MAX_NOTE_LENGTH:
+        return gettext("Die Notiz ist zu lang (höchstens %(max)s Zeichen).") % {
+            "max": MAX_NOTE_LENGTH
+        }
+    return None
+
+
 def parse_answer(
     question: Question, values: list[str], note: str | None, note_private: bool | None = None
 ) -> AnswerChange | str:
     """Check what a person sent for one question; return the change or a message for them."""
     option_keys = [option.key for option in question.option_list]
+    problem = note_problem(note)
+    if problem is not None:
+        return problem
     if note is not None:
         note = note.strip()
-        if len(note) > MAX_NOTE_LENGTH:
-            return gettext("Die Notiz ist zu lang (höchstens %(max)s Zeichen).") % {
-                "max": MAX_NOTE_LENGTH
-            }
     if any(len(value) > 64 for value in values) or len(values) > len(option_keys) + 1:
         return gettext("Diese Antwort passt nicht zur Frage.")
     if NOT_APPLICABLE in values:

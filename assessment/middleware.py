@@ -1,6 +1,12 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+LAST_SEEN = "last_seen"
+# How stale the stored time may get before a request writes the session just to renew it.
+LAST_SEEN_PRECISION = 60
 
 
 class GermanUnlessChosen:
@@ -16,3 +22,29 @@ class GermanUnlessChosen:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class SessionIdleTimeout:
+    """Ends a session nobody has used for SESSION_IDLE_TIMEOUT: logged out, grants gone.
+
+    The time of the last use is kept in the session and written at most once a minute
+    (or when the session is saved anyway), so most requests cost no extra write.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        now = int(timezone.now().timestamp())
+        last_seen = session.get(LAST_SEEN)
+        timeout = settings.SESSION_IDLE_TIMEOUT.total_seconds()
+        if isinstance(last_seen, int) and now - last_seen > timeout:
+            session.flush()
+            last_seen = None
+        response = self.get_response(request)
+        holds_data = any(key != LAST_SEEN for key in session.keys())
+        stale = not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION
+        if holds_data and (session.modified or stale):
+            session[LAST_SEEN] = now
+        return response

@@ -785,6 +785,22 @@ class Invitation(models.Model):
         )
 
 
+class TokenMiss(models.Model):
+    """A lookup of a secret link (resume, invitation) that found nothing, by client address.
+
+    Counted to throttle guessing; rows older than the throttle window are deleted.
+    """
+
+    address = models.CharField(max_length=64)
+    missed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "missed_at"], name="token_miss_address_time")]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.missed_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ReminderLog(models.Model):
     """A reminder that went out; the unique key makes sending idempotent."""
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment import charts
+from assessment.models import Answer
 from assessment.workflows import Report
 
 
@@ -249,7 +250,7 @@ def export_data(report: Report) -> dict:
                     question.key in report.answers and report.answers[question.key].not_applicable
                 ),
                 "score": rounded(statuses[question.key].score),
-                "note": report.answers[question.key].note if question.key in report.answers else "",
+                "note": public_note(report.answers.get(question.key)),
             }
             for dimension in content.dimensions
             for question in dimension.question_list
@@ -270,6 +271,11 @@ def export_data(report: Report) -> dict:
             "unscheduled": [export_step(content, step) for step in report.roadmap.unscheduled],
         },
     }
+
+
+def public_note(answer: Answer | None) -> str:
+    """A note as the client may read it: a consultant's private note stays out."""
+    return answer.note if answer is not None and not answer.note_private else ""
 
 
 def export_step(content, step) -> dict:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessment import roadmap, scoring
@@ -62,13 +63,17 @@ def primary_respondent(assessment: Assessment) -> Respondent:
 def stored_answers(
     assessment: Assessment, respondent: Respondent | None = None
 ) -> dict[str, Answer]:
-    """One respondent's answers (the final ones by default) keyed by question key; one query."""
-    answers = Answer.objects.filter(assessment=assessment).select_related("question")
+    """One respondent's answers (the final ones by default) keyed by question key; one query.
+
+    Only the question's key is read with each answer: loading every question row (texts,
+    sources) with them cost a quarter of a questionnaire page.
+    """
+    answers = Answer.objects.filter(assessment=assessment).annotate(question_key=F("question__key"))
     if respondent is None or respondent.is_primary:
         answers = answers.filter(respondent__is_primary=True)
     else:
         answers = answers.filter(respondent=respondent)
-    return {answer.question.key: answer for answer in answers}
+    return {answer.question_key: answer for answer in answers}
 
 
 def answer_inputs(answers: dict[str, Answer]) -> dict[str, scoring.AnswerInput]:
@@ -80,10 +85,15 @@ def answer_inputs(answers: dict[str, Answer]) -> dict[str, scoring.AnswerInput]:
     }
 
 
+@transaction.atomic(savepoint=False)
 def save_answers(
     *, assessment: Assessment, respondent: Respondent, changes: Iterable[AnswerChange]
 ) -> int:
-    """Insert or update one row per question in a single statement; last write wins."""
+    """Insert or update one row per question; last write wins per question.
+
+    All or nothing: a page whose answers need several statements is never half saved. No
+    savepoint (as in `bulk_create`): nobody retries a failed save inside an outer transaction.
+    """
     if assessment.is_completed:
         raise AssessmentClosed
     now = timezone.now()

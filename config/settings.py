@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -74,17 +75,22 @@ def database_from_url(url: str | None) -> dict:
 
 
 def sqlite_database(path: Path) -> dict:
+    # Writers queue this many seconds instead of failing at once with "database is locked".
+    busy_timeout = env_int("SQLITE_BUSY_TIMEOUT", 20)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Kept open like PostgreSQL's: opening a connection (with the PRAGMAs below) cost more
+        # than a whole small page, and a write on a fresh connection several times that.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
-            # Writers queue instead of failing with "database is locked".
-            "timeout": 20,
+            "timeout": busy_timeout,
             "transaction_mode": "IMMEDIATE",
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
-                "PRAGMA busy_timeout=20000;"
+                f"PRAGMA busy_timeout={busy_timeout * 1000};"
                 "PRAGMA foreign_keys=ON;"
             ),
         },
@@ -120,12 +126,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
+    "axes",
     "assessment",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "assessment.middleware.SessionIdleTimeout",
     "assessment.middleware.GermanUnlessChosen",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,6 +143,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout noted during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,7 +170,11 @@ DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "assessment.User"
-AUTHENTICATION_BACKENDS = ["assessment.auth.ProfileLoadingBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out address and e-mail pair is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "assessment.auth.ProfileLoadingBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -240,6 +256,60 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("TRUST_PROXY_HTTPS", False):
     # Only behind a proxy that sets this header itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy: only the app's own files; no inline scripts or styles anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# The client's address for login lockouts and token throttling. Behind N reverse proxies
+# that each append to X-Forwarded-For, set TRUSTED_PROXY_COUNT=N; with 0 the header is
+# ignored, because anyone can send it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+
+# Login lockout (django-axes, attempts kept in the database): locked per e-mail address and
+# client address together, so nobody can lock another person out from elsewhere.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "assessment.throttle.login_name"
+AXES_CLIENT_IP_CALLABLE = "assessment.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "assessment.views.accounts.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False  # no start-up banner; log lines name only e-mail and address
+
+# Secret links (resume links, invitations): after this many misses from one address within
+# the window, further lookups from it get 429 until the window has passed.
+TOKEN_MISS_LIMIT = env_int("TOKEN_MISS_LIMIT", 10)
+TOKEN_MISS_WINDOW = timedelta(minutes=env_int("TOKEN_MISS_WINDOW_MINUTES", 15))
+
+# A session unused for this long is ended: logged out, and an anonymous check's access
+# is gone (the resume link brings it back).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 120))
+for _name, _value in {
+    "LOGIN_FAILURE_LIMIT": AXES_FAILURE_LIMIT,
+    "LOGIN_LOCKOUT_MINUTES": AXES_COOLOFF_TIME.total_seconds(),
+    "TOKEN_MISS_LIMIT": TOKEN_MISS_LIMIT,
+    "TOKEN_MISS_WINDOW_MINUTES": TOKEN_MISS_WINDOW.total_seconds(),
+    "SESSION_IDLE_TIMEOUT_MINUTES": SESSION_IDLE_TIMEOUT.total_seconds(),
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "companies"

@@ -41,6 +41,14 @@ def test_sqlite_is_the_default_and_tuned():
     assert "busy_timeout" in options["init_command"]
 
 
+def test_database_connections_are_kept_between_requests(monkeypatch):
+    monkeypatch.delenv("DATABASE_CONN_MAX_AGE", raising=False)
+    assert database_from_url(None)["CONN_MAX_AGE"] == 60
+    assert database_from_url("postgres://app:x@db/reifegrad")["CONN_MAX_AGE"] == 60
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "0")
+    assert database_from_url("sqlite:////tmp/db.sqlite3")["CONN_MAX_AGE"] == 0
+
+
 def test_sqlite_url_with_absolute_path():
     assert database_from_url("sqlite:////var/lib/reifegrad/db.sqlite3")["NAME"] == Path(
         "/var/lib/reifegrad/db.sqlite3"

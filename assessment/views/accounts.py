@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from assessment import access
 from assessment.auth import BACKEND
 from assessment.forms import EmailLoginForm, SignupForm
+from assessment.views.check import too_many_attempts
 from assessment.workflows import claim_assessments
 
 
@@ -62,3 +64,13 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         claim_session_checks(self.request)
         return response
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes calls this for a locked e-mail and address pair.
+
+    The page is the same whether the e-mail address has an account or not.
+    """
+    return too_many_attempts(request, retry_after=int(settings.AXES_COOLOFF_TIME.total_seconds()))

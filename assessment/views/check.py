@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import uuid
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.mail import send_mail
@@ -12,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, scoring
+from assessment import access, scoring, throttle
 from assessment.benchmark import peer_position
 from assessment.forms import (
     MAX_NOTE_LENGTH,
@@ -22,9 +27,17 @@ from assessment.forms import (
     AnswerChange,
     ProfileForm,
     ResumeEmailForm,
+    note_problem,
     parse_answer,
 )
-from assessment.models import Assessment, Question, Questionnaire, ResumeToken
+from assessment.models import (
+    Answer,
+    Assessment,
+    Question,
+    Questionnaire,
+    Respondent,
+    ResumeToken,
+)
 from assessment.report import disagreements, history_context, radar_svg, report_context
 from assessment.workflows import (
     AssessmentClosed,
@@ -47,6 +60,32 @@ def message_page(
     """A short page that tells a person what happened and what they can do."""
     context = {"title": title, "text": text, "start_link": start_link}
     return render(request, "assessment/message.html", context, status=status)
+
+
+def too_many_attempts(request: HttpRequest, *, retry_after: int) -> HttpResponse:
+    """429 for an address that has guessed too often; says when to try again."""
+    minutes = max(1, math.ceil(retry_after / 60))
+    response = message_page(
+        request,
+        title=_("Zu viele Versuche"),
+        text=ngettext(
+            "Von Ihrem Anschluss aus kamen zu viele ungültige Versuche. Bitte versuchen Sie "
+            "es in %(minutes)s Minute noch einmal.",
+            "Von Ihrem Anschluss aus kamen zu viele ungültige Versuche. Bitte versuchen Sie "
+            "es in %(minutes)s Minuten noch einmal.",
+            minutes,
+        )
+        % {"minutes": minutes},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def throttled_lookup(request: HttpRequest) -> HttpResponse | None:
+    """The 429 page if this address missed secret links too often, else None."""
+    wait = throttle.token_lookup_wait(request)
+    return None if wait is None else too_many_attempts(request, retry_after=wait)
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,9 +142,12 @@ def resume_link_new(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id)
+    if refused := throttled_lookup(request):
+        return refused
     form = ResumeEmailForm(request.POST)
     token = ResumeToken.objects.find(request.POST.get("token", ""))
     if token is None or token.assessment_id != assessment.pk:
+        throttle.record_token_miss(request)
         return message_page(
             request,
             title=_("Link nicht mehr gültig"),
@@ -135,8 +177,11 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @require_GET
 def resume(request: HttpRequest, token: str) -> HttpResponse:
+    if refused := throttled_lookup(request):
+        return refused
     found = ResumeToken.objects.find(token)
     if found is None:
+        throttle.record_token_miss(request)
         return message_page(
             request,
             title=_("Dieser Link ist nicht (mehr) gültig"),
@@ -170,7 +215,12 @@ def next_page_url(assessment: Assessment, respondent=None) -> str:
 
 
 def page_context(
-    assessment: Assessment, number: int, answers: dict, errors: dict[str, str] | None = None
+    assessment: Assessment,
+    number: int,
+    answers: dict,
+    errors: dict[str, str] | None = None,
+    *,
+    advisor: bool = False,
 ) -> dict:
     content = assessment.questionnaire.content()
     dimensions = content.dimensions
@@ -195,6 +245,7 @@ def page_context(
                 "unconfirmed": bool(answer and answer.unconfirmed),
                 "note": answer.note if answer else "",
                 "note_private": bool(answer and answer.note_private),
+                "seen": seen_state(answer, advisor=advisor),
                 "input_type": "checkbox" if question.kind == Question.Kind.MULTIPLE else "radio",
                 "condition_parent": parent if parent_on_page else None,
                 "condition_labels": [
@@ -242,13 +293,13 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
-        context = page_context(assessment, number, answers)
+        context = page_context(assessment, number, answers, advisor=advisor)
         context["respondent"] = respondent
         context["advisor"] = advisor
         return render(request, "assessment/page.html", context)
 
     dimension = content.dimensions[number - 1]
-    changes, errors = page_changes(request, dimension.question_list, answers)
+    changes, errors = page_changes(request, dimension.question_list, answers, advisor=advisor)
     if changes:
         save_answers(
             assessment=assessment,
@@ -257,7 +308,7 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
         )
     if errors:
         answers = stored_answers(assessment, respondent)
-        context = page_context(assessment, number, answers, errors)
+        context = page_context(assessment, number, answers, errors, advisor=advisor)
         context["respondent"] = respondent
         context["advisor"] = advisor
         context["error_count"] = len(errors)
@@ -269,6 +320,28 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     return redirect("check_page", public_id=assessment.public_id, number=number + 1)
 
 
+def form_state(values: Iterable[str], note: str | None, note_private: bool | None) -> str:
+    """A short digest of one question's form fields, to tell which ones a person changed."""
+    if note is not None:
+        note = note.replace("\r\n", "\n").strip()
+    state = json.dumps([sorted(values), note, note_private])
+    return hashlib.sha256(state.encode("utf-8")).hexdigest()[:16]
+
+
+def seen_state(answer: Answer | None, *, advisor: bool) -> str:
+    """`form_state` of the fields as the page shows them, before anybody touches them."""
+    if answer is None:
+        values: list[str] = []
+    else:
+        values = [NOT_APPLICABLE] if answer.not_applicable else list(answer.options)
+    note_shown = advisor or not (answer and answer.note_private)
+    return form_state(
+        values,
+        (answer.note if answer else "") if note_shown else None,
+        bool(answer and answer.note_private) if advisor else None,
+    )
+
+
 def is_advisor(request: HttpRequest, assessment: Assessment) -> bool:
     """A consultant of the company in a consultant-led check: may keep notes private."""
     if assessment.mode != Assessment.Mode.CONSULTANT or not request.user.is_authenticated:
@@ -277,9 +350,15 @@ def is_advisor(request: HttpRequest, assessment: Assessment) -> bool:
 
 
 def page_changes(
-    request: HttpRequest, questions: list[Question], answers: dict
+    request: HttpRequest, questions: list[Question], answers: dict, *, advisor: bool
 ) -> tuple[list[AnswerChange], dict[str, str]]:
-    """The answers a page form sent, checked; questions the form did not show are left alone."""
+    """The answers a page form sent, checked; questions the form did not show are left alone.
+
+    So are questions the person left as the page showed them: an answer given meanwhile in
+    another tab, or by someone else, is not overwritten with what this page showed before.
+    Carried-over answers are the exception, because saving the page confirms them.
+    Only the consultant decides which notes are private, and only they change a private note.
+    """
     shown = set(request.POST.getlist("shown"))
     changes, errors = [], {}
     for question in questions:
@@ -293,7 +372,17 @@ def page_changes(
             else None
         )
         stored = answers.get(question.key)
+        if not advisor:
+            note_private = None
+            if stored is not None and stored.note_private:
+                note = None
+        seen = request.POST.get(f"seen-{question.key}")
+        if seen == form_state(values, note, note_private) and not (stored and stored.unconfirmed):
+            continue
         if not values:
+            if problem := note_problem(note):
+                errors[question.key] = problem
+                continue
             # An unticked list clears its answer; an untouched radio group changes nothing.
             if question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable:
                 changes.append(AnswerChange(question, (), False, note, note_private))
@@ -343,7 +432,13 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     note_private = (
         request.POST.get("note_private") == "1" if "note_private_field" in request.POST else None
     )
-    parsed = (
+    respondent = access.respondent_for(request, assessment)
+    if respondent is not None or not is_advisor(request, assessment):
+        # Only the consultant decides which notes are private, and only they change one.
+        note_private = None
+        if note is not None and has_private_note(assessment, respondent, question):
+            note = None
+    parsed = note_problem(note) or (
         AnswerChange(question, (), False, note, note_private)
         if not values and question.kind == Question.Kind.MULTIPLE
         else parse_answer(question, values, note, note_private)
@@ -352,7 +447,6 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     )
     if isinstance(parsed, str):
         return JsonResponse({"saved": False, "error": parsed}, status=400)
-    respondent = access.respondent_for(request, assessment)
     save_answers(
         assessment=assessment,
         respondent=respondent or primary_respondent(assessment),
@@ -370,6 +464,19 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
             "percent": round(100 * result.completeness),
         }
     )
+
+
+def has_private_note(
+    assessment: Assessment, respondent: Respondent | None, question: Question
+) -> bool:
+    if assessment.mode != Assessment.Mode.CONSULTANT:
+        return False  # only consultant-led checks have private notes
+    return Answer.objects.filter(
+        assessment=assessment,
+        respondent=respondent or primary_respondent(assessment),
+        question=question,
+        note_private=True,
+    ).exists()
 
 
 @require_http_methods(["GET", "POST"])

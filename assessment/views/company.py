@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts
+from assessment import access, charts, throttle
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
 from assessment.forms import (
@@ -27,7 +27,7 @@ from assessment.forms import (
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
 from assessment.models import Action, Assessment, Company, Invitation, Measurement, Questionnaire
 from assessment.report import report_context
-from assessment.views.check import message_page
+from assessment.views.check import message_page, throttled_lookup
 from assessment.workflows import (
     accept_invitation,
     adopt_step,
@@ -413,8 +413,11 @@ def revoke_invitation(request: HttpRequest, company_id: int, invitation_id: int)
 
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    if refused := throttled_lookup(request):
+        return refused
     found = Invitation.find_open(token)
     if found is None:
+        throttle.record_token_miss(request)
         return message_page(
             request,
             title=_("Diese Einladung ist nicht (mehr) gültig"),

@@ -110,7 +110,8 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
 def portfolio_filters(request: HttpRequest) -> dict:
     sort = request.GET.get("sortierung", "name")
     return {
-        "search": request.GET.get("suche", "").strip()[:100],
+        # PostgreSQL compares no text with NUL characters in it; nobody searches for one.
+        "search": request.GET.get("suche", "").replace("\x00", "").strip()[:100],
         "industry": request.GET.get("branche", ""),
         "due_only": request.GET.get("faellig") == "1",
         "overdue_only": request.GET.get("ueberfaellig") == "1",

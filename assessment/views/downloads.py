@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,13 +11,21 @@ from django.views.decorators.http import require_GET
 from assessment import access
 from assessment.pdf import assessment_pdf, safe_filename
 from assessment.report import export_data
+from assessment.views.errors import service_unavailable
 from assessment.workflows import build_report
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
 def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id)
-    rendered = assessment_pdf(assessment=assessment)
+    try:
+        rendered = assessment_pdf(assessment=assessment)
+    except OSError:
+        # A full disk or a failing font file: nothing was stored, so the next try renders anew.
+        logger.exception("Rendering the PDF of assessment %s failed", assessment.pk)
+        return service_unavailable()
     response = HttpResponse(rendered.content, content_type="application/pdf")
     disposition = "inline" if request.GET.get("inline") else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'

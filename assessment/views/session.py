@@ -170,9 +170,10 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     content = assessment.questionnaire.content()
     answers = stored_answers(assessment)
     errors: dict[str, str] = {}
+    advisor = is_advisor(request, assessment)
     if request.method == "POST":
         questions = [q for d in content.dimensions for q in d.question_list]
-        changes, errors = page_changes(request, questions, answers)
+        changes, errors = page_changes(request, questions, answers, advisor=advisor)
         if changes:
             save_answers(
                 assessment=assessment, respondent=primary_respondent(assessment), changes=changes
@@ -182,7 +183,7 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         answers = stored_answers(assessment)
     sections = []
     for number in range(1, len(content.dimensions) + 1):
-        context = page_context(assessment, number, answers, errors)
+        context = page_context(assessment, number, answers, errors, advisor=advisor)
         sections.append({"dimension": context["dimension"], "items": context["items"]})
     return render(
         request,
@@ -190,7 +191,7 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "assessment": assessment,
             "sections": sections,
-            "advisor": is_advisor(request, assessment),
+            "advisor": advisor,
             "not_applicable_value": NOT_APPLICABLE,
             "max_note_length": MAX_NOTE_LENGTH,
             "error_count": len(errors),

@@ -44,7 +44,8 @@
       .replace("%(answered)s", data.answered).replace("%(applicable)s", data.applicable);
     if (bar) {
       bar.setAttribute("aria-valuenow", data.percent);
-      bar.firstElementChild.style.width = data.percent + "%";
+      var fill = bar.firstElementChild;
+      fill.className = fill.className.replace(/\bw-pct-\d+\b/, "w-pct-" + data.percent);
     }
   }
 

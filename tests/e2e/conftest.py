@@ -72,3 +72,31 @@ def site(live_server, default_questionnaire):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+# Reports every Content-Security-Policy violation to Python; init scripts are not subject to
+# the page's policy, and the binding survives navigation.
+WATCH_POLICY = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportPolicyViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline code"}` +
+      ` on ${location.pathname}`
+  );
+});
+"""
+
+
+@pytest.fixture
+def policy_problems(context) -> list[str]:
+    """Content-Security-Policy violations and console errors of every page in the context."""
+    problems: list[str] = []
+    context.expose_binding("reportPolicyViolation", lambda source, text: problems.append(text))
+    context.add_init_script(WATCH_POLICY)
+
+    def on_console(message) -> None:
+        if message.type in {"error", "warning"}:
+            problems.append(f"console {message.type}: {message.text}")
+
+    context.on("console", on_console)
+    context.on("weberror", lambda error: problems.append(f"page error: {error.error}"))
+    return problems

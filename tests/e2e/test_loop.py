@@ -40,7 +40,7 @@ def confirm_pages(page) -> None:
         page.get_by_role("button", name=button).click()
 
 
-def test_check_act_measure_reassess_compare(site, page):
+def test_check_act_measure_reassess_compare(site, page, policy_problems):
     User.objects.create_user(email="inhaberin@example.com", password="Blumen-2026-Laden")
     log_in(page, site, "inhaberin@example.com", "Blumen-2026-Laden")
 
@@ -109,3 +109,6 @@ def test_check_act_measure_reassess_compare(site, page):
     expect(page.locator("[data-history-row]")).to_have_count(2)
     expect(page.locator("svg[role=img]").first).to_be_visible()
     screenshot(page, "company")
+
+    # Nothing the Content-Security-Policy forbids, no script error, on any page on the way.
+    assert policy_problems == []

@@ -65,7 +65,7 @@ def saved_answer(assessment_id: str, question: str):
     ).first()
 
 
-def test_whole_journey_with_javascript(site, page, context):
+def test_whole_journey_with_javascript(site, page, context, policy_problems):
     resume_link = start_check(page, site)
     screenshot(page, "resume-link")
     page.get_by_role("link", name="Zu den Fragen").click()
@@ -150,6 +150,9 @@ def test_whole_journey_with_javascript(site, page, context):
     assert fresh.url.endswith(f"/check/{assessment_id}/ergebnis/")
     assert fresh.locator("[data-overall-index]").inner_text() == shown
     other.close()
+
+    # Nothing the Content-Security-Policy forbids, no script error, anywhere on the way.
+    assert policy_problems == []
 
 
 def test_resume_link_on_another_device_continues_where_the_person_stopped(site, page, browser):

@@ -33,7 +33,7 @@ def answer_open_questions(page) -> None:
         fieldset.locator("[data-save-state][data-state=saved]").wait_for()
 
 
-def test_workshop_with_a_team(site, page, browser):
+def test_workshop_with_a_team(site, page, browser, policy_problems):
     user = User.objects.create_user(email="berta@beratung.example", password="Beratung-2026-Start")
     ConsultantProfile.objects.create(
         user=user, name="Dr. Berta Beispiel", firm="Beispiel Beratung", approved=True
@@ -94,3 +94,6 @@ def test_workshop_with_a_team(site, page, browser):
     text = flat(pdf_text(Path(download_info.value.path()).read_bytes()))
     assert "Dr. Berta Beispiel" in text and "Beispiel Beratung" in text
     assert "Wo Ihr Team uneins war" in text
+
+    # Nothing the Content-Security-Policy forbids, no script error, on any page on the way.
+    assert policy_problems == []
