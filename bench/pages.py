@@ -1,0 +1,400 @@
+"""Page speed: requests per second of the main pages as a share of a trivial Django view.
+
+The trivial view (bench/urls.py: no database, no template) runs in the same gunicorn as the
+app, with the same middleware, and is measured before and after the pages; its mean is the
+floor. Every page is requested by a fixed number of concurrent clients (separate processes)
+for a fixed time. The data is built with the app's own workflows: a company with 30
+completed assessments and a draft reassessment, and a consultant with 500 clients, each
+with a completed assessment. The SQL queries per request are counted in-process for each
+page at a small and a large data size; no count may grow with the data.
+
+Targets: the questionnaire page at least 20 % of the trivial view's requests per second;
+no page's query count growing with data. Prints PASS/FAIL per target, exits 1 on a FAIL.
+
+    .venv/bin/python bench/pages.py [--database sqlite|postgres|both] [--clients 4] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serving import (
+    CSRF_FIELD,
+    DATABASES,
+    ROOT,
+    Browser,
+    free_port,
+    fresh_database,
+    gunicorn,
+    gunicorn_threads,
+    percentile,
+    prepare,
+    production_env,
+)
+
+sys.path.insert(0, str(ROOT))
+
+SMALL, LARGE = "small", "large"
+SIZES = {"company": {SMALL: 2, LARGE: 30}, "portfolio": {SMALL: 5, LARGE: 500}}
+UNITS = {"company": "assessments of the company", "portfolio": "clients"}
+QUESTIONNAIRE_SHARE = 0.20
+
+
+@dataclass
+class Target:
+    """One page to measure: how to request it and who asks."""
+
+    name: str
+    data: str  # what grows between the small and the large data size: a key of SIZES
+    method: str
+    paths: dict[str, str]  # data size -> path
+    # data size -> a logged-in user, the public ids of assessments an anonymous browser was
+    # granted (as with the resume link), or None
+    visitor: dict[str, object]
+    fields: list[list[tuple[str, str]]] | None = None  # POST bodies, used in turn
+
+
+def build_data() -> dict[str, Target]:
+    """Companies, assessments and a consultant's clients through the app's workflows."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from assessment.consultants import create_client
+    from assessment.models import (
+        Assessment,
+        Company,
+        ConsultantProfile,
+        Membership,
+        Questionnaire,
+        User,
+    )
+    from assessment.workflows import start_reassessment
+    from tests.factories import completed_assessment
+
+    questionnaire = Questionnaire.objects.current()
+    owner = User.objects.create_user(
+        email="inhaberin@bench.example", password=secrets.token_urlsafe()
+    )
+    companies, drafts, lasts = {}, {}, {}
+    now = timezone.now()
+    for size, count in SIZES["company"].items():
+        company = Company.objects.create(
+            name=f"Blumen Müller {count}", industry="retail", size_band="2-9", region="Köln"
+        )
+        Membership.objects.create(company=company, user=owner, role=Membership.Role.OWNER)
+        for index in range(count):
+            last = completed_assessment(questionnaire, company=company, level=index / count)
+            when = now - datetime.timedelta(days=30 * (count - index))
+            Assessment.objects.filter(pk=last.pk).update(started_at=when, completed_at=when)
+        companies[size] = company
+        lasts[size] = last
+        drafts[size] = start_reassessment(company=company, user=None, carry_over=True)
+
+    consultants = {}
+    for size, count in SIZES["portfolio"].items():
+        consultant = User.objects.create_user(
+            email=f"berater-{count}@bench.example", password=secrets.token_urlsafe()
+        )
+        ConsultantProfile.objects.create(
+            user=consultant, name=f"Berta Beispiel {count}", firm="Beispiel", approved=True
+        )
+        for index in range(count):
+            client = create_client(
+                consultant=consultant,
+                company=Company(
+                    name=f"Kunde {index:03d}", industry="crafts", size_band="2-9", region="Bonn"
+                ),
+            )
+            completed_assessment(questionnaire, company=client, level=(index % 10) / 10)
+        consultants[size] = consultant
+
+    first = questionnaire.content().dimensions[0].question_list[0]
+    options = [option.key for option in first.option_list]
+    owners = {SMALL: owner, LARGE: owner}
+    # Most people take the check without an account, through the link they were given.
+    granted = {s: (str(drafts[s].public_id), str(lasts[s].public_id)) for s in owners}
+    return {
+        "trivial": Target(
+            "trivial view (floor)",
+            "company",
+            "GET",
+            {s: "/bench/trivial/" for s in owners},
+            {SMALL: None, LARGE: None},
+        ),
+        "page": Target(
+            "questionnaire page",
+            "company",
+            "GET",
+            {s: reverse("check_page", args=[drafts[s].public_id, 1]) for s in owners},
+            granted,
+        ),
+        "save": Target(
+            "answer save (JSON)",
+            "company",
+            "POST",
+            {s: reverse("save_answer", args=[drafts[s].public_id]) for s in owners},
+            granted,
+            [[("question", first.key), ("option", option)] for option in options],
+        ),
+        "results": Target(
+            "results page",
+            "company",
+            "GET",
+            {s: reverse("results", args=[lasts[s].public_id]) for s in owners},
+            granted,
+        ),
+        "company": Target(
+            "company page",
+            "company",
+            "GET",
+            {s: reverse("company", args=[companies[s].pk]) for s in owners},
+            owners,
+        ),
+        "portfolio": Target(
+            "portfolio",
+            "portfolio",
+            "GET",
+            {s: reverse("portfolio") for s in consultants},
+            consultants,
+        ),
+    }
+
+
+def count_queries(targets: dict[str, Target]) -> dict[str, dict[str, int]]:
+    """SQL queries of one request to each page at each data size (after one warm request)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts: dict[str, dict[str, int]] = {}
+    for key, target in targets.items():
+        counts[key] = {}
+        for size, path in target.paths.items():
+            client = visiting(target.visitor[size])
+            body = dict(target.fields[0]) if target.fields else {}
+            send = client.post if target.method == "POST" else client.get
+            send(path, body)
+            with CaptureQueriesContext(connection) as queries:
+                response = send(path, body)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status_code}")
+            counts[key][size] = len(queries)
+    return counts
+
+
+def visiting(visitor: object):
+    """A test client for a logged-in user, an anonymous browser with grants, or nobody."""
+    from django.test import Client
+
+    from assessment.access import SESSION_GRANTS
+    from assessment.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if isinstance(visitor, User):
+        client.force_login(visitor)
+    elif visitor:
+        session = client.session
+        session[SESSION_GRANTS] = list(visitor)
+        session.save()
+        client.cookies["sessionid"] = session.session_key
+    return client
+
+
+def session_cookies(targets: dict[str, Target]) -> dict[str, dict[str, str]]:
+    """A session for each page's visitor, for the HTTP clients."""
+    cookies = {}
+    for key, target in targets.items():
+        client = visiting(target.visitor[LARGE])
+        session = client.cookies.get("sessionid")
+        cookies[key] = {"sessionid": session.value} if session else {}
+    return cookies
+
+
+@dataclass(frozen=True)
+class Job:
+    base: str
+    method: str
+    path: str
+    cookies: dict[str, str]
+    bodies: list[list[tuple[str, str]]]
+
+
+def hammer(arguments: tuple[Job, float, int]) -> tuple[list[float], int]:
+    """One client: request the page in a loop until the time is up."""
+    job, seconds, offset = arguments
+    browser = Browser(job.base, cookies=dict(job.cookies), timeout=60)
+    latencies, errors, turn = [], 0, offset
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if job.method == "POST":
+                response = browser.request("POST", job.path, job.bodies[turn % len(job.bodies)])
+                turn += 1
+            else:
+                response = browser.get(job.path)
+        except OSError:
+            errors += 1
+            continue
+        if response.status != 200:
+            errors += 1
+        latencies.append(response.seconds)
+    return latencies, errors
+
+
+@dataclass
+class Measured:
+    rps: float
+    p50: float
+    p95: float
+    errors: int
+
+
+def measure(pool, job: Job, clients: int, seconds: float) -> Measured:
+    pool.map(hammer, [(job, 1.0, n) for n in range(clients)])  # warm both workers
+    started = time.monotonic()
+    results = pool.map(hammer, [(job, seconds, n) for n in range(clients)])
+    elapsed = time.monotonic() - started
+    latencies = sorted(value for values, _errors in results for value in values)
+    return Measured(
+        rps=len(latencies) / elapsed,
+        p50=percentile(latencies, 0.5),
+        p95=percentile(latencies, 0.95),
+        errors=sum(errors for _values, errors in results),
+    )
+
+
+def run(database: str, clients: int, seconds: float, threads: int | None) -> bool:
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        with fresh_database(database, folder) as database_url:
+            env = production_env(
+                database_url, folder, free_port(), threads=threads, settings="bench.settings"
+            )
+            prepare(env)
+            os.environ.update(env)
+            import django
+
+            django.setup()
+            started = time.monotonic()
+            targets = build_data()
+            built = time.monotonic() - started
+            queries = count_queries(targets)
+            cookies = session_cookies(targets)
+            from django.db import connections
+
+            connections.close_all()  # the client processes are forked from this one
+            log = folder / "gunicorn.log"
+            measured: dict[str, Measured] = {}
+            # No worker recycling during the measurement: a restart would land on one page.
+            with gunicorn(env, log, "--max-requests", "0") as base:
+                with multiprocessing.get_context("fork").Pool(clients) as pool:
+                    for key, target in targets.items():
+                        browser = Browser(base, cookies=dict(cookies[key]))
+                        bodies = target.fields or [[]]
+                        if target.method == "POST":
+                            form_page = browser.get(targets["page"].paths[LARGE])
+                            token = CSRF_FIELD.search(form_page.text).group(1)
+                            bodies = [[("csrfmiddlewaretoken", token), *body] for body in bodies]
+                        measured[key] = measure(
+                            pool,
+                            Job(base, target.method, target.paths[LARGE], browser.cookies, bodies),
+                            clients,
+                            seconds,
+                        )
+                    floor_again = Job(base, "GET", targets["trivial"].paths[LARGE], {}, [[]])
+                    measured["trivial again"] = measure(pool, floor_again, clients, seconds)
+            print(f"data built in {built:.0f} s")
+            return report(database, env, clients, seconds, targets, queries, measured)
+
+
+def report(
+    database: str,
+    env: dict[str, str],
+    clients: int,
+    seconds: float,
+    targets: dict[str, Target],
+    queries: dict[str, dict[str, int]],
+    measured: dict[str, Measured],
+) -> bool:
+    floor = (measured["trivial"].rps + measured["trivial again"].rps) / 2
+    print(
+        f"\n== {database}: gunicorn 2 workers x {gunicorn_threads(env)} thread(s), "
+        f"{clients} concurrent clients, {seconds:g} s per page"
+    )
+    print(
+        f"  floor: trivial view {measured['trivial'].rps:.0f} req/s before the pages, "
+        f"{measured['trivial again'].rps:.0f} after; mean {floor:.0f}"
+    )
+    print(
+        f"  {'page':<22}{'req/s':>8}{'share':>8}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}"
+        f"  SQL queries (small / large data)"
+    )
+    for key, target in targets.items():
+        result = measured[key]
+        small, large = queries[key][SMALL], queries[key][LARGE]
+        print(
+            f"  {target.name:<22}{result.rps:>8.0f}{100 * result.rps / floor:>7.0f}%"
+            f"{1000 * result.p50:>8.1f}{1000 * result.p95:>8.1f}{result.errors:>7}"
+            f"  {small} / {large}"
+        )
+    print("  targets:")
+    share = measured["page"].rps / floor
+    passed = share >= QUESTIONNAIRE_SHARE
+    print(
+        f"  {'PASS' if passed else 'FAIL'} questionnaire page at {100 * share:.0f} % of the "
+        f"trivial view (target at least {100 * QUESTIONNAIRE_SHARE:.0f} %)"
+    )
+    for key, target in targets.items():
+        small, large = queries[key][SMALL], queries[key][LARGE]
+        counts = SIZES[target.data]
+        ok = large <= small
+        if key != "trivial":
+            print(
+                f"  {'PASS' if ok else 'FAIL'} {target.name}: {small} queries with "
+                f"{counts[SMALL]} {UNITS[target.data]}, {large} with {counts[LARGE]}"
+            )
+        passed = passed and ok
+    errors = sum(result.errors for result in measured.values())
+    if errors:
+        print(f"  FAIL {errors} requests answered with an error")
+    return passed and not errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients per page")
+    parser.add_argument("--seconds", type=float, default=10, help="measured time per page")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="gunicorn threads per worker (default: gunicorn.conf.py, GUNICORN_THREADS)",
+    )
+    args = parser.parse_args()
+    if args.database == "both":
+        # Django is set up once per process, so each database gets a process of its own.
+        options = ["--clients", str(args.clients), "--seconds", str(args.seconds)]
+        if args.threads is not None:
+            options += ["--threads", str(args.threads)]
+        codes = [
+            subprocess.run([sys.executable, __file__, "--database", db, *options]).returncode
+            for db in DATABASES
+        ]
+        sys.exit(max(codes))
+    sys.exit(0 if run(args.database, args.clients, args.seconds, args.threads) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The app as it runs in production, for the load and page benchmarks.
+
+A fresh database (an SQLite file or a PostgreSQL database created and dropped for the run),
+migrated and loaded with the default questionnaire; static files collected with hashed
+names; gunicorn with gunicorn.conf.py, DEBUG off and a SECRET_KEY. A small HTTP client with
+its own cookie jar and a new connection for every request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import math
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE = ROOT / "assessment/content/reifegrad-kmu.yaml"
+DATABASES = ("sqlite", "postgres")
+# The server to create the benchmark database on, and the database's name.
+POSTGRES_SERVER = os.environ.get(
+    "BENCH_POSTGRES_SERVER", "postgres://reifegrad:reifegrad@127.0.0.1:5432"
+)
+POSTGRES_NAME = os.environ.get("BENCH_POSTGRES_NAME", "reifegrad_bench")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A DATABASE_URL for an empty database that is gone again afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    import psycopg
+
+    server = urllib.parse.urlsplit(POSTGRES_SERVER)
+
+    def maintenance(statement: str) -> None:
+        with psycopg.connect(
+            host=server.hostname,
+            port=server.port or 5432,
+            user=urllib.parse.unquote(server.username or ""),
+            password=urllib.parse.unquote(server.password or ""),
+            dbname="postgres",
+            autocommit=True,
+        ) as connection:
+            connection.execute(statement)
+
+    drop = f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)'
+    maintenance(drop)
+    maintenance(f'CREATE DATABASE "{POSTGRES_NAME}"')
+    try:
+        yield f"{POSTGRES_SERVER}/{POSTGRES_NAME}"
+    finally:
+        maintenance(drop)
+
+
+def production_env(
+    database_url: str, folder: Path, port: int, *, threads: int | None, settings: str | None = None
+) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "0",
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(folder / "static"),
+        "STATIC_MANIFEST": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    if threads is not None:
+        env["GUNICORN_THREADS"] = str(threads)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if settings:
+        env["DJANGO_SETTINGS_MODULE"] = settings
+    return env
+
+
+def manage(env: dict[str, str], *arguments: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Tables, the default questionnaire and the collected static files."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_questionnaire", str(QUESTIONNAIRE))
+    manage(env, "collectstatic", "--noinput")
+
+
+def gunicorn_threads(env: dict[str, str]) -> int:
+    return int(env.get("GUNICORN_THREADS", "1"))
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log: Path, *extra: str) -> Iterator[str]:
+    """Serve the app; yield its base URL. stdout (access log) and stderr go to `log`."""
+    port = env["GUNICORN_BIND"].rsplit(":", 1)[1]
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if Browser(base).get("/health/").status == 200:
+                        break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start; see {log}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def count_rows(env: dict[str, str], model: str) -> int:
+    """Rows of one model in the benchmark database, counted by the app itself."""
+    code = f"from assessment.models import {model}; print({model}.objects.count())"
+    return int(manage(env, "shell", "--no-imports", "-c", code).strip())
+
+
+def log_count(log: Path, text: str) -> int:
+    return log.read_text(errors="replace").lower().count(text.lower())
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def location(self) -> str:
+        return urllib.parse.urlsplit(self.headers.get("Location", "")).path
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass
+class Browser:
+    """One person's browser: a cookie jar and a new connection per request."""
+
+    base: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    timeout: float = 120.0
+
+    def request(
+        self, method: str, path: str, fields: list[tuple[str, str]] | None = None
+    ) -> Response:
+        address = urllib.parse.urlsplit(self.base)
+        headers = {"Connection": "close", "Accept-Language": "de"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(
+            address.hostname, address.port, timeout=self.timeout
+        )
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        seconds = time.perf_counter() - started
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if "expires=thu, 01 jan 1970" in cookie.lower() or "max-age=0" in cookie.lower():
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value
+        return Response(response.status, response.headers, content, seconds)
+
+    def get(self, path: str) -> Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: list[tuple[str, str]], page: Response) -> Response:
+        """Submit a form on `page` with its CSRF token."""
+        token = CSRF_FIELD.search(page.text)
+        return self.request(
+            "POST", path, [("csrfmiddlewaretoken", token.group(1) if token else ""), *fields]
+        )
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
