@@ -5,6 +5,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -681,6 +682,29 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.key}: {'N/A' if self.not_applicable else self.options}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The values of one saved answer, as pages, scoring and reports read them."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "question__key",
+        "options",
+        "not_applicable",
+        "note",
+        "note_private",
+        "carried_over",
+        "unconfirmed",
+    )
+
+    question_key: str
+    options: list[str]
+    not_applicable: bool
+    note: str
+    note_private: bool
+    carried_over: bool
+    unconfirmed: bool
 
 
 class Action(models.Model):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment import charts
-from assessment.models import Answer
+from assessment.models import Answer, StoredAnswer
 from assessment.workflows import Report
 
 
@@ -273,7 +273,7 @@ def export_data(report: Report) -> dict:
     }
 
 
-def public_note(answer: Answer | None) -> str:
+def public_note(answer: Answer | StoredAnswer | None) -> str:
     """A note as the client may read it: a consultant's private note stays out."""
     return answer.note if answer is not None and not answer.note_private else ""
 

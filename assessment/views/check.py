@@ -37,6 +37,7 @@ from assessment.models import (
     Questionnaire,
     Respondent,
     ResumeToken,
+    StoredAnswer,
 )
 from assessment.report import disagreements, history_context, radar_svg, report_context
 from assessment.workflows import (
@@ -328,7 +329,7 @@ def form_state(values: Iterable[str], note: str | None, note_private: bool | Non
     return hashlib.sha256(state.encode("utf-8")).hexdigest()[:16]
 
 
-def seen_state(answer: Answer | None, *, advisor: bool) -> str:
+def seen_state(answer: StoredAnswer | None, *, advisor: bool) -> str:
     """`form_state` of the fields as the page shows them, before anybody touches them."""
     if answer is None:
         values: list[str] = []
