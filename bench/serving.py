@@ -114,7 +114,7 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def gunicorn_threads(env: dict[str, str]) -> int:
-    return int(env.get("GUNICORN_THREADS", "1"))
+    return int(env.get("GUNICORN_THREADS", "4"))
 
 
 @contextlib.contextmanager
