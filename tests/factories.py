@@ -5,6 +5,16 @@ from assessment.models import Assessment, Company, Questionnaire
 from assessment.workflows import finish_assessment, primary_respondent, save_answers
 from assessment.workflows import start_self_assessment as start
 
+# The profile form as a person fills it in.
+PROFILE = {
+    "industry": "retail",
+    "size_band": "2-9",
+    "name": "Blumen Müller",
+    "region": "Köln",
+    "monthly_budget_eur": "150",
+    "monthly_hours": "10",
+}
+
 
 def answer_all(
     assessment: Assessment, *, level: float = 0.0, notes: dict[str, str] | None = None

@@ -10,15 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Action, Answer, Assessment, Company, Invitation, Membership, User
-
-PROFILE = {
-    "industry": "retail",
-    "size_band": "2-9",
-    "name": "Blumen Müller",
-    "region": "Köln",
-    "monthly_budget_eur": "150",
-    "monthly_hours": "10",
-}
+from tests.factories import PROFILE
 
 
 @dataclass

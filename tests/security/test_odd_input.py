@@ -21,20 +21,12 @@ from assessment.models import (
     Respondent,
 )
 from assessment.workflows import start_reassessment
+from tests.factories import PROFILE
 
 MEGABYTE = 1_000_000
 RTL = "Rechnung\u202egnunhceR"  # a right-to-left override turns the rest around on screen
 EMOJI = "Blumen 🌷 Müller 👩🏽‍🌾 数字化"
 NUL_NOTE = "vorher\x00nachher"
-
-PROFILE = {
-    "industry": "retail",
-    "size_band": "2-9",
-    "name": "Blumen Müller",
-    "region": "Köln",
-    "monthly_budget_eur": "150",
-    "monthly_hours": "10",
-}
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from assessment.models import (
     User,
 )
 from assessment.workflows import start_reassessment, start_self_assessment
-from tests.factories import answer_all
+from tests.factories import PROFILE, answer_all
 
 # Names a form might be tricked with: every one must be ignored wherever it is sent.
 FOREIGN_ID = "999999"
@@ -54,15 +54,6 @@ EXTRA = {
     "user": FOREIGN_ID,
     "id": FOREIGN_ID,
     "pk": FOREIGN_ID,
-}
-
-PROFILE = {
-    "industry": "retail",
-    "size_band": "2-9",
-    "name": "Blumen Müller",
-    "region": "Köln",
-    "monthly_budget_eur": "150",
-    "monthly_hours": "10",
 }
 
 

@@ -9,15 +9,7 @@ from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
 from assessment.workflows import start_self_assessment
-
-PROFILE = {
-    "industry": "retail",
-    "size_band": "2-9",
-    "name": "Blumen Müller",
-    "region": "Köln",
-    "monthly_budget_eur": "150",
-    "monthly_hours": "10",
-}
+from tests.factories import PROFILE
 
 
 def start_anonymously(client) -> tuple[Assessment, str]:
