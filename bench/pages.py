@@ -258,19 +258,62 @@ class Measured:
     p50: float
     p95: float
     errors: int
+    server_cpu_ms: float  # CPU time of gunicorn's processes per request
+    client_cpu_ms: float  # CPU time of the client processes per request
+
+
+def process_cpu() -> dict[int, tuple[int, float]]:
+    """Every process: its parent and the CPU seconds it has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            processes[int(entry.name)] = (
+                int(fields[1]),
+                (int(fields[11]) + int(fields[12])) / ticks,
+            )
+    return processes
+
+
+def cpu_split() -> tuple[float, float]:
+    """CPU seconds used so far by the server (gunicorn and its workers) and by the client
+    processes (this process's other children)."""
+    processes = process_cpu()
+    server = client = 0.0
+    for pid, (parent, used) in processes.items():
+        if parent != os.getpid():
+            continue
+        try:
+            is_server = b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if is_server:
+            server += used + sum(cpu for p, cpu in processes.values() if p == pid)
+        else:
+            client += used
+    return server, client
 
 
 def measure(pool, job: Job, clients: int, seconds: float) -> Measured:
     pool.map(hammer, [(job, 1.0, n) for n in range(clients)])  # warm both workers
+    server_before, client_before = cpu_split()
     started = time.monotonic()
     results = pool.map(hammer, [(job, seconds, n) for n in range(clients)])
     elapsed = time.monotonic() - started
+    server_after, client_after = cpu_split()
     latencies = sorted(value for values, _errors in results for value in values)
     return Measured(
         rps=len(latencies) / elapsed,
         p50=percentile(latencies, 0.5),
         p95=percentile(latencies, 0.95),
         errors=sum(errors for _values, errors in results),
+        server_cpu_ms=1000 * (server_after - server_before) / max(1, len(latencies)),
+        client_cpu_ms=1000 * (client_after - client_before) / max(1, len(latencies)),
     )
 
 
@@ -338,7 +381,7 @@ def report(
     )
     print(
         f"  {'page':<22}{'req/s':>8}{'share':>8}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}"
-        f"  SQL queries (small / large data)"
+        f"{'CPU ms server/client':>22}  SQL queries (small / large data)"
     )
     for key, target in targets.items():
         result = measured[key]
@@ -346,7 +389,7 @@ def report(
         print(
             f"  {target.name:<22}{result.rps:>8.0f}{100 * result.rps / floor:>7.0f}%"
             f"{1000 * result.p50:>8.1f}{1000 * result.p95:>8.1f}{result.errors:>7}"
-            f"  {small} / {large}"
+            f"{result.server_cpu_ms:>13.2f} / {result.client_cpu_ms:<6.2f}  {small} / {large}"
         )
     print("  targets:")
     share = measured["page"].rps / floor

@@ -1,8 +1,10 @@
-"""The answer choices written in Python rather than as a template loop."""
+"""The questions of a questionnaire page, written in Python rather than as a template."""
 
 from types import SimpleNamespace
 
-from assessment.templatetags.reifegrad import answer_choices
+from django.template import Context
+
+from assessment.templatetags.reifegrad import answer_choices, question_fieldset
 
 
 def choice_item(*, chosen: set[str], not_applicable: bool = False) -> dict:
@@ -37,3 +39,59 @@ def test_chosen_options_are_checked_and_exclusive_ones_marked():
 def test_nothing_is_checked_when_the_question_does_not_apply():
     html = answer_choices(choice_item(chosen={"paper"}, not_applicable=True))
     assert " checked" not in html
+
+
+def fieldset_item(**changes) -> dict:
+    item = choice_item(chosen=set())
+    item["question"].text = "Wie <i>führen</i> Sie Bücher?"
+    item["question"].help = ""
+    item["question"].kind = "multiple"
+    item["question"].allow_na = True
+    item["question"].condition_any_of = []
+    item.update(
+        unconfirmed=False,
+        note='Notiz </textarea><script>alert("x")</script>',
+        note_private=False,
+        seen="0123abcd",
+        condition_parent=None,
+        condition_labels=[],
+        hidden=False,
+        error=None,
+    )
+    item.update(changes)
+    return item
+
+
+def render_fieldset(item: dict, *, advisor: bool = False) -> str:
+    context = Context(
+        {"advisor": advisor, "not_applicable_value": "__na__", "max_note_length": 2000}
+    )
+    return question_fieldset(context, item)
+
+
+def test_question_text_and_note_are_escaped_and_the_note_stays_in_its_textarea():
+    html = render_fieldset(fieldset_item())
+    assert "Wie &lt;i&gt;führen&lt;/i&gt; Sie Bücher?" in html
+    assert "<script>" not in html
+    assert "&lt;/textarea&gt;&lt;script&gt;" in html
+    assert 'name="seen-acc-books" value="0123abcd"' in html
+    assert 'value="__na__" data-exclusive>' in html
+
+
+def test_a_private_note_is_hidden_from_the_client_and_editable_by_the_consultant():
+    item = fieldset_item(note="nur intern", note_private=True)
+    client_view = render_fieldset(item)
+    assert "nur intern" not in client_view
+    assert "interne Notiz der Beratung" in client_view
+    consultant_view = render_fieldset(item, advisor=True)
+    assert ">nur intern</textarea>" in consultant_view
+    assert "data-note-private checked>" in consultant_view
+
+
+def test_a_follow_up_question_names_its_condition_escaped():
+    parent = SimpleNamespace(key="web-shop", text="Verkaufen Sie <online>?")
+    item = fieldset_item(condition_parent=parent, condition_labels=["Ja & gern"], hidden=True)
+    html = render_fieldset(item)
+    assert 'data-condition-question="web-shop"' in html
+    assert "condition-off" in html
+    assert "„Verkaufen Sie &lt;online&gt;?“ „Ja &amp; gern“" in html
