@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
@@ -32,6 +33,8 @@ class ProfileForm(forms.ModelForm):
         initial=8,
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
     )
+    # One value per form shown: the same form sent twice starts one check, not two.
+    submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
         model = Company
@@ -50,6 +53,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["size_band"].choices = [please_choose, *Company.SizeBand.choices]
         self.fields["name"].max_length = 200
         self.fields["region"].max_length = 100
+        self.fields["submission"].initial = secrets.token_urlsafe(16)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Div(
@@ -67,6 +71,7 @@ class ProfileForm(forms.ModelForm):
                 Div(Field("monthly_hours"), css_class="col-md-6"),
                 css_class="row",
             ),
+            Field("submission"),
             Submit("submit", _("Weiter zu den Fragen"), css_class="btn-brand btn-lg"),
         )
 

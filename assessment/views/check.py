@@ -96,10 +96,18 @@ def profile(request: HttpRequest) -> HttpResponse:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = request.user if request.user.is_authenticated else None
-        assessment, raw_token = start_self_assessment(
-            company=form.save(commit=False), questionnaire=questionnaire, user=user
-        )
+        submission = form.cleaned_data["submission"]
+        assessment = earlier_submission(request, submission)
+        if assessment is not None:
+            # The same form again (a double click, a retry after a lost answer): the check
+            # it started, with a new link, since only the link's hash is kept.
+            _token, raw_token = ResumeToken.issue(assessment=assessment)
+        else:
+            user = request.user if request.user.is_authenticated else None
+            assessment, raw_token = start_self_assessment(
+                company=form.save(commit=False), questionnaire=questionnaire, user=user
+            )
+            remember_submission(request, submission, assessment)
         access.grant(request, assessment)
         return render(
             request,
@@ -112,6 +120,27 @@ def profile(request: HttpRequest) -> HttpResponse:
         {"form": form, "questionnaire": questionnaire},
         status=400 if form.errors else 200,
     )
+
+
+SESSION_SUBMISSIONS = "profile_submissions"
+
+
+def earlier_submission(request: HttpRequest, submission: str) -> Assessment | None:
+    """The check this browser already started with this very profile form, if any."""
+    public_id = request.session.get(SESSION_SUBMISSIONS, {}).get(submission) if submission else None
+    if public_id is None:
+        return None
+    assessment = Assessment.objects.filter(public_id=public_id).first()
+    if assessment is None or assessment.is_completed or not access.can_open(request, assessment):
+        return None
+    return assessment
+
+
+def remember_submission(request: HttpRequest, submission: str, assessment: Assessment) -> None:
+    if submission:
+        remembered = dict(request.session.get(SESSION_SUBMISSIONS, {}))
+        remembered[submission] = str(assessment.public_id)
+        request.session[SESSION_SUBMISSIONS] = dict(list(remembered.items())[-10:])
 
 
 def resume_link_context(

@@ -5,6 +5,7 @@ from html import escape
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
@@ -94,6 +95,36 @@ def test_profile_starts_an_assessment_and_shows_the_resume_link(client, question
     token = ResumeToken.objects.get(assessment=assessment)
     assert token.token_hash != raw_token and raw_token not in token.token_hash
     assert ResumeToken.objects.find(raw_token) == token
+
+
+def test_the_same_profile_form_sent_twice_starts_one_check(client, questionnaire):
+    form_page = client.get(reverse("profile"))
+    submission = form_page.context["form"]["submission"].value()
+    assert f'name="submission" value="{submission}"' in form_page.content.decode()
+    first = client.post(reverse("profile"), {**PROFILE, "submission": submission})
+    again = client.post(reverse("profile"), {**PROFILE, "submission": submission})
+    assert first.status_code == again.status_code == 200
+    assessment = Assessment.objects.get()
+    assert Company.objects.count() == 1
+    # The second answer shows a working link to the same check.
+    link = again.context["link"]
+    raw_token = link.rstrip("/").rsplit("/", 1)[1]
+    assert ResumeToken.objects.find(raw_token).assessment == assessment
+
+
+def test_a_new_profile_form_starts_a_new_check(client, questionnaire):
+    for _ in range(2):
+        submission = client.get(reverse("profile")).context["form"]["submission"].value()
+        client.post(reverse("profile"), {**PROFILE, "submission": submission})
+    assert Assessment.objects.count() == 2
+
+
+def test_a_submission_value_from_another_browser_starts_its_own_check(client, questionnaire):
+    submission = client.get(reverse("profile")).context["form"]["submission"].value()
+    client.post(reverse("profile"), {**PROFILE, "submission": submission})
+    stranger = Client()
+    stranger.post(reverse("profile"), {**PROFILE, "submission": submission})
+    assert Assessment.objects.count() == 2
 
 
 # --- Pages
