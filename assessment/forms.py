@@ -114,6 +114,11 @@ def parse_answer(
         return problem
     if note is not None:
         note = note.strip()
+    if not values:
+        # An unticked list clears its answer; a question with one answer needs one.
+        if question.kind == Question.Kind.MULTIPLE:
+            return AnswerChange(question, (), False, note, note_private)
+        return gettext("Bitte wählen Sie eine Antwort.")
     if any(len(value) > 64 for value in values) or len(values) > len(option_keys) + 1:
         return gettext("Diese Antwort passt nicht zur Frage.")
     if NOT_APPLICABLE in values:

@@ -409,27 +409,20 @@ def page_changes(
         seen = request.POST.get(f"seen-{question.key}")
         if seen == form_state(values, note, note_private) and not (stored and stored.unconfirmed):
             continue
-        if not values:
-            if problem := note_problem(note):
-                errors[question.key] = problem
-                continue
-            # An unticked list clears its answer; an untouched radio group changes nothing.
-            if question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable:
-                changes.append(AnswerChange(question, (), False, note, note_private))
-            elif stored is not None and (
+        clears_list = (
+            question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable
+        )
+        if not values and not clears_list:
+            # An untouched radio group keeps its answer and only takes a changed note.
+            note_changed = stored is not None and (
                 (note is not None and note.strip() != stored.note)
                 or (note_private is not None and note_private != stored.note_private)
-            ):
-                changes.append(
-                    AnswerChange(
-                        question,
-                        tuple(stored.options),
-                        stored.not_applicable,
-                        note,
-                        note_private,
-                    )
-                )
-            continue
+            )
+            if not note_changed:
+                if problem := note_problem(note):
+                    errors[question.key] = problem
+                continue
+            values = [NOT_APPLICABLE] if stored.not_applicable else list(stored.options)
         parsed = parse_answer(question, values, note, note_private)
         if isinstance(parsed, str):
             errors[question.key] = parsed
@@ -468,13 +461,7 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
         note_private = None
         if note is not None and has_private_note(assessment, respondent, question):
             note = None
-    parsed = note_problem(note) or (
-        AnswerChange(question, (), False, note, note_private)
-        if not values and question.kind == Question.Kind.MULTIPLE
-        else parse_answer(question, values, note, note_private)
-        if values
-        else _("Bitte wählen Sie eine Antwort.")
-    )
+    parsed = parse_answer(question, values, note, note_private)
     if isinstance(parsed, str):
         return JsonResponse({"saved": False, "error": parsed}, status=400)
     save_answers(
