@@ -211,6 +211,9 @@ def test_the_check_works_without_javascript(site, browser, default_questionnaire
 def test_keyboard_alone_answers_a_question(site, page):
     start_check(page, site)
     page.get_by_role("link", name="Zu den Fragen").click()
+    page.wait_for_url("**/seite/1/")
+    # The page script (deferred) must be listening before a key changes the answer.
+    page.wait_for_load_state("load")
     first_radio = page.locator("#q-web_editing input.form-check-input").first
     first_radio.focus()
     page.keyboard.press("ArrowDown")
