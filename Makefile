@@ -31,8 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## Known vulnerabilities in the installed dependencies (pip-audit; the app itself is skipped).
-## AUDIT_STRICT=1 also fails when packages could not be looked up.
+## Known vulnerabilities in the installed dependencies, from PyPI's records via pip-audit (the app
+## itself is skipped). Where PyPI has no record for the installed release, the newest release's
+## record is used if that is the installed one; other packages are listed as not audited.
+## AUDIT_STRICT=1 also fails when packages could not be audited.
 audit: $(STAMP)
 	$(BIN)/python .ci/audit.py
 
