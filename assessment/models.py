@@ -25,8 +25,11 @@ class Translated:
     def __get__(self, instance: object, owner: type | None = None) -> str | Translated:
         if instance is None:
             return self
-        language = (get_language() or "de")[:2]
-        value = getattr(instance, f"{self.base}_{language}", "") if language == "en" else ""
+        return self.value(instance, get_language())
+
+    def value(self, instance: object, language: str | None) -> str:
+        """The text in `language`; for markup of many texts that looks the language up once."""
+        value = getattr(instance, f"{self.base}_en", "") if (language or "")[:2] == "en" else ""
         return value or getattr(instance, f"{self.base}_de")
 
 

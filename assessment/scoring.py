@@ -230,10 +230,15 @@ def visibility(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> d
     return visible
 
 
-def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result:
-    """Score one set of answers against one questionnaire. Deterministic."""
-    visible = visibility(spec, answers)
+# Statuses that count towards completeness: applicable questions, and those of them answered.
+APPLICABLE = frozenset({"answered", "unanswered", "not_applicable"})
+ANSWERED = frozenset({"answered", "not_applicable"})
 
+
+def question_statuses(
+    spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput], visible: Mapping[str, bool]
+) -> tuple[dict[str, str], dict[str, float | None]]:
+    """Each question's status and score q (None unless answered)."""
     statuses: dict[str, str] = {}
     scores: dict[str, float | None] = {}
     for question in spec.questions:
@@ -249,6 +254,39 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
             status = "answered" if value is not None else "unanswered"
         statuses[question.key] = status
         scores[question.key] = value
+    return statuses, scores
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a set of answers goes, without the scores: what a questionnaire page needs."""
+
+    visible: dict[str, bool]
+    applicable: int
+    answered: int
+    missing: tuple[str, ...]
+
+    @property
+    def completeness(self) -> float:
+        return 1.0 if self.applicable == 0 else self.answered / self.applicable
+
+
+def progress(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Progress:
+    """Visibility and the answered/applicable counts; the same as `score` gives."""
+    visible = visibility(spec, answers)
+    statuses, _ = question_statuses(spec, answers, visible)
+    return Progress(
+        visible=visible,
+        applicable=sum(1 for status in statuses.values() if status in APPLICABLE),
+        answered=sum(1 for status in statuses.values() if status in ANSWERED),
+        missing=tuple(key for key, status in statuses.items() if status == "unanswered"),
+    )
+
+
+def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result:
+    """Score one set of answers against one questionnaire. Deterministic."""
+    visible = visibility(spec, answers)
+    statuses, scores = question_statuses(spec, answers, visible)
 
     dimension_totals: dict[str, tuple[float, float]] = {}
     counts: dict[str, tuple[int, int]] = {}
@@ -256,9 +294,9 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
         status = statuses[question.key]
         weighted, weights = dimension_totals.get(question.dimension, (0.0, 0.0))
         applicable, answered = counts.get(question.dimension, (0, 0))
-        if status in ("answered", "unanswered", "not_applicable"):
+        if status in APPLICABLE:
             applicable += 1
-        if status in ("answered", "not_applicable"):
+        if status in ANSWERED:
             answered += 1
         if status == "answered":
             weighted += question.weight * scores[question.key]

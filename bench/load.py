@@ -214,7 +214,7 @@ class Person:
         return chosen
 
 
-def run(database: str, users: int, seconds: float, threads: int, think: float) -> bool:
+def run(database: str, users: int, seconds: float, threads: int | None, think: float) -> bool:
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         with fresh_database(database, folder) as database_url:
@@ -291,10 +291,11 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated people at once")
     parser.add_argument("--seconds", type=float, default=60, help="how long they keep going")
     parser.add_argument("--database", choices=[*DATABASES, "both"], default="both")
-    # With one thread per worker (gunicorn.conf.py's default) every short page waits behind
-    # the PDFs being rendered; four threads let pages through while a PDF renders.
     parser.add_argument(
-        "--threads", type=int, default=4, help="gunicorn threads per worker (default 4)"
+        "--threads",
+        type=int,
+        default=None,
+        help="gunicorn threads per worker (default: gunicorn.conf.py, GUNICORN_THREADS)",
     )
     parser.add_argument(
         "--think", type=float, default=0, help="mean pause between requests in seconds"

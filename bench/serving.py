@@ -13,6 +13,7 @@ import http.client
 import math
 import os
 import re
+import runpy
 import secrets
 import socket
 import subprocess
@@ -114,7 +115,10 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def gunicorn_threads(env: dict[str, str]) -> int:
-    return int(env.get("GUNICORN_THREADS", "4"))
+    """The threads per worker that gunicorn runs with under `env` (its config file decides)."""
+    if "GUNICORN_THREADS" in env:
+        return int(env["GUNICORN_THREADS"])
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["threads"]
 
 
 @contextlib.contextmanager

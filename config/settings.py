@@ -68,10 +68,18 @@ def database_from_url(url: str | None) -> dict:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": postgres_options(),
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported; use sqlite:/// or postgres://"
     )
+
+
+def postgres_options() -> dict:
+    threshold = env_int("DATABASE_PREPARE_THRESHOLD", 0)
+    if not threshold:
+        return {}
+    return {"server_side_binding": True, "prepare_threshold": threshold}
 
 
 def sqlite_database(path: Path) -> dict:
@@ -203,7 +211,7 @@ SERVE_COLLECTED_STATIC = env_bool("STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "assessment.storage.StaticFilesStorage"
         if SERVE_COLLECTED_STATIC
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -244,6 +252,7 @@ LOGGING = {
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_ENGINE = "assessment.sessions"  # Django's database sessions, lookup compiled once
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

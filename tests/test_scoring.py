@@ -13,7 +13,9 @@ from assessment.scoring import (
     OptionSpec,
     QuestionnaireSpec,
     QuestionSpec,
+    progress,
     score,
+    visibility,
 )
 
 BANDS = (
@@ -377,3 +379,38 @@ def test_same_input_gives_byte_identical_output(case):
     reordered = dict(reversed(list(answers.items())))
     second = json.dumps(score(spec, reordered).to_dict(), sort_keys=True)
     assert first == second
+
+
+@settings(max_examples=300, deadline=None)
+@given(spec_and_answers())
+def test_progress_agrees_with_the_full_score(case):
+    spec, answers = case
+    result = score(spec, answers)
+    done = progress(spec, answers)
+    assert done.visible == visibility(spec, answers)
+    assert (done.applicable, done.answered) == (result.applicable, result.answered)
+    assert done.missing == result.missing
+    assert done.completeness == result.completeness
+
+
+def test_progress_counts_a_hidden_question_as_neither_applicable_nor_missing():
+    spec = QuestionnaireSpec(
+        dimensions=(DimensionSpec("d"),),
+        questions=(
+            QuestionSpec("gate", "d", "single", (OptionSpec("yes", 1), OptionSpec("no", 0))),
+            QuestionSpec(
+                "follow",
+                "d",
+                "single",
+                (OptionSpec("a", 1), OptionSpec("b", 0)),
+                condition=ConditionSpec("gate", ("yes",)),
+            ),
+            QuestionSpec("open", "d", "single", (OptionSpec("a", 1),), allow_na=True),
+        ),
+        bands=(BandSpec("low", 0, 100),),
+    )
+    done = progress(spec, {"gate": AnswerInput(("no",))})
+    assert done.visible == {"gate": True, "follow": False, "open": True}
+    assert (done.applicable, done.answered, done.missing) == (2, 1, ("open",))
+    done = progress(spec, {"gate": AnswerInput(("yes",)), "open": AnswerInput((), True)})
+    assert (done.applicable, done.answered, done.missing) == (3, 2, ("follow",))

@@ -9,8 +9,10 @@ from assessment.templatetags.reifegrad import answer_choices, question_fieldset
 
 def choice_item(*, chosen: set[str], not_applicable: bool = False) -> dict:
     options = [
-        SimpleNamespace(key="paper", label='Papier & "Ordner" <b>', exclusive=False),
-        SimpleNamespace(key="none", label="Gar nicht", exclusive=True),
+        SimpleNamespace(
+            key="paper", label_de='Papier & "Ordner" <b>', label_en="Paper", exclusive=False
+        ),
+        SimpleNamespace(key="none", label_de="Gar nicht", label_en="", exclusive=True),
     ]
     question = SimpleNamespace(key="acc-books", option_list=options)
     return {
@@ -43,8 +45,10 @@ def test_nothing_is_checked_when_the_question_does_not_apply():
 
 def fieldset_item(**changes) -> dict:
     item = choice_item(chosen=set())
-    item["question"].text = "Wie <i>führen</i> Sie Bücher?"
-    item["question"].help = ""
+    item["question"].text_de = "Wie <i>führen</i> Sie Bücher?"
+    item["question"].text_en = "How do you keep your books?"
+    item["question"].help_de = ""
+    item["question"].help_en = "Only the English help"
     item["question"].kind = "multiple"
     item["question"].allow_na = True
     item["question"].condition_any_of = []
@@ -89,9 +93,24 @@ def test_a_private_note_is_hidden_from_the_client_and_editable_by_the_consultant
 
 
 def test_a_follow_up_question_names_its_condition_escaped():
-    parent = SimpleNamespace(key="web-shop", text="Verkaufen Sie <online>?")
+    parent = SimpleNamespace(key="web-shop", text_de="Verkaufen Sie <online>?")
     item = fieldset_item(condition_parent=parent, condition_labels=["Ja & gern"], hidden=True)
     html = render_fieldset(item)
     assert 'data-condition-question="web-shop"' in html
     assert "condition-off" in html
     assert "„Verkaufen Sie &lt;online&gt;?“ „Ja &amp; gern“" in html
+
+
+def test_texts_follow_the_active_language_with_german_where_english_is_missing():
+    from django.utils import translation
+
+    with translation.override("en"):
+        html = render_fieldset(fieldset_item())
+    assert '<legend class="fs-6 fw-semibold">How do you keep your books?</legend>' in html
+    assert ">Paper</label>" in html
+    assert ">Gar nicht</label>" in html  # no English label: the German one
+    assert "Only the English help" in html
+    with translation.override("de"):
+        html = render_fieldset(fieldset_item())
+    assert "Wie &lt;i&gt;führen&lt;/i&gt; Sie Bücher?" in html
+    assert "Only the English help" not in html and "aria-describedby" not in html

@@ -3,7 +3,9 @@ from html import escape
 from django import template
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from assessment.models import Option, Question
 
 register = template.Library()
 
@@ -37,10 +39,13 @@ def get_item(mapping: dict, key: str) -> object:
 # The questionnaire page and the facilitator view show up to sixty questions with their
 # options. Their markup is written here rather than in a template: the template engine
 # made it the slowest part of those pages (bench/README.md). Every value is escaped.
+# The language is looked up once per question, not for each of its texts.
+TEXT, HELP, LABEL = Question.text, Question.help, Option.label
 
 
-def answer_choices(item: dict) -> str:
+def answer_choices(item: dict, language: str | None = None) -> str:
     """The radio buttons or tick boxes of one question."""
+    language = language or get_language()
     question = item["question"]
     chosen = () if item["not_applicable"] else item["chosen"]
     input_type = escape(item["input_type"])
@@ -54,7 +59,7 @@ def answer_choices(item: dict) -> str:
             f'<div class="form-check"><input class="form-check-input" type="{input_type}"'
             f' name="q-{question_key}" id="q-{question_key}-{key}" value="{key}"{checked}'
             f'{exclusive}> <label class="form-check-label" for="q-{question_key}-{key}">'
-            f"{escape(option.label)}</label></div>\n"
+            f"{escape(LABEL.value(option, language))}</label></div>\n"
         )
     return "".join(parts)
 
@@ -90,6 +95,8 @@ def note_field(item: dict, *, advisor: bool, max_note_length: int) -> str:
 def question_fieldset(context: template.Context, item: dict) -> SafeString:
     """One question of a questionnaire page: text, help, choices, "does not apply", note."""
     question = item["question"]
+    language = get_language()
+    help_text = HELP.value(question, language)
     key = escape(question.key)
     parent = item["condition_parent"]
     classes = "question card card-body mb-3"
@@ -104,11 +111,11 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         attributes += (
             f' data-condition-question="{escape(parent.key)}" data-condition-any="{condition_any}"'
         )
-    if question.help:
+    if help_text:
         attributes += f' aria-describedby="help-{key}"'
     parts = [
         f"<fieldset {attributes}>\n",
-        f'<legend class="fs-6 fw-semibold">{escape(question.text)}</legend>\n',
+        f'<legend class="fs-6 fw-semibold">{escape(TEXT.value(question, language))}</legend>\n',
     ]
     if item["unconfirmed"]:
         badge = escape(gettext("aus dem letzten Check – bitte prüfen"))
@@ -120,15 +127,15 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         f'<input type="hidden" name="shown" value="{key}">\n'
         f'<input type="hidden" name="seen-{key}" value="{escape(item["seen"])}">\n'
     )
-    if question.help:
+    if help_text:
         parts.append(
-            f'<p id="help-{key}" class="small text-body-secondary">{escape(question.help)}</p>\n'
+            f'<p id="help-{key}" class="small text-body-secondary">{escape(help_text)}</p>\n'
         )
     if parent:
         hint = gettext(
             "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
         ) % {
-            "question": escape(parent.text),
+            "question": escape(TEXT.value(parent, language)),
             "labels": escape(" / ".join(item["condition_labels"])),
         }
         parts.append(f'<p class="small fst-italic condition-hint">{hint}</p>\n')
@@ -138,7 +145,7 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         parts.append(
             f'<div class="text-danger small mb-2" role="alert">{escape(str(item["error"]))}</div>\n'
         )
-    parts.append(answer_choices(item))
+    parts.append(answer_choices(item, language))
     if question.allow_na:
         checked = " checked" if item["not_applicable"] else ""
         parts.append(

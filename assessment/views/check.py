@@ -7,12 +7,13 @@ import json
 import math
 import uuid
 from collections.abc import Iterable
+from functools import cache
 
 from django.contrib import messages
 from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -236,12 +237,28 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
 def next_page_url(assessment: Assessment, respondent=None) -> str:
     """The first page with an open question, or the finish page."""
     content = assessment.questionnaire.content()
-    result = scoring.score(content.spec, answer_inputs(stored_answers(assessment, respondent)))
-    missing = set(result.missing)
+    done = scoring.progress(content.spec, answer_inputs(stored_answers(assessment, respondent)))
+    missing = set(done.missing)
     for number, dimension in enumerate(content.dimensions, start=1):
         if any(question.key in missing for question in dimension.question_list):
             return reverse("check_page", args=[assessment.public_id, number])
     return reverse("finish", args=[assessment.public_id])
+
+
+@cache
+def _page_url_format(script_prefix: str) -> str:
+    """`check_page`'s URL with `{public_id}` and `{number}` for its arguments, reversed once."""
+    marker_id, marker_number = uuid.UUID(int=0), 987_654_321
+    url = reverse("check_page", args=[marker_id, marker_number])
+    url = url.replace("{", "{{").replace("}", "}}")
+    return url.replace(str(marker_id), "{public_id}").replace(str(marker_number), "{number}")
+
+
+def page_urls(assessment: Assessment, count: int) -> list[str]:
+    """The URLs of pages 1 to `count`, as `reverse("check_page", ...)` gives them."""
+    url_format = _page_url_format(get_script_prefix())
+    public_id = str(assessment.public_id)
+    return [url_format.format(public_id=public_id, number=n) for n in range(1, count + 1)]
 
 
 def page_context(
@@ -255,8 +272,8 @@ def page_context(
     content = assessment.questionnaire.content()
     dimensions = content.dimensions
     dimension = dimensions[number - 1]
-    result = scoring.score(content.spec, answer_inputs(answers))
-    visible = scoring.visibility(content.spec, answer_inputs(answers))
+    done = scoring.progress(content.spec, answer_inputs(answers))
+    visible = done.visible
     page_keys = {question.key for question in dimension.question_list}
     items = []
     for question in dimension.question_list:
@@ -294,12 +311,14 @@ def page_context(
         "number": number,
         "page_count": len(dimensions),
         "pages": [
-            {"number": index, "title": d.title, "current": index == number}
-            for index, d in enumerate(dimensions, start=1)
+            {"number": index, "title": d.title, "current": index == number, "url": url}
+            for (index, d), url in zip(
+                enumerate(dimensions, start=1), page_urls(assessment, len(dimensions)), strict=True
+            )
         ],
-        "answered": result.answered,
-        "applicable": result.applicable,
-        "percent": round(100 * result.completeness),
+        "answered": done.answered,
+        "applicable": done.applicable,
+        "percent": round(100 * done.completeness),
         "unconfirmed_count": sum(1 for item in items if item["unconfirmed"]),
         "not_applicable_value": NOT_APPLICABLE,
         "max_note_length": MAX_NOTE_LENGTH,
@@ -469,16 +488,15 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
         respondent=respondent or primary_respondent(assessment),
         changes=[parsed],
     )
-    answers = answer_inputs(stored_answers(assessment, respondent))
-    result = scoring.score(content.spec, answers)
+    done = scoring.progress(content.spec, answer_inputs(stored_answers(assessment, respondent)))
     return JsonResponse(
         {
             "saved": True,
             "question": question.key,
-            "visible": scoring.visibility(content.spec, answers),
-            "answered": result.answered,
-            "applicable": result.applicable,
-            "percent": round(100 * result.completeness),
+            "visible": done.visible,
+            "answered": done.answered,
+            "applicable": done.applicable,
+            "percent": round(100 * done.completeness),
         }
     )
 
@@ -524,8 +542,8 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             return redirect("results", public_id=assessment.public_id)
     answers = stored_answers(assessment)
-    result = scoring.score(content.spec, answer_inputs(answers))
-    missing = set(result.missing)
+    done = scoring.progress(content.spec, answer_inputs(answers))
+    missing = set(done.missing)
     open_questions = [
         {"number": number, "dimension": dimension, "question": question}
         for number, dimension in enumerate(content.dimensions, start=1)
@@ -549,8 +567,8 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "assessment": assessment,
             "open_questions": open_questions,
             "unconfirmed_pages": unconfirmed_pages,
-            "answered": result.answered,
-            "applicable": result.applicable,
+            "answered": done.answered,
+            "applicable": done.applicable,
             "page_count": len(content.dimensions),
         },
         status=400 if request.method == "POST" else 200,
