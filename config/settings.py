@@ -76,10 +76,16 @@ def database_from_url(url: str | None) -> dict:
 
 
 def postgres_options() -> dict:
-    threshold = env_int("DATABASE_PREPARE_THRESHOLD", 0)
-    if not threshold:
+    """Parameters bound on the server, and a query run five times on a connection prepared.
+
+    PostgreSQL then parses and plans each of a page's queries once per connection, not on
+    every request (bench/README.md). A pooler in transaction mode (PgBouncer before 1.21, or
+    without max_prepared_statements) cannot keep prepared statements: set
+    DATABASE_PREPARED_STATEMENTS=0 there.
+    """
+    if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
         return {}
-    return {"server_side_binding": True, "prepare_threshold": threshold}
+    return {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def sqlite_database(path: Path) -> dict:

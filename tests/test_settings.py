@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings import database_from_url, env_bool, env_int, env_list
+from tests.live import suite_on_postgresql
 
 
 def test_env_bool_reads_common_spellings(monkeypatch):
@@ -64,6 +65,34 @@ def test_postgres_url():
         "5433",
         "reifegrad",
     )
+
+
+def test_postgres_prepares_repeated_queries_unless_switched_off(monkeypatch):
+    options = database_from_url("postgres://app:x@db/reifegrad")["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "0")
+    assert database_from_url("postgres://app:x@db/reifegrad")["OPTIONS"] == {}
+
+
+@pytest.mark.skipif(not suite_on_postgresql(), reason="PostgreSQL only")
+def test_the_postgres_connection_prepares_a_query_run_five_times(db):
+    from django.db import connection
+
+    from assessment.models import Questionnaire
+
+    for _ in range(6):
+        list(Questionnaire.objects.filter(key="nothing-like-this"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%nothing-like-this%"],
+        )
+        assert cursor.fetchone()[0] == 0  # parameters are bound on the server, not inlined
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "assessment_questionnaire" WHERE "assessment_questionnaire"."key" = $1%'],
+        )
+        assert cursor.fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("url", ["mysql://x@y/z", "postgres://x@y/", "sqlite:///"])
