@@ -58,7 +58,7 @@ def test_sqlite_url_with_absolute_path():
 
 def test_postgres_url():
     database = database_from_url("postgres://app:s%40cret@db.internal:5433/reifegrad")
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "assessment.postgresql"
     assert (database["USER"], database["PASSWORD"]) == ("app", "s@cret")
     assert (database["HOST"], database["PORT"], database["NAME"]) == (
         "db.internal",
