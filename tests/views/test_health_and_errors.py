@@ -54,3 +54,18 @@ def test_referrer_policy_and_frame_headers(client):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_health_answers_in_json_for_a_browser_with_a_session_while_the_database_is_down(client):
+    session = client.session
+    session["assessment_grants"] = ["x"]
+    session.save()
+    down = DatabaseError("down")
+    with (
+        mock.patch("assessment.sessions.SessionStore.load", side_effect=down),
+        mock.patch("assessment.views.health.connection.cursor", side_effect=down),
+    ):
+        response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "down"}
