@@ -13,7 +13,6 @@ the query is compiled.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -50,10 +49,11 @@ class PreparedQuery:
         self.fields = tuple(fields)
         self.samples = tuple(samples)
         self.using = using
-        self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
     def _compile(self, connection) -> _Compiled:
-        compiled = self._compiled.get(connection)
+        # Kept on the connection object (one per thread), so it goes when the connection goes.
+        cache = connection.__dict__.setdefault("prepared_queries", {})
+        compiled = cache.get(self)
         if compiled is not None:
             return compiled
         queryset = self.make(*self.samples)
@@ -77,7 +77,7 @@ class PreparedQuery:
                 )
             positions.append(found[0])
         compiled = _Compiled(compiler, sql, params, positions)
-        self._compiled[connection] = compiled
+        cache[self] = compiled
         return compiled
 
     def _execute(self, values: Sequence[Any]) -> tuple[_Compiled, list]:

@@ -154,3 +154,35 @@ def test_compiled_once_per_connection(answered, monkeypatch):
     thread.join()
     assert seen == [answered.pk]
     assert calls == [(987_654_321,), (987_654_321,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_compiled_query_lives_and_goes_with_its_connection(answered):
+    import gc
+    import weakref
+
+    query = PreparedQuery(
+        lambda pk: Assessment.objects.filter(pk=pk),
+        fields=[Assessment._meta.get_field("id")],
+        samples=[987_654_321],
+    )
+    seen = []
+
+    def other_thread():
+        own = connections["default"]
+        try:
+            seen.append(query.first(answered.pk).pk)
+            seen.append(query in own.prepared_queries)
+            seen.append(weakref.ref(own))
+        finally:
+            connections.close_all()
+
+    assert query.first(answered.pk).pk == answered.pk
+    assert query in connection.prepared_queries
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    del thread
+    gc.collect()
+    assert seen[:2] == [answered.pk, True]
+    assert seen[2]() is None  # that thread's connection, and what it compiled, are gone
