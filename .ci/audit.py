@@ -122,7 +122,8 @@ def summarise(results: Results, *, strict: bool) -> int:
     if not found:
         print(f"{audited} packages audited, no known vulnerabilities")
     if unaudited:
-        print(f"NOT AUDITED ({len(unaudited)} packages):")
+        count = len(unaudited)
+        print(f"NOT AUDITED ({count} package{'' if count == 1 else 's'}):")
         for dep in sorted(unaudited, key=lambda dep: dep.canonical_name):
             print(f"  {dep.name} – {dep.skip_reason}")
     if found:

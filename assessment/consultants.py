@@ -12,6 +12,8 @@ from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subque
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from assessment.models import (
     Action,
@@ -125,17 +127,17 @@ def rounded(value: float | None) -> float | None:
 def portfolio_table(clients: QuerySet[Company]) -> Table:
     return Table(
         header=(
-            "Unternehmen",
-            "Branche",
-            "Größe",
-            "Region",
-            "Letzter Check",
-            "Index",
-            "Stufe",
-            "Veränderung",
-            "Nächster Check",
-            "Offene Schritte",
-            "Überfällige Schritte",
+            _("Unternehmen"),
+            _("Branche"),
+            _("Größe"),
+            _("Region"),
+            _("Letzter Check"),
+            _("Index"),
+            _("Stufe"),
+            pgettext("export column", "Veränderung"),
+            _("Nächster Check"),
+            _("Offene Schritte"),
+            _("Überfällige Schritte"),
         ),
         rows=[
             (
@@ -185,7 +187,8 @@ def history_table(company: Company) -> Table:
             )
         )
     return Table(
-        header=("Datum", "Art", "Fragebogen", "Index", "Stufe", *dimension_keys), rows=rows
+        header=(_("Datum"), _("Art"), _("Fragebogen"), _("Index"), _("Stufe"), *dimension_keys),
+        rows=rows,
     )
 
 

@@ -295,7 +295,7 @@ def test_audit_strict_fails_on_packages_that_could_not_be_audited(
     assert audit.main() == code
     assert sources == [{"skip_editable": True}]
     out = capsys.readouterr().out
-    assert "0 packages audited, no known vulnerabilities\nNOT AUDITED (1 packages):\n" in out
+    assert "0 packages audited, no known vulnerabilities\nNOT AUDITED (1 package):\n" in out
     assert ("failed: AUDIT_STRICT=1" in out) == (code == 1)
     assert ("warning: set AUDIT_STRICT=1" in out) == (code == 0)
 

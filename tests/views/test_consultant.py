@@ -178,6 +178,23 @@ def test_portfolio_exports_neutralise_formulas(consultant_client, approved):
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     assert sheet["A2"].value.startswith("'=HYPERLINK")
     assert sheet["A2"].data_type == "s"
+    assert sheet["H1"].value == "Veränderung"
+    consultant_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    xlsx_response = consultant_client.get(reverse("portfolio_export", args=["xlsx"]))
+    header = [cell.value for cell in load_workbook(io.BytesIO(xlsx_response.content)).active[1]]
+    assert header == [
+        "Company",
+        "Industry",
+        "Size",
+        "Region",
+        "Last check",
+        "Index",
+        "Level",
+        "Change",
+        "Next check",
+        "Open steps",
+        "Overdue steps",
+    ]
 
 
 def test_client_history_export(consultant_client, approved, default_questionnaire):
@@ -188,6 +205,10 @@ def test_client_history_export(consultant_client, approved, default_questionnair
     assert rows[0][:4] == ["Datum", "Art", "Fragebogen", "Index"]
     assert "website" in rows[0]
     assert len(rows) == 2
+    consultant_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = consultant_client.get(reverse("company_export", args=[company.pk, "csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:5] == ["Date", "Type", "Questionnaire", "Index", "Level"]
     assert consultant_client.get(f"/firmen/{company.pk}/verlauf.exe").status_code == 404
 
 
