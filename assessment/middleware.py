@@ -1,12 +1,10 @@
 from collections.abc import Callable
-from functools import cache
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-LAST_SEEN = "last_seen"
+from assessment.sessions import LAST_SEEN
+
 # How stale the stored time may get before a request writes the session just to renew it.
 LAST_SEEN_PRECISION = 60
 
@@ -27,34 +25,25 @@ class GermanUnlessChosen:
 
 
 class SessionIdleTimeout:
-    """Ends a session nobody has used for SESSION_IDLE_TIMEOUT: logged out, grants gone.
+    """Keeps the time a session was last used, for the idle timeout in `assessment.sessions`.
 
-    The time of the last use is kept in the session and written at most once a minute
-    (or when the session is saved anyway), so most requests cost no extra write.
+    It is written at most once a minute (or when the session is saved anyway), so most
+    requests cost no extra write, and only for a session the request read and that holds
+    something.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == health_path(get_script_prefix()):
-            # The health check must answer for the database itself, not fail on the session.
-            return self.get_response(request)
+        response = self.get_response(request)
         session = request.session
+        if not session.accessed:
+            return response
         now = int(timezone.now().timestamp())
         last_seen = session.get(LAST_SEEN)
-        timeout = settings.SESSION_IDLE_TIMEOUT.total_seconds()
-        if isinstance(last_seen, int) and now - last_seen > timeout:
-            session.flush()
-            last_seen = None
-        response = self.get_response(request)
         holds_data = any(key != LAST_SEEN for key in session.keys())
         stale = not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION
         if holds_data and (session.modified or stale):
             session[LAST_SEEN] = now
         return response
-
-
-@cache
-def health_path(script_prefix: str) -> str:
-    return reverse("health")

@@ -68,7 +68,7 @@ def database_from_url(url: str | None) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": env_bool("DATABASE_HEALTH_CHECKS", True),
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": postgres_options(),
         }
     raise ImproperlyConfigured(
@@ -98,7 +98,7 @@ def sqlite_database(path: Path) -> dict:
         # Kept open like PostgreSQL's: opening a connection (with the PRAGMAs below) cost more
         # than a whole small page, and a write on a fresh connection several times that.
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": env_bool("DATABASE_HEALTH_CHECKS", True),
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "timeout": busy_timeout,
             "transaction_mode": "IMMEDIATE",
