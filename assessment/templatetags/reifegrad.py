@@ -1,7 +1,8 @@
-from html import escape
+from functools import cache
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
@@ -38,57 +39,115 @@ def get_item(mapping: dict, key: str) -> object:
 
 # The questionnaire page and the facilitator view show up to sixty questions with their
 # options. Their markup is written here rather than in a template: the template engine
-# made it the slowest part of those pages (bench/README.md). Every value is escaped.
+# made it the slowest part of those pages (bench/README.md). Each question is a single
+# format_html call, which escapes every value it is given once; its format string is put
+# together from the fixed pieces below by the question's shape (how many options, which
+# parts it shows) and remembered for that shape.
 # The language is looked up once per question, not for each of its texts.
 TEXT, HELP, LABEL = Question.text, Question.help, Option.label
+NOTHING = mark_safe("")
+CHECKED = mark_safe(" checked")
+EXCLUSIVE = mark_safe(" data-exclusive")
+OPEN = mark_safe(" open")
+CLASSES = {
+    (False, False): NOTHING,
+    (True, False): mark_safe(" border-danger"),
+    (False, True): mark_safe(" condition-off"),
+    (True, True): mark_safe(" border-danger condition-off"),
+}
+
+FIELDSET_START = (
+    '<fieldset id="q-{key}" class="question card card-body mb-3{classes}" data-question="{key}"'
+    ' data-kind="{kind}"'
+)
+CONDITION_ATTRIBUTES = ' data-condition-question="{parent}" data-condition-any="{condition_any}"'
+DESCRIBED_BY = ' aria-describedby="help-{key}"'
+LEGEND = '>\n<legend class="fs-6 fw-semibold">{text}</legend>\n'
+UNCONFIRMED = (
+    '<p class="small mb-1"><span class="badge text-bg-info" data-unconfirmed-badge>'
+    "{unconfirmed}</span></p>\n"
+)
+SEEN = (
+    '<input type="hidden" name="shown" value="{key}">\n'
+    '<input type="hidden" name="seen-{key}" value="{seen}">\n'
+)
+HELP_TEXT = '<p id="help-{key}" class="small text-body-secondary">{help}</p>\n'
+CONDITION_HINT = '<p class="small fst-italic condition-hint">{hint}</p>\n'
+MULTIPLE = '<p class="small mb-1">{multiple}</p>\n'
+ERROR = '<div class="text-danger small mb-2" role="alert">{error}</div>\n'
+# One option; "#" stands for its number.
+OPTION = (
+    '<div class="form-check"><input class="form-check-input" type="{input_type}" name="q-{key}"'
+    ' id="q-{key}-{option#}" value="{option#}"{checked#}{exclusive#}>'
+    ' <label class="form-check-label" for="q-{key}-{option#}">{label#}</label></div>\n'
+)
+NOT_APPLICABLE = (
+    '<div class="form-check mt-1"><input class="form-check-input"'
+    ' type="{input_type}" name="q-{key}" id="q-{key}-na" value="{na_value}"{na_checked}'
+    ' data-exclusive> <label class="form-check-label text-body-secondary" for="q-{key}-na">'
+    "{not_applicable}</label></div>\n"
+)
+PRIVATE_NOTE_EXISTS = '<p class="small text-body-secondary mt-2 mb-0">{private_note_exists}</p>\n'
+NOTE = (
+    '<details class="mt-2"{note_open}>\n'
+    '<summary class="small">{note_summary}</summary>\n'
+    '<label class="visually-hidden" for="note-{key}">{note_label}</label>\n'
+    '<textarea class="form-control form-control-sm mt-1" id="note-{key}" name="note-{key}"'
+    ' rows="2" maxlength="{max_note_length}">{note}</textarea>\n'
+)
+NOTE_PRIVATE_CHOICE = (
+    '<input type="hidden" name="note-private-field-{key}" value="1">\n'
+    '<div class="form-check mt-1"><input class="form-check-input" type="checkbox"'
+    ' id="note-private-{key}" name="note-private-{key}" value="1" data-note-private'
+    '{note_private_checked}> <label class="form-check-label small" for="note-private-{key}">'
+    "{note_private}</label></div>\n"
+)
+NOTE_END = "</details>\n"
+FIELDSET_END = (
+    '<p class="small mb-0 mt-2 save-state" data-save-state aria-live="polite"></p>\n</fieldset>\n'
+)
+
+# How a question's note is shown.
+EDITABLE, PRIVATE, ADVISOR = "editable", "private", "advisor"
 
 
-def answer_choices(item: dict, language: str | None = None) -> str:
-    """The radio buttons or tick boxes of one question."""
-    language = language or get_language()
-    question = item["question"]
-    chosen = () if item["not_applicable"] else item["chosen"]
-    input_type = escape(item["input_type"])
-    question_key = escape(question.key)
-    parts = []
-    for option in question.option_list:
-        key = escape(option.key)
-        checked = " checked" if option.key in chosen else ""
-        exclusive = " data-exclusive" if option.exclusive else ""
-        parts.append(
-            f'<div class="form-check"><input class="form-check-input" type="{input_type}"'
-            f' name="q-{question_key}" id="q-{question_key}-{key}" value="{key}"{checked}'
-            f'{exclusive}> <label class="form-check-label" for="q-{question_key}-{key}">'
-            f"{escape(LABEL.value(option, language))}</label></div>\n"
-        )
-    return "".join(parts)
+@cache
+def fieldset_format(
+    *,
+    options: int,
+    condition: bool,
+    help_text: bool,
+    unconfirmed: bool,
+    multiple: bool,
+    error: bool,
+    not_applicable: bool,
+    note: str,
+) -> str:
+    """The format string of one question's fieldset, from the pieces it shows.
 
-
-def note_field(item: dict, *, advisor: bool, max_note_length: int) -> str:
-    """The optional note; a consultant also chooses whether it stays out of the report."""
-    key = escape(item["question"].key)
-    if item["note_private"] and not advisor:
-        text = escape(gettext("Hier gibt es eine interne Notiz der Beratung."))
-        return f'<p class="small text-body-secondary mt-2 mb-0">{text}</p>\n'
-    parts = [
-        f'<details class="mt-2"{" open" if item["note"] else ""}>\n'
-        f'<summary class="small">{escape(gettext("Notiz (freiwillig)"))}</summary>\n'
-        f'<label class="visually-hidden" for="note-{key}">'
-        f"{escape(gettext('Notiz zu dieser Frage'))}</label>\n"
-        f'<textarea class="form-control form-control-sm mt-1" id="note-{key}" name="note-{key}"'
-        f' rows="2" maxlength="{int(max_note_length)}">{escape(item["note"])}</textarea>\n'
-    ]
-    if advisor:
-        checked = " checked" if item["note_private"] else ""
-        parts.append(
-            f'<input type="hidden" name="note-private-field-{key}" value="1">\n'
-            f'<div class="form-check mt-1"><input class="form-check-input" type="checkbox"'
-            f' id="note-private-{key}" name="note-private-{key}" value="1" data-note-private'
-            f'{checked}> <label class="form-check-label small" for="note-private-{key}">'
-            f"{escape(gettext('Nur für die Beratung (nicht im Bericht)'))}</label></div>\n"
-        )
-    parts.append("</details>\n")
-    return "".join(parts)
+    `note`: EDITABLE; PRIVATE, a note only the consultant sees; ADVISOR, editable with the
+    choice to keep it out of the report.
+    """
+    pieces = [FIELDSET_START]
+    pieces += [CONDITION_ATTRIBUTES] if condition else []
+    pieces += [DESCRIBED_BY] if help_text else []
+    pieces += [LEGEND]
+    pieces += [UNCONFIRMED] if unconfirmed else []
+    pieces += [SEEN]
+    pieces += [HELP_TEXT] if help_text else []
+    pieces += [CONDITION_HINT] if condition else []
+    pieces += [MULTIPLE] if multiple else []
+    pieces += [ERROR] if error else []
+    pieces += [OPTION.replace("#", str(number)) for number in range(options)]
+    pieces += [NOT_APPLICABLE] if not_applicable else []
+    if note == PRIVATE:
+        pieces += [PRIVATE_NOTE_EXISTS]
+    elif note == ADVISOR:
+        pieces += [NOTE, NOTE_PRIVATE_CHOICE, NOTE_END]
+    else:
+        pieces += [NOTE, NOTE_END]
+    pieces += [FIELDSET_END]
+    return "".join(pieces)
 
 
 @register.simple_tag(takes_context=True)
@@ -97,73 +156,69 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
     question = item["question"]
     language = get_language()
     help_text = HELP.value(question, language)
-    key = escape(question.key)
     parent = item["condition_parent"]
-    classes = "question card card-body mb-3"
-    if item["error"]:
-        classes += " border-danger"
-    if item["hidden"]:
-        classes += " condition-off"
-    attributes = f'id="q-{key}" class="{classes}" data-question="{key}"'
-    attributes += f' data-kind="{escape(question.kind)}"'
+    error = item["error"]
+    unconfirmed = item["unconfirmed"]
+    multiple = question.kind == "multiple"
+    allow_na = question.allow_na
+    if context.get("advisor"):
+        note = ADVISOR
+    else:
+        note = PRIVATE if item["note_private"] else EDITABLE
+    values = {
+        "key": question.key,
+        "classes": CLASSES[bool(error), bool(item["hidden"])],
+        "kind": question.kind,
+        "text": TEXT.value(question, language),
+        "seen": item["seen"],
+        "input_type": item["input_type"],
+    }
     if parent:
-        condition_any = escape(" ".join(question.condition_any_of))
-        attributes += (
-            f' data-condition-question="{escape(parent.key)}" data-condition-any="{condition_any}"'
-        )
-    if help_text:
-        attributes += f' aria-describedby="help-{key}"'
-    parts = [
-        f"<fieldset {attributes}>\n",
-        f'<legend class="fs-6 fw-semibold">{escape(TEXT.value(question, language))}</legend>\n',
-    ]
-    if item["unconfirmed"]:
-        badge = escape(gettext("aus dem letzten Check – bitte prüfen"))
-        parts.append(
-            f'<p class="small mb-1"><span class="badge text-bg-info" data-unconfirmed-badge>'
-            f"{badge}</span></p>\n"
-        )
-    parts.append(
-        f'<input type="hidden" name="shown" value="{key}">\n'
-        f'<input type="hidden" name="seen-{key}" value="{escape(item["seen"])}">\n'
-    )
-    if help_text:
-        parts.append(
-            f'<p id="help-{key}" class="small text-body-secondary">{escape(help_text)}</p>\n'
-        )
-    if parent:
-        hint = gettext(
+        values["parent"] = parent.key
+        values["condition_any"] = " ".join(question.condition_any_of)
+        values["hint"] = gettext(
             "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
         ) % {
-            "question": escape(TEXT.value(parent, language)),
-            "labels": escape(" / ".join(item["condition_labels"])),
+            "question": TEXT.value(parent, language),
+            "labels": " / ".join(item["condition_labels"]),
         }
-        parts.append(f'<p class="small fst-italic condition-hint">{hint}</p>\n')
-    if question.kind == "multiple":
-        parts.append(f'<p class="small mb-1">{escape(gettext("Mehrere Antworten möglich."))}</p>\n')
-    if item["error"]:
-        parts.append(
-            f'<div class="text-danger small mb-2" role="alert">{escape(str(item["error"]))}</div>\n'
-        )
-    parts.append(answer_choices(item, language))
-    if question.allow_na:
-        checked = " checked" if item["not_applicable"] else ""
-        parts.append(
-            f'<div class="form-check mt-1"><input class="form-check-input"'
-            f' type="{escape(item["input_type"])}" name="q-{key}" id="q-{key}-na"'
-            f' value="{escape(context["not_applicable_value"])}"{checked} data-exclusive>'
-            f' <label class="form-check-label text-body-secondary" for="q-{key}-na">'
-            f"{escape(gettext('Trifft auf uns nicht zu'))}</label></div>\n"
-        )
-    parts.append(
-        note_field(
-            item,
-            advisor=bool(context.get("advisor")),
-            max_note_length=context["max_note_length"],
-        )
+    if unconfirmed:
+        values["unconfirmed"] = gettext("aus dem letzten Check – bitte prüfen")
+    if help_text:
+        values["help"] = help_text
+    if multiple:
+        values["multiple"] = gettext("Mehrere Antworten möglich.")
+    if error:
+        values["error"] = error
+    chosen = () if item["not_applicable"] else item["chosen"]
+    for number, option in enumerate(question.option_list):
+        values[f"option{number}"] = option.key
+        values[f"checked{number}"] = CHECKED if option.key in chosen else NOTHING
+        values[f"exclusive{number}"] = EXCLUSIVE if option.exclusive else NOTHING
+        values[f"label{number}"] = LABEL.value(option, language)
+    if allow_na:
+        values["na_value"] = context["not_applicable_value"]
+        values["na_checked"] = CHECKED if item["not_applicable"] else NOTHING
+        values["not_applicable"] = gettext("Trifft auf uns nicht zu")
+    if note == PRIVATE:
+        values["private_note_exists"] = gettext("Hier gibt es eine interne Notiz der Beratung.")
+    else:
+        values["note_open"] = OPEN if item["note"] else NOTHING
+        values["note_summary"] = gettext("Notiz (freiwillig)")
+        values["note_label"] = gettext("Notiz zu dieser Frage")
+        values["max_note_length"] = int(context["max_note_length"])
+        values["note"] = item["note"]
+    if note == ADVISOR:
+        values["note_private_checked"] = CHECKED if item["note_private"] else NOTHING
+        values["note_private"] = gettext("Nur für die Beratung (nicht im Bericht)")
+    format_string = fieldset_format(
+        options=len(question.option_list),
+        condition=bool(parent),
+        help_text=bool(help_text),
+        unconfirmed=bool(unconfirmed),
+        multiple=multiple,
+        error=bool(error),
+        not_applicable=bool(allow_na),
+        note=note,
     )
-    parts.append(
-        '<p class="small mb-0 mt-2 save-state" data-save-state aria-live="polite"></p>\n'
-        "</fieldset>\n"
-    )
-    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+    return format_html(format_string, **values)
