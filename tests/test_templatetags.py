@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from django.template import Context
 
-from assessment.templatetags.reifegrad import answer_choices, question_fieldset
+from assessment.templatetags.reifegrad import question_fieldset
 
 
 def choice_item(*, chosen: set[str], not_applicable: bool = False) -> dict:
@@ -21,26 +21,6 @@ def choice_item(*, chosen: set[str], not_applicable: bool = False) -> dict:
         "not_applicable": not_applicable,
         "input_type": "checkbox",
     }
-
-
-def test_labels_are_escaped_and_each_input_has_its_label():
-    html = answer_choices(choice_item(chosen=set()))
-    assert "Papier &amp; &quot;Ordner&quot; &lt;b&gt;" in html
-    assert "<b>" not in html
-    assert html.count('<input class="form-check-input" type="checkbox"') == 2
-    assert 'id="q-acc-books-paper" value="paper"' in html
-    assert '<label class="form-check-label" for="q-acc-books-paper">' in html
-
-
-def test_chosen_options_are_checked_and_exclusive_ones_marked():
-    html = answer_choices(choice_item(chosen={"none"}))
-    assert 'value="none" checked data-exclusive>' in html
-    assert 'value="paper">' in html
-
-
-def test_nothing_is_checked_when_the_question_does_not_apply():
-    html = answer_choices(choice_item(chosen={"paper"}, not_applicable=True))
-    assert " checked" not in html
 
 
 def fieldset_item(**changes) -> dict:
@@ -71,6 +51,27 @@ def render_fieldset(item: dict, *, advisor: bool = False) -> str:
         {"advisor": advisor, "not_applicable_value": "__na__", "max_note_length": 2000}
     )
     return question_fieldset(context, item)
+
+
+def test_labels_are_escaped_and_each_input_has_its_label():
+    html = render_fieldset(fieldset_item())
+    assert "Papier &amp; &quot;Ordner&quot; &lt;b&gt;" in html
+    assert "<b>" not in html
+    assert html.count('<input class="form-check-input" type="checkbox"') == 3  # with "n/a"
+    assert 'id="q-acc-books-paper" value="paper"' in html
+    assert '<label class="form-check-label" for="q-acc-books-paper">' in html
+
+
+def test_chosen_options_are_checked_and_exclusive_ones_marked():
+    html = render_fieldset(fieldset_item(chosen={"none"}))
+    assert 'value="none" checked data-exclusive>' in html
+    assert 'value="paper">' in html
+
+
+def test_nothing_is_checked_when_the_question_does_not_apply():
+    html = render_fieldset(fieldset_item(chosen={"paper"}, not_applicable=True))
+    assert 'value="paper">' in html and 'value="__na__" checked data-exclusive>' in html
+    assert html.count(" checked") == 1
 
 
 def test_question_text_and_note_are_escaped_and_the_note_stays_in_its_textarea():

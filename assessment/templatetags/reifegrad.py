@@ -1,4 +1,5 @@
-from functools import cache
+from functools import lru_cache
+from typing import NamedTuple
 
 from django import template
 from django.utils.formats import number_format
@@ -39,16 +40,13 @@ def get_item(mapping: dict, key: str) -> object:
 
 # The questionnaire page and the facilitator view show up to sixty questions with their
 # options. Their markup is written here rather than in a template: the template engine
-# made it the slowest part of those pages (bench/README.md). Each question is a single
-# format_html call, which escapes every value it is given once; its format string is put
-# together from the fixed pieces below by the question's shape (how many options, which
-# parts it shows) and remembered for that shape.
-# The language is looked up once per question, not for each of its texts.
+# made it the slowest part of those pages (bench/README.md). Every piece is built with
+# format_html, which escapes each value it is given. What a question shows regardless of
+# its answer (texts, options in both states, note field) is built once per question,
+# language and page setting and remembered by value; a page then only fills in the
+# answer: which pieces, the seen-state, the note and an error.
 TEXT, HELP, LABEL = Question.text, Question.help, Option.label
 NOTHING = mark_safe("")
-CHECKED = mark_safe(" checked")
-EXCLUSIVE = mark_safe(" data-exclusive")
-OPEN = mark_safe(" open")
 CLASSES = {
     (False, False): NOTHING,
     (True, False): mark_safe(" border-danger"),
@@ -56,98 +54,172 @@ CLASSES = {
     (True, True): mark_safe(" border-danger condition-off"),
 }
 
-FIELDSET_START = (
-    '<fieldset id="q-{key}" class="question card card-body mb-3{classes}" data-question="{key}"'
-    ' data-kind="{kind}"'
-)
-CONDITION_ATTRIBUTES = ' data-condition-question="{parent}" data-condition-any="{condition_any}"'
-DESCRIBED_BY = ' aria-describedby="help-{key}"'
-LEGEND = '>\n<legend class="fs-6 fw-semibold">{text}</legend>\n'
+FIELDSET_START = '<fieldset id="q-{}" class="question card card-body mb-3'
+FIELDSET_ATTRIBUTES = '" data-question="{key}" data-kind="{kind}"{condition}{described}>\n'
+CONDITION_ATTRIBUTES = ' data-condition-question="{}" data-condition-any="{}"'
+DESCRIBED_BY = ' aria-describedby="help-{}"'
+LEGEND = '<legend class="fs-6 fw-semibold">{}</legend>\n'
 UNCONFIRMED = (
-    '<p class="small mb-1"><span class="badge text-bg-info" data-unconfirmed-badge>'
-    "{unconfirmed}</span></p>\n"
+    '<p class="small mb-1"><span class="badge text-bg-info" data-unconfirmed-badge>{}</span></p>\n'
 )
-SEEN = (
+SEEN_START = (
     '<input type="hidden" name="shown" value="{key}">\n'
-    '<input type="hidden" name="seen-{key}" value="{seen}">\n'
+    '<input type="hidden" name="seen-{key}" value="'
 )
-HELP_TEXT = '<p id="help-{key}" class="small text-body-secondary">{help}</p>\n'
-CONDITION_HINT = '<p class="small fst-italic condition-hint">{hint}</p>\n'
-MULTIPLE = '<p class="small mb-1">{multiple}</p>\n'
-ERROR = '<div class="text-danger small mb-2" role="alert">{error}</div>\n'
-# One option; "#" stands for its number.
+HELP_TEXT = '<p id="help-{}" class="small text-body-secondary">{}</p>\n'
+CONDITION_HINT = '<p class="small fst-italic condition-hint">{}</p>\n'
+MULTIPLE = '<p class="small mb-1">{}</p>\n'
+ERROR = '<div class="text-danger small mb-2" role="alert">{}</div>\n'
 OPTION = (
-    '<div class="form-check"><input class="form-check-input" type="{input_type}" name="q-{key}"'
-    ' id="q-{key}-{option#}" value="{option#}"{checked#}{exclusive#}>'
-    ' <label class="form-check-label" for="q-{key}-{option#}">{label#}</label></div>\n'
+    '<div class="form-check"><input class="form-check-input" type="{type}" name="q-{question}"'
+    ' id="q-{question}-{key}" value="{key}"{checked}{exclusive}>'
+    ' <label class="form-check-label" for="q-{question}-{key}">{label}</label></div>\n'
 )
 NOT_APPLICABLE = (
     '<div class="form-check mt-1"><input class="form-check-input"'
-    ' type="{input_type}" name="q-{key}" id="q-{key}-na" value="{na_value}"{na_checked}'
+    ' type="{type}" name="q-{key}" id="q-{key}-na" value="{value}"{checked}'
     ' data-exclusive> <label class="form-check-label text-body-secondary" for="q-{key}-na">'
-    "{not_applicable}</label></div>\n"
+    "{label}</label></div>\n"
 )
-PRIVATE_NOTE_EXISTS = '<p class="small text-body-secondary mt-2 mb-0">{private_note_exists}</p>\n'
-NOTE = (
-    '<details class="mt-2"{note_open}>\n'
-    '<summary class="small">{note_summary}</summary>\n'
-    '<label class="visually-hidden" for="note-{key}">{note_label}</label>\n'
+PRIVATE_NOTE_EXISTS = '<p class="small text-body-secondary mt-2 mb-0">{}</p>\n'
+NOTE_START = (
+    '<details class="mt-2"{open}>\n'
+    '<summary class="small">{summary}</summary>\n'
+    '<label class="visually-hidden" for="note-{key}">{label}</label>\n'
     '<textarea class="form-control form-control-sm mt-1" id="note-{key}" name="note-{key}"'
-    ' rows="2" maxlength="{max_note_length}">{note}</textarea>\n'
+    ' rows="2" maxlength="{max_length}">'
 )
 NOTE_PRIVATE_CHOICE = (
     '<input type="hidden" name="note-private-field-{key}" value="1">\n'
     '<div class="form-check mt-1"><input class="form-check-input" type="checkbox"'
     ' id="note-private-{key}" name="note-private-{key}" value="1" data-note-private'
-    '{note_private_checked}> <label class="form-check-label small" for="note-private-{key}">'
-    "{note_private}</label></div>\n"
+    '{checked}> <label class="form-check-label small" for="note-private-{key}">'
+    "{label}</label></div>\n"
 )
-NOTE_END = "</details>\n"
+NOTE_END = "</textarea>\n{private_choice}</details>\n"
 FIELDSET_END = (
     '<p class="small mb-0 mt-2 save-state" data-save-state aria-live="polite"></p>\n</fieldset>\n'
 )
+# A page fills in one question: pieces built beforehand and the values of the answer.
+QUESTION = (
+    '{start}{classes}{attributes}{badge}{seen_start}{seen}">\n{texts}{error}{choices}'
+    "{not_applicable}{note_start}{note}{note_end}" + FIELDSET_END
+)
 
-# How a question's note is shown.
-EDITABLE, PRIVATE, ADVISOR = "editable", "private", "advisor"
+
+class QuestionPieces(NamedTuple):
+    """The markup of one question that does not depend on its answer."""
+
+    start: SafeString
+    attributes: SafeString  # the rest of the fieldset tag and the legend
+    badge: SafeString  # "carried over from the last check"
+    seen_start: SafeString
+    texts: SafeString  # help, condition hint, "several answers possible"
+    options: tuple[tuple[SafeString, SafeString], ...]  # each option unticked, ticked
+    choices_format: str  # "{}" per option
+    not_applicable: tuple[SafeString, SafeString]  # unticked, ticked; or nothing
+    private_note_exists: SafeString  # what the client sees instead of a private note
+    note_start: tuple[SafeString, SafeString]  # closed, open
+    note_end: tuple[SafeString, SafeString, SafeString]  # client; consultant: public, private
 
 
-@cache
-def fieldset_format(
+def on_off(format_string: str, **values: object) -> tuple[SafeString, SafeString]:
+    """A piece without and with its "checked" (or "open") attribute."""
+    return (
+        format_html(format_string, **values, checked=NOTHING, open=NOTHING),
+        format_html(
+            format_string, **values, checked=mark_safe(" checked"), open=mark_safe(" open")
+        ),
+    )
+
+
+@lru_cache(maxsize=4096)
+def question_pieces(
     *,
-    options: int,
-    condition: bool,
-    help_text: bool,
-    unconfirmed: bool,
-    multiple: bool,
-    error: bool,
-    not_applicable: bool,
-    note: str,
-) -> str:
-    """The format string of one question's fieldset, from the pieces it shows.
+    key: str,
+    kind: str,
+    text: str,
+    help_text: str,
+    options: tuple[tuple[str, str, bool], ...],
+    input_type: str,
+    allow_na: bool,
+    not_applicable_value: str,
+    max_note_length: int,
+    condition: tuple[str, str, str, tuple[str, ...]] | None,
+    language: str,
+) -> QuestionPieces:
+    """Everything of one question that its answer does not change, in the active language.
 
-    `note`: EDITABLE; PRIVATE, a note only the consultant sees; ADVISOR, editable with the
-    choice to keep it out of the report.
+    `options`: (key, label, exclusive) each; `condition`: the key and text of the question
+    it depends on, the option keys that show it and their labels.
     """
-    pieces = [FIELDSET_START]
-    pieces += [CONDITION_ATTRIBUTES] if condition else []
-    pieces += [DESCRIBED_BY] if help_text else []
-    pieces += [LEGEND]
-    pieces += [UNCONFIRMED] if unconfirmed else []
-    pieces += [SEEN]
-    pieces += [HELP_TEXT] if help_text else []
-    pieces += [CONDITION_HINT] if condition else []
-    pieces += [MULTIPLE] if multiple else []
-    pieces += [ERROR] if error else []
-    pieces += [OPTION.replace("#", str(number)) for number in range(options)]
-    pieces += [NOT_APPLICABLE] if not_applicable else []
-    if note == PRIVATE:
-        pieces += [PRIVATE_NOTE_EXISTS]
-    elif note == ADVISOR:
-        pieces += [NOTE, NOTE_PRIVATE_CHOICE, NOTE_END]
-    else:
-        pieces += [NOTE, NOTE_END]
-    pieces += [FIELDSET_END]
-    return "".join(pieces)
+    texts = []
+    if help_text:
+        texts.append(format_html(HELP_TEXT, key, help_text))
+    condition_attributes = NOTHING
+    if condition:
+        parent_key, parent_text, any_of, labels = condition
+        condition_attributes = format_html(CONDITION_ATTRIBUTES, parent_key, any_of)
+        hint = gettext(
+            "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
+        ) % {"question": parent_text, "labels": " / ".join(labels)}
+        texts.append(format_html(CONDITION_HINT, hint))
+    if kind == "multiple":
+        texts.append(format_html(MULTIPLE, gettext("Mehrere Antworten möglich.")))
+    attributes = format_html(
+        FIELDSET_ATTRIBUTES,
+        key=key,
+        kind=kind,
+        condition=condition_attributes,
+        described=format_html(DESCRIBED_BY, key) if help_text else NOTHING,
+    ) + format_html(LEGEND, text)
+    not_applicable = (NOTHING, NOTHING)
+    if allow_na:
+        not_applicable = on_off(
+            NOT_APPLICABLE,
+            type=input_type,
+            key=key,
+            value=not_applicable_value,
+            label=gettext("Trifft auf uns nicht zu"),
+        )
+    note_private = gettext("Nur für die Beratung (nicht im Bericht)")
+    return QuestionPieces(
+        start=format_html(FIELDSET_START, key),
+        attributes=attributes,
+        badge=format_html(UNCONFIRMED, gettext("aus dem letzten Check – bitte prüfen")),
+        seen_start=format_html(SEEN_START, key=key),
+        texts=format_html("{}" * len(texts), *texts) if texts else NOTHING,
+        options=tuple(
+            on_off(
+                OPTION,
+                type=input_type,
+                question=key,
+                key=option_key,
+                exclusive=mark_safe(" data-exclusive") if exclusive else NOTHING,
+                label=label,
+            )
+            for option_key, label, exclusive in options
+        ),
+        choices_format="{}" * len(options),
+        not_applicable=not_applicable,
+        private_note_exists=format_html(
+            PRIVATE_NOTE_EXISTS, gettext("Hier gibt es eine interne Notiz der Beratung.")
+        ),
+        note_start=on_off(
+            NOTE_START,
+            summary=gettext("Notiz (freiwillig)"),
+            key=key,
+            label=gettext("Notiz zu dieser Frage"),
+            max_length=max_note_length,
+        ),
+        note_end=(
+            format_html(NOTE_END, private_choice=NOTHING),
+            *(
+                format_html(NOTE_END, private_choice=choice)
+                for choice in on_off(NOTE_PRIVATE_CHOICE, key=key, label=note_private)
+            ),
+        ),
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -155,70 +227,70 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
     """One question of a questionnaire page: text, help, choices, "does not apply", note."""
     question = item["question"]
     language = get_language()
-    help_text = HELP.value(question, language)
     parent = item["condition_parent"]
-    error = item["error"]
-    unconfirmed = item["unconfirmed"]
-    multiple = question.kind == "multiple"
-    allow_na = question.allow_na
-    if context.get("advisor"):
-        note = ADVISOR
-    else:
-        note = PRIVATE if item["note_private"] else EDITABLE
-    values = {
-        "key": question.key,
-        "classes": CLASSES[bool(error), bool(item["hidden"])],
-        "kind": question.kind,
-        "text": TEXT.value(question, language),
-        "seen": item["seen"],
-        "input_type": item["input_type"],
-    }
-    if parent:
-        values["parent"] = parent.key
-        values["condition_any"] = " ".join(question.condition_any_of)
-        values["hint"] = gettext(
-            "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
-        ) % {
-            "question": TEXT.value(parent, language),
-            "labels": " / ".join(item["condition_labels"]),
-        }
-    if unconfirmed:
-        values["unconfirmed"] = gettext("aus dem letzten Check – bitte prüfen")
-    if help_text:
-        values["help"] = help_text
-    if multiple:
-        values["multiple"] = gettext("Mehrere Antworten möglich.")
-    if error:
-        values["error"] = error
-    chosen = () if item["not_applicable"] else item["chosen"]
-    for number, option in enumerate(question.option_list):
-        values[f"option{number}"] = option.key
-        values[f"checked{number}"] = CHECKED if option.key in chosen else NOTHING
-        values[f"exclusive{number}"] = EXCLUSIVE if option.exclusive else NOTHING
-        values[f"label{number}"] = LABEL.value(option, language)
-    if allow_na:
-        values["na_value"] = context["not_applicable_value"]
-        values["na_checked"] = CHECKED if item["not_applicable"] else NOTHING
-        values["not_applicable"] = gettext("Trifft auf uns nicht zu")
-    if note == PRIVATE:
-        values["private_note_exists"] = gettext("Hier gibt es eine interne Notiz der Beratung.")
-    else:
-        values["note_open"] = OPEN if item["note"] else NOTHING
-        values["note_summary"] = gettext("Notiz (freiwillig)")
-        values["note_label"] = gettext("Notiz zu dieser Frage")
-        values["max_note_length"] = int(context["max_note_length"])
-        values["note"] = item["note"]
-    if note == ADVISOR:
-        values["note_private_checked"] = CHECKED if item["note_private"] else NOTHING
-        values["note_private"] = gettext("Nur für die Beratung (nicht im Bericht)")
-    format_string = fieldset_format(
-        options=len(question.option_list),
-        condition=bool(parent),
-        help_text=bool(help_text),
-        unconfirmed=bool(unconfirmed),
-        multiple=multiple,
-        error=bool(error),
-        not_applicable=bool(allow_na),
-        note=note,
+    pieces = question_pieces(
+        key=question.key,
+        kind=question.kind,
+        text=TEXT.value(question, language),
+        help_text=HELP.value(question, language),
+        options=tuple(
+            (option.key, LABEL.value(option, language), bool(option.exclusive))
+            for option in question.option_list
+        ),
+        input_type=item["input_type"],
+        allow_na=bool(question.allow_na),
+        not_applicable_value=context["not_applicable_value"],
+        max_note_length=int(context["max_note_length"]),
+        condition=(
+            (
+                parent.key,
+                TEXT.value(parent, language),
+                " ".join(question.condition_any_of),
+                tuple(item["condition_labels"]),
+            )
+            if parent
+            else None
+        ),
+        language=language,
     )
-    return format_html(format_string, **values)
+    error = item["error"]
+    not_applicable = bool(item["not_applicable"])
+    chosen = () if not_applicable else item["chosen"]
+    choices = format_html(
+        pieces.choices_format,
+        *(
+            ticked if option.key in chosen else unticked
+            for option, (unticked, ticked) in zip(question.option_list, pieces.options, strict=True)
+        ),
+    )
+    note_private = bool(item["note_private"])
+    if context.get("advisor"):
+        note_start, note, note_end = (
+            pieces.note_start[bool(item["note"])],
+            item["note"],
+            pieces.note_end[2 if note_private else 1],
+        )
+    elif note_private:
+        note_start, note, note_end = pieces.private_note_exists, "", NOTHING
+    else:
+        note_start, note, note_end = (
+            pieces.note_start[bool(item["note"])],
+            item["note"],
+            pieces.note_end[0],
+        )
+    return format_html(
+        QUESTION,
+        start=pieces.start,
+        classes=CLASSES[bool(error), bool(item["hidden"])],
+        attributes=pieces.attributes,
+        badge=pieces.badge if item["unconfirmed"] else NOTHING,
+        seen_start=pieces.seen_start,
+        seen=item["seen"],
+        texts=pieces.texts,
+        error=format_html(ERROR, error) if error else NOTHING,
+        choices=choices,
+        not_applicable=pieces.not_applicable[not_applicable] if question.allow_na else NOTHING,
+        note_start=note_start,
+        note=note,
+        note_end=note_end,
+    )
