@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment import roadmap, scoring
-from assessment.forms import AnswerChange
+from assessment.answers import AnswerChange
 from assessment.models import (
     Action,
     Answer,

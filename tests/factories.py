@@ -1,6 +1,6 @@
 """Small helpers that build real assessments through the app's own workflows."""
 
-from assessment.forms import AnswerChange
+from assessment.answers import AnswerChange
 from assessment.models import Assessment, Company, Questionnaire
 from assessment.workflows import finish_assessment, primary_respondent, save_answers
 from assessment.workflows import start_self_assessment as start

@@ -147,7 +147,7 @@ def test_pdf_is_rendered_once_per_revision(assessment, german_pdf, monkeypatch):
 
 
 def test_a_draft_pdf_changes_when_an_answer_changes(default_questionnaire):
-    from assessment.forms import AnswerChange
+    from assessment.answers import AnswerChange
     from assessment.workflows import primary_respondent, start_self_assessment
 
     assessment, _ = start_self_assessment(

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessment import access
-from assessment.forms import AnswerChange
+from assessment.answers import AnswerChange
 from assessment.models import Answer, Assessment, Company, Respondent, StoredAnswer
 from assessment.prepared import PreparedQuery
 from assessment.sessions import SessionStore

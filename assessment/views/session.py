@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessment import access
-from assessment.forms import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
+from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
 from assessment.models import Respondent, ResumeToken
+from assessment.page_form import is_advisor, page_changes, page_context
 from assessment.team import team_view
 from assessment.workflows import (
     AssessmentClosed,
@@ -162,8 +163,6 @@ def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every question on one page, compact, for a consultant filling in with the client."""
-    from assessment.views.check import is_advisor, page_changes, page_context
-
     assessment = access.assessment_for_member(request, public_id)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
