@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from assessment import access
 from assessment.auth import BACKEND
 from assessment.forms import EmailLoginForm, SignupForm
-from assessment.views.check import too_many_attempts
+from assessment.views.common import too_many_attempts
 from assessment.workflows import claim_assessments
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from functools import cache
 
@@ -14,10 +13,9 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, scoring, throttle
+from assessment import access, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
@@ -31,6 +29,7 @@ from assessment.models import (
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
 from assessment.report import disagreements, history_context, radar_svg, report_context
+from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
@@ -44,40 +43,6 @@ from assessment.workflows import (
     stored_answers,
     unconfirmed_visible,
 )
-
-
-def message_page(
-    request: HttpRequest, *, title: str, text: str, status: int = 200, start_link: bool = False
-) -> HttpResponse:
-    """A short page that tells a person what happened and what they can do."""
-    context = {"title": title, "text": text, "start_link": start_link}
-    return render(request, "assessment/message.html", context, status=status)
-
-
-def too_many_attempts(request: HttpRequest, *, retry_after: int) -> HttpResponse:
-    """429 for an address that has guessed too often; says when to try again."""
-    minutes = max(1, math.ceil(retry_after / 60))
-    response = message_page(
-        request,
-        title=_("Zu viele Versuche"),
-        text=ngettext(
-            "Von Ihrem Anschluss aus kamen zu viele ungültige Versuche. Bitte versuchen Sie "
-            "es in %(minutes)s Minute noch einmal.",
-            "Von Ihrem Anschluss aus kamen zu viele ungültige Versuche. Bitte versuchen Sie "
-            "es in %(minutes)s Minuten noch einmal.",
-            minutes,
-        )
-        % {"minutes": minutes},
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
-
-
-def throttled_lookup(request: HttpRequest) -> HttpResponse | None:
-    """The 429 page if this address missed secret links too often, else None."""
-    wait = throttle.token_lookup_wait(request)
-    return None if wait is None else too_many_attempts(request, retry_after=wait)
 
 
 @require_http_methods(["GET", "POST"])
@@ -163,18 +128,24 @@ def resume_link_new(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id)
-    if refused := throttled_lookup(request):
-        return refused
-    form = ResumeEmailForm(request.POST)
-    token = ResumeToken.objects.find(request.POST.get("token", ""))
-    if token is None or token.assessment_id != assessment.pk:
-        throttle.record_token_miss(request)
-        return message_page(
+
+    def token_of_this_assessment() -> ResumeToken | None:
+        token = ResumeToken.objects.find(request.POST.get("token", ""))
+        return token if token is not None and token.assessment_id == assessment.pk else None
+
+    token = secret_link_lookup(
+        request,
+        token_of_this_assessment,
+        not_found=lambda: message_page(
             request,
             title=_("Link nicht mehr gültig"),
             text=_("Bitte erstellen Sie einen neuen Link."),
             status=400,
-        )
+        ),
+    )
+    if isinstance(token, HttpResponse):
+        return token
+    form = ResumeEmailForm(request.POST)
     raw_token = form.data.get("token", "")
     if not form.is_valid():
         context = resume_link_context(request, assessment, raw_token, first_time=False)
@@ -198,12 +169,10 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @require_GET
 def resume(request: HttpRequest, token: str) -> HttpResponse:
-    if refused := throttled_lookup(request):
-        return refused
-    found = ResumeToken.objects.find(token)
-    if found is None:
-        throttle.record_token_miss(request)
-        return message_page(
+    found = secret_link_lookup(
+        request,
+        lambda: ResumeToken.objects.find(token),
+        not_found=lambda: message_page(
             request,
             title=_("Dieser Link ist nicht (mehr) gültig"),
             text=_(
@@ -212,7 +181,10 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
             ),
             start_link=True,
             status=404,
-        )
+        ),
+    )
+    if isinstance(found, HttpResponse):
+        return found
     found.last_used_at = timezone.now()
     found.save(update_fields=["last_used_at"])
     assessment = found.assessment

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts, throttle
+from assessment import access, charts
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
 from assessment.forms import (
@@ -27,7 +27,7 @@ from assessment.forms import (
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
 from assessment.models import Action, Assessment, Company, Invitation, Measurement, Questionnaire
 from assessment.report import report_context
-from assessment.views.check import message_page, throttled_lookup
+from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     accept_invitation,
     adopt_step,
@@ -413,17 +413,18 @@ def revoke_invitation(request: HttpRequest, company_id: int, invitation_id: int)
 
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    if refused := throttled_lookup(request):
-        return refused
-    found = Invitation.find_open(token)
-    if found is None:
-        throttle.record_token_miss(request)
-        return message_page(
+    found = secret_link_lookup(
+        request,
+        lambda: Invitation.find_open(token),
+        not_found=lambda: message_page(
             request,
             title=_("Diese Einladung ist nicht (mehr) gültig"),
             text=_("Vielleicht wurde sie schon angenommen oder zurückgezogen."),
             status=404,
-        )
+        ),
+    )
+    if isinstance(found, HttpResponse):
+        return found
     if not request.user.is_authenticated:
         return render(request, "company/invitation.html", {"invitation": found}, status=200)
     if request.method == "POST":
