@@ -15,7 +15,6 @@ import os
 import re
 import runpy
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The one launcher, shared with the tests.
+from tests.live import free_port as free_port  # noqa: E402 - bench/load.py and pages.py use it
+from tests.live import run_gunicorn  # noqa: E402
+
 QUESTIONNAIRE = ROOT / "assessment/content/reifegrad-kmu.yaml"
 DATABASES = ("sqlite", "postgres")
 # The server to create the benchmark database on, and the database's name.
@@ -32,12 +37,6 @@ POSTGRES_SERVER = os.environ.get(
     "BENCH_POSTGRES_SERVER", "postgres://reifegrad:reifegrad@127.0.0.1:5432"
 )
 POSTGRES_NAME = os.environ.get("BENCH_POSTGRES_NAME", "reifegrad_bench")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -124,31 +123,9 @@ def gunicorn_threads(env: dict[str, str]) -> int:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], log: Path, *extra: str) -> Iterator[str]:
     """Serve the app; yield its base URL. stdout (access log) and stderr go to `log`."""
-    port = env["GUNICORN_BIND"].rsplit(":", 1)[1]
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if Browser(base).get("/health/").status == 200:
-                        break
-                except OSError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log}")
-                time.sleep(0.3)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    log.write_bytes(b"")  # this run's output only
+    with run_gunicorn(env, log, *extra, ready_status=200, timeout=60) as server:
+        yield server.base
 
 
 def count_rows(env: dict[str, str], model: str) -> int:

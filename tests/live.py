@@ -134,6 +134,55 @@ class Server:
 
 
 @contextmanager
+def run_gunicorn(
+    env: dict[str, str],
+    log: Path,
+    *arguments: str,
+    ready_status: int | None = None,
+    timeout: float = 60,
+) -> Iterator[Server]:
+    """gunicorn with gunicorn.conf.py under `env`, on the port of its GUNICORN_BIND.
+
+    The one launcher of the tests and the benchmarks. Output is appended to `log`. Waits
+    until /health/ answers (with `ready_status`, if given); stops it with SIGTERM, and kills
+    it if it has not stopped within 30 seconds.
+    """
+    port = env["GUNICORN_BIND"].rsplit(":", 1)[1]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *arguments],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(server.base + "/health/", timeout=2) as response:
+                    status = response.status
+            except urllib.error.HTTPError as error:
+                status = error.code  # it answers; whether the database does is for the caller
+            except OSError:
+                status = None
+            if status is not None and ready_status in {None, status}:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{server.log_text()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def gunicorn(
     database_url: str, log: Path, *, workers: int = 1, **extra_env: str
 ) -> Iterator[Server]:
@@ -153,44 +202,8 @@ def gunicorn(
         **extra_env,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "gunicorn.conf.py",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(server.base + "/health/", timeout=2).close()
-                break
-            except urllib.error.HTTPError:
-                break  # it answers; whether the database does is for the test to see
-            except OSError:
-                assert process.poll() is None, server.log_text()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with run_gunicorn(env, log, "--access-logfile", "/dev/null", timeout=30) as server:
         yield server
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @dataclass
