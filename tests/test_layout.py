@@ -1,0 +1,59 @@
+"""Where things live: the module boundaries that keep a change in one place."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_answer_types_do_not_depend_on_forms():
+    for name in ("workflows.py", "answers.py", "page_form.py"):
+        assert "assessment.forms" not in imported_modules(ROOT / "assessment" / name), name
+
+
+def test_no_module_borrows_from_the_page_view():
+    """Shared view code lives in views/common.py or page_form.py, not in the page's view."""
+    for path in (ROOT / "assessment").rglob("*.py"):
+        assert "assessment.views.check" not in imported_modules(path), path
+
+
+def test_the_page_view_and_the_facilitator_view_share_the_page_form():
+    for name in ("check.py", "session.py"):
+        assert "assessment.page_form" in imported_modules(ROOT / "assessment" / "views" / name)
+
+
+def starts_gunicorn(path: Path) -> bool:
+    """Whether a file runs a process whose arguments name gunicorn."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in {"Popen", "run"}:
+            texts = [
+                element.value
+                for argument in node.args
+                if isinstance(argument, ast.List)
+                for element in argument.elts
+                if isinstance(element, ast.Constant)
+            ]
+            if "gunicorn" in texts:
+                return True
+    return False
+
+
+def test_only_one_place_starts_gunicorn():
+    starters = [
+        path.relative_to(ROOT).as_posix()
+        for folder in ("tests", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if starts_gunicorn(path)
+    ]
+    assert starters == ["tests/live.py"]
