@@ -678,14 +678,3 @@ def plan(
         today=today,
         reassess_on=add_months(today, max(int(reassess_months), 1)),
     )
-
-
-def empty_facts() -> dict[str, Any]:
-    return {
-        "industry": UNKNOWN,
-        "size": UNKNOWN,
-        "turnover": UNKNOWN,
-        "kleinunternehmer": UNKNOWN,
-        "customers": (),
-        "staff_personal_data": UNKNOWN,
-    }
