@@ -569,7 +569,6 @@ def plan(
     money_used = [0.0] * count
     placed: dict[str, int] = {}
     planned: list[list[PlannedStep]] = [[] for _ in PHASES]
-    unscheduled: list[PlannedStep] = []
 
     def hours_fit(step: PlannedStep, index: int) -> bool:
         return hours_used[index] + step.effort_hours <= hours_available[index] + EPSILON
@@ -605,16 +604,16 @@ def plan(
         some_money = any(money_fit(step, i) for i in range(earliest, count))
         return "money" if some_hours else ("hours" if some_money else "hours_and_money")
 
-    for step in steps:
+    def place(step: PlannedStep) -> PlannedStep | None:
+        """Book the step; or return it with the reason it fits nowhere."""
         needed = requires.get(step.key, ())
         missing = next((key for key in needed if key not in placed), None)
         if missing is not None:
-            unscheduled.append(replace(step, reason="prerequisite", blocked_by=missing))
-            continue
+            return replace(step, reason="prerequisite", blocked_by=missing)
         earliest = max((placed[key] for key in needed), default=0)
         if step.urgent:
             over(step, earliest, "urgent")
-            continue
+            return None
         deadline = deadlines.get(step.key)
         if deadline is not None and deadline <= ends[-1]:
             in_time = [i for i in range(earliest, count) if ends[i] <= deadline]
@@ -623,22 +622,22 @@ def plan(
                 book(step, index)
             else:
                 over(step, in_time[-1] if in_time else earliest, "deadline")
-            continue
+            return None
         index = next((i for i in range(earliest, count) if fits(step, i)), None)
         if index is not None:
             book(step, index)
-            continue
-        unscheduled.append(replace(step, reason=why_not(step, earliest)))
+            return None
+        return replace(step, reason=why_not(step, earliest))
 
+    unscheduled = [waiting for waiting in map(place, steps) if waiting is not None]
     if not placed and unscheduled:
         # Never leave a company with gaps empty-handed: the smallest step that needs nothing
-        # else goes first, marked as beyond the stated budget.
+        # else goes first, marked as beyond the stated budget; the rest is placed again after it.
         startable = [step for step in unscheduled if not requires.get(step.key)]
         smallest = min(
             startable or unscheduled,
             key=lambda s: (s.cost_once + 12 * s.cost_monthly, s.effort_hours, -s.priority, s.key),
         )
-        unscheduled.remove(smallest)
         book(
             replace(
                 smallest,
@@ -649,14 +648,12 @@ def plan(
             ),
             0,
         )
-        # Steps that waited only for it wait now for hours or money.
-        unscheduled = [
-            replace(s, reason=why_not(s, 0), blocked_by=None)
-            if s.blocked_by == smallest.key
-            and all(key in placed for key in requires.get(s.key, ()))
-            else s
-            for s in unscheduled
+        rest = [
+            replace(step, reason=None, blocked_by=None)
+            for step in unscheduled
+            if step.key != smallest.key
         ]
+        unscheduled = [waiting for waiting in map(place, rest) if waiting is not None]
 
     phases = tuple(
         PhasePlan(
