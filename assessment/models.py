@@ -469,11 +469,6 @@ class Recommendation(models.Model):
     def kpi_unit_label(self) -> str:
         return str(KPI_UNIT_LABELS.get(self.kpi_unit, self.kpi_unit))
 
-    @property
-    def legal_deadline_dates(self) -> list[datetime.date]:
-        """The profile-dependent dates of a dated duty, in catalogue order."""
-        return [datetime.date.fromisoformat(rule["date"]) for rule in self.legal_deadlines]
-
     def step_spec(self) -> roadmap.StepSpec:
         trigger = roadmap.Condition(
             question=self.trigger_question.key if self.trigger_question else None,

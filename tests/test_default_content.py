@@ -1,5 +1,6 @@
 """The default questionnaire covers what a German consultant expects, in both languages."""
 
+import datetime
 import re
 from collections import Counter
 
@@ -143,9 +144,21 @@ def test_a_weak_company_gets_a_full_roadmap_and_a_poor_one_still_gets_steps(defa
     result = score(spec, answers)
     assert result.overall == 0.0
     catalogue = default_questionnaire.catalogue_spec()
-    roadmap = plan(result, catalogue, Budget(monthly_eur=200, monthly_hours=10))
+    today = datetime.date(2026, 12, 1)
+    roadmap = plan(
+        result, catalogue, Budget(monthly_eur=200, monthly_hours=10), answers=answers, today=today
+    )
     assert len(roadmap.phases[0].steps) >= 3
-    assert roadmap.steps[0].legal_deadline is not None
-    poor = plan(result, catalogue, Budget(monthly_eur=0, monthly_hours=2))
+    # Urgent steps (existential risks, duties whose date has passed) come first.
+    first = roadmap.steps[0]
+    assert first.urgent and (first.existential or first.overdue)
+    poor = plan(
+        result, catalogue, Budget(monthly_eur=0, monthly_hours=2), answers=answers, today=today
+    )
     assert poor.phases[0].steps
-    assert all(s.cost_once == 0 and s.cost_monthly == 0 for s in poor.steps)
+    # With no money, only urgent steps and duties due within the year (or their prerequisites)
+    # cost anything, and they say they are over budget and why.
+    for step in poor.steps:
+        if step.cost_once or step.cost_monthly:
+            assert step.over_budget
+            assert step.over_budget_reason == ("urgent" if step.urgent else "deadline")
