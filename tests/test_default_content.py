@@ -258,12 +258,13 @@ def test_online_booking_of_paid_services_is_covered_by_the_bfsg_question(content
         assert "Kleinstunternehmen" in legal["note"]["de"]
 
 
-# Behaviours that version 1 counted in two areas, and the one question that counts each now.
+# Behaviours that version 1 counted in two areas, and the one question that counts each now
+# (searched in option labels; None: no scored question's options mention it).
 ONE_BEHAVIOUR_ONE_QUESTION = [
     (re.compile(r"verbindlich buchen|Online-Buchung|online buchen", re.I), "web_online_sales"),
     (re.compile(r"um eine (Online-)?Bewertung", re.I), "com_offline_online"),
     (re.compile(r"Webseite ändern|Texte, Öffnungszeiten oder Preise", re.I), None),
-    (re.compile(r"Inventur", re.I), "inv_stocktaking"),
+    (re.compile(r"gezählt|Zählliste|Inventur", re.I), "inv_stocktaking"),
 ]
 
 
