@@ -89,9 +89,12 @@ class RecommendationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "cost_once",
         "cost_monthly",
         "impact",
+        "legal_kind",
         "legal_deadline",
+        "legal_since",
+        "existential",
     ]
-    list_filter = ["questionnaire", "dimension__key", "impact"]
+    list_filter = ["questionnaire", "dimension__key", "impact", "legal_kind", "existential"]
     search_fields = ["key", "title_de", "title_en", "description_de"]
     list_select_related = ["dimension"]
 

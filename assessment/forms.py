@@ -14,7 +14,60 @@ from assessment.answers import MAX_NOTE_LENGTH
 from assessment.models import Action, Company, ConsultantProfile, Measurement, User
 
 
-class ProfileForm(forms.ModelForm):
+PROFILE_FACT_FIELDS = ["turnover_band", "kleinunternehmer", "customers", "staff_personal_data"]
+PROFILE_FACT_LABELS = {
+    "turnover_band": _(
+        "Jahresumsatz 2026 (netto): Er entscheidet, ob Sie ab 2027 oder erst ab 2028 "
+        "E-Rechnungen ausstellen müssen"
+    ),
+    "kleinunternehmer": _("Nutzen Sie die Kleinunternehmerregelung (§ 19 UStG)?"),
+    "customers": _("An wen verkaufen Sie?"),
+    "staff_personal_data": _(
+        "Wie viele Personen arbeiten ständig mit personenbezogenen Daten am Computer "
+        "(Kundendaten, Personaldaten)?"
+    ),
+}
+PROFILE_FACT_HELP = {
+    "turnover_band": _("Solange 2026 nicht abgeschlossen ist, genügt eine Schätzung."),
+    "customers": _("Mehrere Antworten möglich. Leer lassen, wenn Sie es nicht sagen möchten."),
+    "staff_personal_data": _(
+        "Ab 20 Personen brauchen Sie einen Datenschutzbeauftragten (§ 38 BDSG)."
+    ),
+}
+
+
+class ProfileFactsMixin:
+    """The profile facts the legal layer needs; each may stay unstated ("weiß nicht")."""
+
+    def setup_profile_facts(self) -> None:
+        for name in ("turnover_band", "kleinunternehmer", "staff_personal_data"):
+            self.fields[name].required = False
+
+    def clean_turnover_band(self) -> str:
+        return self.cleaned_data.get("turnover_band") or Company.TurnoverBand.UNKNOWN
+
+    def clean_kleinunternehmer(self) -> str:
+        return self.cleaned_data.get("kleinunternehmer") or Company.YesNoUnknown.UNKNOWN
+
+    def clean_staff_personal_data(self) -> str:
+        return self.cleaned_data.get("staff_personal_data") or Company.StaffBand.UNKNOWN
+
+    def clean_customers(self) -> list[str]:
+        chosen = set(self.cleaned_data.get("customers") or [])
+        return [value for value in Company.Customer.values if value in chosen]
+
+
+def customers_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=PROFILE_FACT_LABELS["customers"],
+        help_text=PROFILE_FACT_HELP["customers"],
+        choices=Company.Customer.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+class ProfileForm(ProfileFactsMixin, forms.ModelForm):
     monthly_budget_eur = forms.IntegerField(
         label=_("Was können Sie pro Monat für digitale Schritte ausgeben? (EUR)"),
         min_value=0,
@@ -29,18 +82,29 @@ class ProfileForm(forms.ModelForm):
         initial=8,
         validators=[MinValueValidator(0), MaxValueValidator(1000)],
     )
+    customers = customers_field()
     # One value per form shown: the same form sent twice starts one check, not two.
     submission = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
         model = Company
-        fields = ["industry", "size_band", "name", "region", "monthly_budget_eur", "monthly_hours"]
+        fields = [
+            "industry",
+            "size_band",
+            "name",
+            "region",
+            *PROFILE_FACT_FIELDS,
+            "monthly_budget_eur",
+            "monthly_hours",
+        ]
         labels = {
             "industry": _("Branche"),
             "size_band": _("Wie viele Menschen arbeiten im Betrieb?"),
             "name": _("Name des Unternehmens (freiwillig)"),
             "region": _("Ort oder Region (freiwillig)"),
+            **PROFILE_FACT_LABELS,
         }
+        help_texts = PROFILE_FACT_HELP
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -50,6 +114,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["name"].max_length = 200
         self.fields["region"].max_length = 100
         self.fields["submission"].initial = secrets.token_urlsafe(16)
+        self.setup_profile_facts()
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Div(
@@ -60,6 +125,16 @@ class ProfileForm(forms.ModelForm):
             Div(
                 Div(Field("name"), css_class="col-md-6"),
                 Div(Field("region"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div(Field("turnover_band"), css_class="col-md-6"),
+                Div(Field("kleinunternehmer"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div(Field("customers"), css_class="col-md-6"),
+                Div(Field("staff_personal_data"), css_class="col-md-6"),
                 css_class="row",
             ),
             Div(
@@ -166,7 +241,7 @@ class ReassessmentForm(forms.Form):
     )
 
 
-class CompanySettingsForm(forms.ModelForm):
+class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):
     reassessment_interval_months = forms.IntegerField(
         label=_("Neuer Check alle … Monate"), min_value=1, max_value=36
     )
@@ -176,20 +251,24 @@ class CompanySettingsForm(forms.ModelForm):
     monthly_hours = forms.IntegerField(
         label=_("Zeit pro Monat (Stunden)"), min_value=0, max_value=1000
     )
+    customers = customers_field()
 
     class Meta:
         model = Company
         fields = [
             "name",
             "region",
+            *PROFILE_FACT_FIELDS,
             "monthly_budget_eur",
             "monthly_hours",
             "reassessment_interval_months",
         ]
-        labels = {"name": _("Name"), "region": _("Region")}
+        labels = {"name": _("Name"), "region": _("Region"), **PROFILE_FACT_LABELS}
+        help_texts = PROFILE_FACT_HELP
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.setup_profile_facts()
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Speichern"), css_class="btn-brand"))
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -423,7 +424,22 @@ class Recommendation(models.Model):
     kpi_metric_en = models.CharField(max_length=300)
     kpi_unit = models.CharField(max_length=40)
     kpi_direction = models.CharField(max_length=4, choices=Direction.choices)
+    # Option filters of the trigger question (docs/questionnaire-format.md).
+    trigger_any_of = models.JSONField(default=list, blank=True)
+    trigger_none_of = models.JSONField(default=list, blank=True)
+    # Conditions as stored by the loader: lists of {question|dimension|profile, any_of, ...}.
+    when = models.JSONField(default=list, blank=True)
+    unless = models.JSONField(default=list, blank=True)
+    group = models.SlugField(max_length=64, blank=True)
+    existential = models.BooleanField(default=False)
+    # "dated" or "ongoing"; empty for a step without a legal fact.
+    legal_kind = models.CharField(max_length=8, blank=True)
     legal_deadline = models.DateField(null=True, blank=True)
+    # Dated duties whose date depends on the profile: [{"date": ISO, "if": [conditions]}].
+    legal_deadlines = models.JSONField(default=list, blank=True)
+    legal_since = models.DateField(null=True, blank=True)
+    legal_applies_if = models.JSONField(default=list, blank=True)
+    legal_checked = models.DateField(null=True, blank=True)
     legal_source = models.CharField(max_length=500, blank=True)
     legal_note_de = models.TextField(blank=True)
     legal_note_en = models.TextField(blank=True)
@@ -454,18 +470,42 @@ class Recommendation(models.Model):
         return str(KPI_UNIT_LABELS.get(self.kpi_unit, self.kpi_unit))
 
     def step_spec(self) -> roadmap.StepSpec:
+        trigger = roadmap.Condition(
+            question=self.trigger_question.key if self.trigger_question else None,
+            dimension=self.trigger_dimension.key if self.trigger_dimension else None,
+            any_of=tuple(self.trigger_any_of),
+            none_of=tuple(self.trigger_none_of),
+            below=self.trigger_below,
+        )
+        legal = None
+        if self.legal_kind:
+            legal = roadmap.LegalSpec(
+                kind=self.legal_kind,
+                deadline=self.legal_deadline,
+                deadlines=tuple(
+                    roadmap.DeadlineRule(
+                        date=datetime.date.fromisoformat(rule["date"]),
+                        conditions=tuple(roadmap.Condition.from_dict(c) for c in rule["if"]),
+                    )
+                    for rule in self.legal_deadlines
+                ),
+                since=self.legal_since,
+                applies_if=tuple(roadmap.Condition.from_dict(c) for c in self.legal_applies_if),
+            )
         return roadmap.StepSpec(
             key=self.key,
             dimension=self.dimension.key,
-            below=self.trigger_below,
+            trigger=trigger,
             effort_hours=self.effort_hours,
             cost_once=float(self.cost_once),
             cost_monthly=float(self.cost_monthly),
             impact=self.impact,
-            trigger_question=self.trigger_question.key if self.trigger_question else None,
-            trigger_dimension=self.trigger_dimension.key if self.trigger_dimension else None,
             requires=tuple(self.requires),
-            legal_deadline=self.legal_deadline,
+            when=tuple(roadmap.Condition.from_dict(c) for c in self.when),
+            unless=tuple(roadmap.Condition.from_dict(c) for c in self.unless),
+            group=self.group,
+            existential=self.existential,
+            legal=legal,
         )
 
 
@@ -490,6 +530,28 @@ class Company(models.Model):
         SMALL = "10-49", _("10-49 Beschäftigte")
         MEDIUM = "50-249", _("50-249 Beschäftigte")
 
+    class TurnoverBand(models.TextChoices):
+        LE_800K = "le_800k", _("bis 800.000 EUR")
+        LE_2M = "le_2m", _("über 800.000 bis 2 Mio. EUR")
+        LE_10M = "le_10m", _("über 2 Mio. bis 10 Mio. EUR")
+        GT_10M = "gt_10m", _("über 10 Mio. EUR")
+        UNKNOWN = "unknown", _("weiß nicht")
+
+    class YesNoUnknown(models.TextChoices):
+        YES = "yes", _("ja")
+        NO = "no", _("nein")
+        UNKNOWN = "unknown", _("weiß nicht")
+
+    class Customer(models.TextChoices):
+        CONSUMERS = "consumers", _("Privatkunden (Verbraucher)")
+        BUSINESSES = "businesses", _("Geschäftskunden (Unternehmen)")
+        PUBLIC = "public", _("öffentliche Auftraggeber")
+
+    class StaffBand(models.TextChoices):
+        LT_20 = "lt_20", _("weniger als 20")
+        GE_20 = "ge_20", _("20 oder mehr")
+        UNKNOWN = "unknown", _("weiß nicht")
+
     name = models.CharField(_("Name"), max_length=200, blank=True)
     industry = models.CharField(_("Branche"), max_length=20, choices=Industry.choices)
     size_band = models.CharField(_("Größe"), max_length=10, choices=SizeBand.choices)
@@ -497,6 +559,27 @@ class Company(models.Model):
     monthly_budget_eur = models.PositiveIntegerField(_("Budget pro Monat (EUR)"), default=100)
     monthly_hours = models.PositiveIntegerField(_("Zeit pro Monat (Stunden)"), default=8)
     reassessment_interval_months = models.PositiveSmallIntegerField(default=6)
+    # Profile facts the legal layer of the roadmap needs (docs/questionnaire-format.md).
+    turnover_band = models.CharField(
+        _("Umsatz im Vorjahr"),
+        max_length=10,
+        choices=TurnoverBand.choices,
+        default=TurnoverBand.UNKNOWN,
+    )
+    kleinunternehmer = models.CharField(
+        _("Kleinunternehmer (§ 19 UStG)"),
+        max_length=8,
+        choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )
+    # Any of "consumers", "businesses", "public"; empty while not stated.
+    customers = models.JSONField(_("Kundschaft"), default=list, blank=True)
+    staff_personal_data = models.CharField(
+        _("Personen, die ständig personenbezogene Daten verarbeiten"),
+        max_length=8,
+        choices=StaffBand.choices,
+        default=StaffBand.UNKNOWN,
+    )
     # Kept by the workflows that change it (finishing a check, changing the interval), so
     # lists can filter and sort by it in SQL.
     reassessment_due_on = models.DateField(null=True, blank=True)
@@ -509,6 +592,18 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.get_industry_display()} ({self.get_size_band_display()})"
+
+    def profile_facts(self) -> dict[str, object]:
+        """The facts the roadmap's conditions read (`unknown` where not stated)."""
+        customers = [value for value in self.customers or [] if value in self.Customer.values]
+        return {
+            "industry": self.industry or roadmap.UNKNOWN,
+            "size": self.size_band or roadmap.UNKNOWN,
+            "turnover": self.turnover_band or roadmap.UNKNOWN,
+            "kleinunternehmer": self.kleinunternehmer or roadmap.UNKNOWN,
+            "customers": tuple(sorted(customers)),
+            "staff_personal_data": self.staff_personal_data or roadmap.UNKNOWN,
+        }
 
     def budget(self) -> roadmap.Budget:
         return roadmap.Budget(

@@ -33,7 +33,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from assessment.consultants import consultant_for_report
 from assessment.models import Action, Answer, Assessment, ConsultantProfile, RenderedReport
 from assessment.report import disagreements, history_context, radar_svg, report_context, trend_svg
-from assessment.workflows import Report, build_report
+from assessment.workflows import Report, advice_content, build_report
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
@@ -195,7 +195,8 @@ def render(report: Report) -> tuple[bytes, Timing]:
 
 
 def revision_of(assessment: Assessment, language: str) -> str:
-    """Changes whenever anything the report shows changes: answers, actions, profile."""
+    """Changes whenever anything the report shows changes: answers, actions, profile, the
+    newest recommendation catalogue, and the day (the roadmap is planned from today)."""
     answers = Answer.objects.filter(assessment=assessment).aggregate(
         count=Count("id"), latest=Max("updated_at")
     )
@@ -230,10 +231,15 @@ def revision_of(assessment: Assessment, language: str) -> str:
         company.region,
         company.monthly_budget_eur,
         company.monthly_hours,
+        company.reassessment_interval_months,
+        sorted(company.profile_facts().items()),
+        advice_content(assessment.questionnaire).questionnaire.content_hash,
         actions,
         earlier,
         [hashlib.sha256(repr(c).encode()).hexdigest() for c in consultants],
-        timezone.localdate() if not assessment.is_completed else None,
+        # The roadmap counts its phases from the day it is rendered: a dated duty must never
+        # show as ahead after its date has passed.
+        timezone.localdate(),
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 

@@ -15,6 +15,7 @@ import yaml
 from django.db import transaction
 
 from assessment.models import (
+    Company,
     Dimension,
     LevelBand,
     Option,
@@ -39,6 +40,19 @@ KPI_UNITS = (
     "days",
     "points",
 )
+
+
+LEGAL_KINDS = ("dated", "ongoing")
+# Profile facts a condition may name, with the values it may compare against ("unknown" is
+# what a company has not stated; conditions name only real values).
+PROFILE_FACTS: dict[str, tuple[str, ...]] = {
+    "industry": tuple(Company.Industry.values),
+    "size": tuple(Company.SizeBand.values),
+    "turnover": tuple(v for v in Company.TurnoverBand.values if v != "unknown"),
+    "kleinunternehmer": ("yes", "no"),
+    "customers": tuple(Company.Customer.values),
+    "staff_personal_data": tuple(v for v in Company.StaffBand.values if v != "unknown"),
+}
 
 
 class QuestionnaireFileError(Exception):
@@ -441,6 +455,10 @@ def parse_recommendations(
                 "requires",
                 "kpi",
                 "legal",
+                "when",
+                "unless",
+                "group",
+                "existential",
             },
             where,
         )
@@ -450,6 +468,14 @@ def parse_recommendations(
         dimension = recommendation.get("dimension")
         if dimension not in dimension_keys:
             check.error(where, f"unknown dimension {dimension!r}")
+        group = recommendation.get("group", "")
+        if group != "" and (not isinstance(group, str) or not KEY_PATTERN.match(group)):
+            check.error(
+                where,
+                f"'group' must be a key of lowercase letters, digits, '-' or '_', not {group!r}",
+            )
+            group = ""
+        refs = References(dimension_keys, questions)
         impact = recommendation.get("impact")
         if isinstance(impact, bool) or not isinstance(impact, int) or not 1 <= impact <= 5:
             check.error(where, f"'impact' must be a whole number from 1 to 5, not {impact!r}")
@@ -460,16 +486,18 @@ def parse_recommendations(
                 "dimension": dimension,
                 "title": check.text(recommendation, "title", where),
                 "description": check.text(recommendation, "description", where),
-                "trigger": parse_trigger(
-                    check, recommendation.get("trigger"), where, dimension_keys, questions
-                ),
+                "trigger": parse_trigger(check, recommendation.get("trigger"), where, refs),
+                "when": parse_conditions(check, recommendation, "when", where, refs),
+                "unless": parse_conditions(check, recommendation, "unless", where, refs),
+                "group": group,
+                "existential": check.flag(recommendation, "existential", where, False),
                 "effort_hours": check.number(recommendation, "effort_hours", where, high=2000),
                 "cost_once": check.number(recommendation, "cost_once", where, high=1_000_000),
                 "cost_monthly": check.number(recommendation, "cost_monthly", where, high=100_000),
                 "impact": impact,
                 "requires": check.strings(recommendation, "requires", where),
                 "kpi": parse_kpi(check, recommendation.get("kpi"), where),
-                "legal": parse_legal(check, recommendation.get("legal"), where),
+                "legal": parse_legal(check, recommendation.get("legal"), where, refs),
             }
         )
     for recommendation in result:
@@ -478,29 +506,148 @@ def parse_recommendations(
                 check.error(
                     f"recommendation {recommendation['key']}", f"requires unknown step {required!r}"
                 )
+    groups: dict[str, list[dict]] = {}
+    for recommendation in result:
+        if recommendation["group"]:
+            groups.setdefault(recommendation["group"], []).append(recommendation)
+    for group, members in sorted(groups.items()):
+        if len(members) < 2:
+            check.error(
+                f"recommendation {members[0]['key']}",
+                f"group {group!r} has only this step; a group needs at least two variants",
+            )
+        dimensions_of_group = sorted({str(m["dimension"]) for m in members})
+        if len(dimensions_of_group) > 1:
+            check.error(
+                f"recommendation {members[0]['key']}",
+                f"group {group!r} mixes dimensions {', '.join(dimensions_of_group)}; "
+                "variants of one group belong to one dimension",
+            )
     cycle = find_cycle({r["key"]: r["requires"] for r in result})
     if cycle:
         check.error(f"recommendation {cycle[0]}", f"'requires' forms a cycle: {' -> '.join(cycle)}")
     return result
 
 
-def parse_trigger(
-    check: Validator, trigger: Any, where: str, dimension_keys: set[str], questions: dict[str, dict]
+@dataclass(frozen=True)
+class References:
+    """What a condition may name: the file's dimensions and questions."""
+
+    dimensions: set[str]
+    questions: dict[str, dict]
+
+
+def option_list(check: Validator, data: dict, name: str, where: str) -> list[str]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not value or not all(isinstance(k, str) for k in value):
+        check.error(where, f"{name!r} must be a non-empty list of keys")
+        return []
+    return value
+
+
+def parse_condition_entry(
+    check: Validator, condition: Any, where: str, refs: References, *, trigger: bool = False
 ) -> dict:
-    trigger = check.mapping(trigger, f"{where} trigger")
-    check.unknown_fields(trigger, {"question", "dimension", "below"}, f"{where} trigger")
-    below = check.number(trigger, "below", f"{where} trigger", low=0, low_inclusive=False, high=100)
-    question, dimension = trigger.get("question"), trigger.get("dimension")
-    if (question is None) == (dimension is None):
-        check.error(where, "trigger needs exactly one of 'question' or 'dimension'")
-    elif question is not None:
-        if question not in questions:
-            check.error(where, f"trigger on an unknown question {question!r}")
-        elif not questions[question]["scored"]:
+    """One condition on a question, a dimension or a profile fact, as a plain mapping."""
+    condition = check.mapping(condition, where)
+    if not condition:
+        return {}
+    check.unknown_fields(
+        condition, {"question", "dimension", "profile", "any_of", "none_of", "below"}, where
+    )
+    subjects = [name for name in ("question", "dimension", "profile") if name in condition]
+    allowed = ("question", "dimension") if trigger else ("question", "dimension", "profile")
+    if len(subjects) != 1 or subjects[0] not in allowed:
+        check.error(where, f"needs exactly one of {', '.join(repr(a) for a in allowed)}")
+        return {}
+    subject = subjects[0]
+    key = condition[subject]
+    any_of = option_list(check, condition, "any_of", where)
+    none_of = option_list(check, condition, "none_of", where)
+    result: dict[str, Any] = {subject: key}
+    if any_of:
+        result["any_of"] = any_of
+    if none_of:
+        result["none_of"] = none_of
+    if "below" in condition:
+        if subject == "profile":
+            check.error(where, "'below' is for questions and dimensions, not profile facts")
+        else:
+            result["below"] = check.number(
+                condition, "below", where, low=0, low_inclusive=False, high=100
+            )
+    elif trigger:
+        result["below"] = 100.0
+    if subject == "question":
+        question = refs.questions.get(key) if isinstance(key, str) else None
+        if question is None:
+            check.error(where, f"unknown question {key!r}")
+            return result
+        option_keys = {option["key"] for option in question["options"]}
+        for option_key in [*any_of, *none_of]:
+            if option_key not in option_keys:
+                check.error(where, f"question {key} has no option {option_key!r}")
+        if "below" in result and not question["scored"]:
+            check.error(where, f"'below' on question {key!r}, which is not scored")
+        if not (any_of or none_of or "below" in result):
+            check.error(where, f"condition on question {key} needs 'any_of', 'none_of' or 'below'")
+    elif subject == "dimension":
+        if key not in refs.dimensions:
+            check.error(where, f"unknown dimension {key!r}")
+        if any_of or none_of:
+            check.error(where, "'any_of' and 'none_of' are for questions and profile facts")
+        if "below" not in result:
+            check.error(where, f"condition on dimension {key} needs 'below'")
+    else:
+        values = PROFILE_FACTS.get(key) if isinstance(key, str) else None
+        if values is None:
+            check.error(where, f"unknown profile fact {key!r} (one of {', '.join(PROFILE_FACTS)})")
+            return result
+        for value in [*any_of, *none_of]:
+            if value not in values:
+                check.error(
+                    where,
+                    f"profile fact {key} has no value {value!r} (one of {', '.join(values)})",
+                )
+        if not (any_of or none_of):
+            check.error(where, f"condition on profile fact {key} needs 'any_of' or 'none_of'")
+    return result
+
+
+def parse_conditions(
+    check: Validator, data: dict, name: str, where: str, refs: References
+) -> list[dict]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        check.error(where, f"{name!r} must be a list of conditions")
+        return []
+    return [
+        parse_condition_entry(check, item, f"{where} {name}[{index}]", refs)
+        for index, item in enumerate(value)
+    ]
+
+
+def parse_trigger(check: Validator, trigger: Any, where: str, refs: References) -> dict:
+    """The question or dimension a step improves; `below` defaults to 100."""
+    if trigger is None:
+        check.error(where, "missing 'trigger'")
+        return {"question": None, "dimension": None, "below": 100.0}
+    parsed = parse_condition_entry(check, trigger, f"{where} trigger", refs, trigger=True)
+    question = parsed.get("question")
+    if isinstance(question, str) and question in refs.questions:
+        if not refs.questions[question]["scored"]:
             check.error(where, f"trigger on question {question!r}, which is not scored")
-    elif dimension not in dimension_keys:
-        check.error(where, f"trigger on an unknown dimension {dimension!r}")
-    return {"question": question, "dimension": dimension, "below": below}
+    return {
+        "question": question,
+        "dimension": parsed.get("dimension"),
+        "below": parsed.get("below", 100.0),
+        "any_of": parsed.get("any_of", []),
+        "none_of": parsed.get("none_of", []),
+    }
 
 
 def parse_kpi(check: Validator, kpi: Any, where: str) -> dict:
@@ -520,24 +667,84 @@ def parse_kpi(check: Validator, kpi: Any, where: str) -> dict:
     }
 
 
-def parse_legal(check: Validator, legal: Any, where: str) -> dict | None:
+def legal_date(check: Validator, value: Any, name: str, where: str) -> str | None:
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        check.error(where, f"legal {name!r} must be a date YYYY-MM-DD, not {value!r}")
+        return None
+    return value.isoformat()
+
+
+def parse_legal(check: Validator, legal: Any, where: str, refs: References) -> dict | None:
+    """A legal fact. Without `kind` (the first file format) it is a dated duty with one
+    `deadline`, and `checked` is optional; with `kind`, `checked` is required."""
     if legal is None:
         return None
     legal = check.mapping(legal, f"{where} legal")
-    check.unknown_fields(legal, {"deadline", "source", "note"}, f"{where} legal")
-    deadline = legal.get("deadline")
-    if not isinstance(deadline, datetime.date):
-        check.error(where, f"legal 'deadline' must be a date YYYY-MM-DD, not {deadline!r}")
-        deadline = None
+    check.unknown_fields(
+        legal,
+        {"kind", "deadline", "deadlines", "since", "applies_if", "source", "checked", "note"},
+        f"{where} legal",
+    )
+    explicit = "kind" in legal
+    kind = legal.get("kind", "dated")
+    if kind not in LEGAL_KINDS:
+        check.error(where, f"legal 'kind' must be one of {', '.join(LEGAL_KINDS)}, not {kind!r}")
+        kind = "dated"
+    parsed: dict[str, Any] = {
+        "kind": kind,
+        "deadline": None,
+        "deadlines": [],
+        "since": None,
+        "applies_if": [],
+        "checked": None,
+    }
+    if kind == "dated":
+        if "since" in legal:
+            check.error(where, "legal 'since' is for kind 'ongoing'; a dated duty has 'deadline'")
+        has_one, has_many = "deadline" in legal, "deadlines" in legal
+        if has_one == has_many:
+            check.error(where, "a dated legal duty needs either 'deadline' or 'deadlines'")
+        if has_one:
+            parsed["deadline"] = legal_date(check, legal["deadline"], "deadline", where)
+        if has_many:
+            parsed["deadlines"] = parse_deadlines(check, legal["deadlines"], where, refs)
+    else:
+        if "deadline" in legal or "deadlines" in legal:
+            check.error(where, "an ongoing legal duty has 'since', not 'deadline'")
+        if "since" not in legal:
+            check.error(where, "an ongoing legal duty needs 'since'")
+        else:
+            parsed["since"] = legal_date(check, legal["since"], "since", where)
+    parsed["applies_if"] = parse_conditions(check, legal, "applies_if", f"{where} legal", refs)
+    if "checked" in legal or explicit:
+        if "checked" not in legal:
+            check.error(where, "legal needs 'checked' (the date the fact was last checked)")
+        else:
+            parsed["checked"] = legal_date(check, legal["checked"], "checked", where)
     source = legal.get("source")
     if not isinstance(source, str) or not source.strip():
         check.error(where, "legal needs a 'source' (the law or letter the date comes from)")
         source = ""
-    return {
-        "deadline": deadline.isoformat() if deadline else None,
-        "source": source,
-        "note": check.text(legal, "note", f"{where} legal"),
-    }
+    parsed["source"] = source
+    parsed["note"] = check.text(legal, "note", f"{where} legal")
+    return parsed
+
+
+def parse_deadlines(check: Validator, value: Any, where: str, refs: References) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        check.error(where, "legal 'deadlines' must be a list of {date, if}")
+        return []
+    rules = []
+    for index, rule in enumerate(value):
+        rule_where = f"{where} legal deadlines[{index}]"
+        rule = check.mapping(rule, rule_where)
+        check.unknown_fields(rule, {"date", "if"}, rule_where)
+        date = legal_date(check, rule.get("date"), "date", rule_where)
+        conditions = parse_conditions(check, rule, "if", rule_where, refs)
+        if not conditions:
+            check.error(rule_where, "needs 'if', a list of conditions")
+        rules.append({"date": date, "if": conditions})
+    return rules
 
 
 def find_cycle(requires: dict[str, list[str]]) -> list[str] | None:
@@ -566,8 +773,38 @@ def find_cycle(requires: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
+# Fields added with legal kinds and conditions, and the values a file without them reads as.
+# They are left out of the hash at these values, so a file written before them keeps its hash
+# and loading it again changes nothing.
+NEW_STEP_DEFAULTS: dict[str, Any] = {"when": [], "unless": [], "group": "", "existential": False}
+NEW_TRIGGER_DEFAULTS: dict[str, Any] = {"any_of": [], "none_of": []}
+NEW_LEGAL_DEFAULTS: dict[str, Any] = {
+    "kind": "dated",
+    "deadlines": [],
+    "since": None,
+    "applies_if": [],
+    "checked": None,
+}
+
+
+def hashed_form(content: dict) -> dict:
+    def without(data: dict, defaults: dict[str, Any]) -> dict:
+        return {k: v for k, v in data.items() if not (k in defaults and defaults[k] == v)}
+
+    steps = []
+    for step in content.get("recommendations", []):
+        step = without(step, NEW_STEP_DEFAULTS)
+        step["trigger"] = without(step["trigger"], NEW_TRIGGER_DEFAULTS)
+        if step.get("legal"):
+            step["legal"] = without(step["legal"], NEW_LEGAL_DEFAULTS)
+        steps.append(step)
+    return {**content, "recommendations": steps}
+
+
 def content_hash(content: dict) -> str:
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        hashed_form(content), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -686,6 +923,12 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
             trigger_question=questions.get(item["trigger"]["question"] or ""),
             trigger_dimension=dimensions.get(item["trigger"]["dimension"] or ""),
             trigger_below=item["trigger"]["below"],
+            trigger_any_of=item["trigger"]["any_of"],
+            trigger_none_of=item["trigger"]["none_of"],
+            when=item["when"],
+            unless=item["unless"],
+            group=item["group"],
+            existential=item["existential"],
             effort_hours=item["effort_hours"],
             cost_once=item["cost_once"],
             cost_monthly=item["cost_monthly"],
@@ -695,7 +938,12 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
             kpi_metric_en=item["kpi"]["metric"]["en"],
             kpi_unit=item["kpi"]["unit"],
             kpi_direction=item["kpi"]["direction"],
+            legal_kind=item["legal"]["kind"] if item["legal"] else "",
             legal_deadline=item["legal"]["deadline"] if item["legal"] else None,
+            legal_deadlines=item["legal"]["deadlines"] if item["legal"] else [],
+            legal_since=item["legal"]["since"] if item["legal"] else None,
+            legal_applies_if=item["legal"]["applies_if"] if item["legal"] else [],
+            legal_checked=item["legal"]["checked"] if item["legal"] else None,
             legal_source=item["legal"]["source"] if item["legal"] else "",
             legal_note_de=item["legal"]["note"]["de"] if item["legal"] else "",
             legal_note_en=item["legal"]["note"]["en"] if item["legal"] else "",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from assessment import charts
 from assessment.models import Answer, StoredAnswer
+from assessment.roadmap import PlannedStep
 from assessment.workflows import Report
 
 
@@ -51,13 +52,7 @@ def report_context(report: Report) -> dict:
     scored = [row for row in dimension_rows if row["result"].score is not None]
     ranked = sorted(scored, key=lambda row: (-row["result"].score, row["dimension"].order))
     phases = [
-        {
-            "plan": phase,
-            "steps": [
-                {"step": step, "recommendation": content.recommendation(step.key)}
-                for step in phase.steps
-            ],
-        }
+        {"plan": phase, "steps": [step_item(report, step) for step in phase.steps]}
         for phase in report.roadmap.phases
     ]
     return {
@@ -81,12 +76,93 @@ def report_context(report: Report) -> dict:
         ],
         "phases": phases,
         "first_step": next((s for phase in phases for s in phase["steps"]), None),
-        "unscheduled": [
-            {"step": step, "recommendation": content.recommendation(step.key)}
-            for step in report.roadmap.unscheduled
-        ],
-        "today": timezone.localdate(),
+        "unscheduled": [step_item(report, step) for step in report.roadmap.unscheduled],
+        "today": report.roadmap.today,
+        "reassess_on": report.roadmap.reassess_on,
         "percent": round(100 * result.completeness),
+    }
+
+
+def short_date(day) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def legal_badge(step: PlannedStep) -> str:
+    """The duty badge, only where the duty applies to this company."""
+    if step.legal_status != "applies" or step.legal_date is None:
+        return ""
+    date = short_date(step.legal_date)
+    if step.legal_kind == "ongoing":
+        return _("Pflicht, gilt seit %(date)s") % {"date": date}
+    if step.overdue:
+        return _("Pflicht seit %(date)s") % {"date": date}
+    if step.legal_dates:
+        return _("Pflicht ab %(date)s (je nach Angaben: %(dates)s)") % {
+            "date": date,
+            "dates": " / ".join(short_date(d) for d in step.legal_dates),
+        }
+    return _("Pflicht ab %(date)s") % {"date": date}
+
+
+def legal_check_hint(step: PlannedStep) -> str:
+    """For a duty that may apply: what to check (the note says when it applies)."""
+    if step.legal_status != "possibly":
+        return ""
+    if step.legal_kind == "ongoing" and step.legal_date is not None:
+        return _("Prüfen, ob diese Pflicht für Sie gilt (gilt seit %(date)s).") % {
+            "date": short_date(step.legal_date)
+        }
+    if step.legal_dates:
+        return _("Prüfen, ob und ab wann diese Pflicht für Sie gilt (ab %(dates)s).") % {
+            "dates": " / ".join(short_date(d) for d in step.legal_dates)
+        }
+    if step.legal_date is not None:
+        return _("Prüfen, ob diese Pflicht für Sie gilt (ab %(date)s).") % {
+            "date": short_date(step.legal_date)
+        }
+    return _("Prüfen, ob diese Pflicht für Sie gilt.")
+
+
+def budget_badge(step: PlannedStep) -> str:
+    if not step.over_budget:
+        return ""
+    if step.over_budget_reason == "urgent":
+        return _("über Budget, aber dringend")
+    if step.over_budget_reason == "deadline":
+        return _("über Budget, wegen der Frist")
+    return _("über Ihrem Budget")
+
+
+def waiting_reason(report: Report, step: PlannedStep) -> str:
+    """Why a step did not fit into the twelve months, in plain words."""
+    if step.reason == "prerequisite" and step.blocked_by:
+        needed = report.advice.recommendation(step.blocked_by)
+        return _("wartet auf „%(title)s“, das in den zwölf Monaten keinen Platz mehr hat") % {
+            "title": needed.title if needed else step.blocked_by
+        }
+    if step.reason == "hours":
+        return _("braucht %(hours)s Stunden; so viel Zeit ist in keiner Phase mehr frei") % {
+            "hours": formats.number_format(step.effort_hours, decimal_pos=None)
+        }
+    if step.reason == "money":
+        return _("kostet mehr, als in einer Phase noch an Budget frei ist")
+    if step.reason == "hours_and_money":
+        return _("braucht mehr Zeit und Geld, als in einer Phase noch frei sind")
+    return ""
+
+
+def step_item(report: Report, step: PlannedStep) -> dict:
+    advice = report.advice
+    return {
+        "step": step,
+        "recommendation": advice.recommendation(step.key),
+        "alternatives": [
+            advice.recommendation(key) for key in step.alternatives if advice.recommendation(key)
+        ],
+        "legal_badge": legal_badge(step),
+        "legal_hint": legal_check_hint(step),
+        "budget_badge": budget_badge(step),
+        "waiting": waiting_reason(report, step),
     }
 
 
@@ -148,7 +224,9 @@ def history_context(report: Report) -> dict | None:
     ]
     action_rows = []
     for action in actions:
-        recommendation = report.content.recommendation(action.recommendation_key)
+        recommendation = report.advice.recommendation(
+            action.recommendation_key
+        ) or report.content.recommendation(action.recommendation_key)
         trigger = recommendation.trigger_question if recommendation else None
         question_delta = comparison.question_delta(trigger.key, *snapshots) if trigger else None
         dimension = recommendation.dimension if recommendation else None
@@ -220,6 +298,10 @@ def export_data(report: Report) -> dict:
             "region": company.region,
             "monthly_budget_eur": company.monthly_budget_eur,
             "monthly_hours": company.monthly_hours,
+            "profile": {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in company.profile_facts().items()
+            },
         },
         "result": {
             "overall": rounded(result.overall),
@@ -260,15 +342,22 @@ def export_data(report: Report) -> dict:
                 {
                     "phase": phase.key,
                     "months": phase.months,
+                    "starts": phase.starts.isoformat(),
+                    "ends": phase.ends.isoformat(),
                     "hours_used": phase.hours_used,
                     "hours_available": phase.hours_available,
                     "money_used": phase.money_used,
                     "money_available": phase.money_available,
-                    "steps": [export_step(content, step) for step in phase.steps],
+                    "steps": [export_step(report.advice, step) for step in phase.steps],
                 }
                 for phase in report.roadmap.phases
             ],
-            "unscheduled": [export_step(content, step) for step in report.roadmap.unscheduled],
+            "unscheduled": [
+                export_step(report.advice, step) for step in report.roadmap.unscheduled
+            ],
+            "planned_on": report.roadmap.today.isoformat(),
+            "reassess_on": report.roadmap.reassess_on.isoformat(),
+            "catalogue_version": report.advice.questionnaire.version,
         },
     }
 
@@ -278,8 +367,22 @@ def public_note(answer: Answer | StoredAnswer | None) -> str:
     return answer.note if answer is not None and not answer.note_private else ""
 
 
-def export_step(content, step) -> dict:
+def export_step(content, step: PlannedStep) -> dict:
     recommendation = content.recommendation(step.key)
+    legal = None
+    if step.legal_kind:
+        legal = {
+            "kind": step.legal_kind,
+            "applies": step.legal_status,
+            "date": step.legal_date.isoformat() if step.legal_date else None,
+            "dates": [day.isoformat() for day in step.legal_dates],
+            "overdue": step.overdue,
+            "source": recommendation.legal_source,
+            "checked": recommendation.legal_checked.isoformat()
+            if recommendation.legal_checked
+            else None,
+            "note": recommendation.legal_note,
+        }
     return {
         "key": step.key,
         "dimension": step.dimension,
@@ -288,7 +391,14 @@ def export_step(content, step) -> dict:
         "cost_once": step.cost_once,
         "cost_monthly": step.cost_monthly,
         "legal_deadline": step.legal_deadline.isoformat() if step.legal_deadline else None,
+        "legal": legal,
+        "existential": step.existential,
+        "urgent": step.urgent,
         "over_budget": step.over_budget,
+        "over_budget_reason": step.over_budget_reason,
+        "waiting_reason": step.reason,
+        "blocked_by": step.blocked_by,
+        "alternatives": list(step.alternatives),
         "kpi": {
             "metric": recommendation.kpi_metric,
             "unit": recommendation.kpi_unit,

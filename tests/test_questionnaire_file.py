@@ -1,4 +1,5 @@
 import copy
+import datetime
 from io import StringIO
 from pathlib import Path
 
@@ -182,7 +183,7 @@ def test_trigger_on_unknown_question_and_cyclic_requirements():
         data["recommendations"].append(second)
 
     errors = errors_for(mutate)
-    assert "probe.yaml: recommendation second: trigger on an unknown question 'nope'" in errors
+    assert "probe.yaml: recommendation second trigger: unknown question 'nope'" in errors
     assert any("'requires' forms a cycle" in e for e in errors)
 
 
@@ -302,3 +303,290 @@ def test_yaml_booleans_in_texts_get_a_hint():
 def test_kpi_units_come_from_a_fixed_list_so_they_can_be_translated():
     errors = errors_for(lambda d: d["recommendations"][0]["kpi"].update(unit="Stück"))
     assert any("kpi 'unit' must be one of %, EUR" in e for e in errors)
+
+
+# --- Conditions, legal kinds and variants (roadmap catalogue format 2)
+
+
+def first_step(data: dict) -> dict:
+    return data["recommendations"][0]
+
+
+def step_errors(**fields) -> list[str]:
+    return errors_for(lambda data: first_step(data).update(fields))
+
+
+def parsed_step(**fields) -> dict:
+    data = copy.deepcopy(VALID)
+    first_step(data).update(fields)
+    return parse_data(data, "probe.yaml")["recommendations"][0]
+
+
+WHERE = "probe.yaml: recommendation start_shop"
+
+
+def test_conditions_on_options_dimensions_and_profile_facts_are_stored():
+    parsed = parsed_step(
+        trigger={"question": "shop", "any_of": ["none"]},
+        when=[{"profile": "customers", "any_of": ["consumers"]}, {"dimension": "web", "below": 80}],
+        unless=[{"question": "shop_access", "none_of": ["s0"]}],
+    )
+    assert parsed["trigger"] == {
+        "question": "shop",
+        "dimension": None,
+        "below": 100.0,
+        "any_of": ["none"],
+        "none_of": [],
+    }
+    assert parsed["when"] == [
+        {"profile": "customers", "any_of": ["consumers"]},
+        {"dimension": "web", "below": 80.0},
+    ]
+    assert parsed["unless"] == [{"question": "shop_access", "none_of": ["s0"]}]
+
+
+def test_a_condition_names_an_option_the_question_does_not_have():
+    errors = step_errors(when=[{"question": "shop", "any_of": ["sometimes"]}])
+    assert f"{WHERE} when[0]: question shop has no option 'sometimes'" in errors
+
+
+def test_a_trigger_names_an_option_the_question_does_not_have():
+    errors = step_errors(trigger={"question": "shop", "none_of": ["never"]})
+    assert f"{WHERE} trigger: question shop has no option 'never'" in errors
+
+
+def test_a_condition_on_an_unknown_dimension_or_question():
+    errors = step_errors(
+        unless=[{"dimension": "nope", "below": 10}, {"question": "nope", "any_of": ["x"]}]
+    )
+    assert f"{WHERE} unless[0]: unknown dimension 'nope'" in errors
+    assert f"{WHERE} unless[1]: unknown question 'nope'" in errors
+
+
+def test_a_condition_on_an_unknown_profile_fact_or_value():
+    errors = step_errors(
+        when=[
+            {"profile": "revenue", "any_of": ["high"]},
+            {"profile": "turnover", "any_of": ["le_1m"]},
+            {"profile": "turnover", "any_of": ["unknown"]},
+        ]
+    )
+    assert any(e.startswith(f"{WHERE} when[0]: unknown profile fact 'revenue'") for e in errors)
+    assert any(
+        e.startswith(f"{WHERE} when[1]: profile fact turnover has no value 'le_1m'") for e in errors
+    )
+    assert any(
+        e.startswith(f"{WHERE} when[2]: profile fact turnover has no value 'unknown'")
+        for e in errors
+    )
+
+
+def test_a_condition_needs_exactly_one_subject_and_something_to_test():
+    errors = step_errors(
+        when=[
+            {"question": "shop", "profile": "turnover", "any_of": ["none"]},
+            {"question": "shop"},
+            {"dimension": "web"},
+            {"profile": "turnover", "below": 50},
+        ]
+    )
+    assert f"{WHERE} when[0]: needs exactly one of 'question', 'dimension', 'profile'" in errors
+    assert (
+        f"{WHERE} when[1]: condition on question shop needs 'any_of', 'none_of' or 'below'"
+        in errors
+    )
+    assert f"{WHERE} when[2]: condition on dimension web needs 'below'" in errors
+    assert f"{WHERE} when[3]: 'below' is for questions and dimensions, not profile facts" in errors
+
+
+def test_a_trigger_on_a_profile_fact_is_refused():
+    errors = step_errors(trigger={"profile": "turnover", "any_of": ["le_2m"]})
+    assert f"{WHERE} trigger: needs exactly one of 'question', 'dimension'" in errors
+
+
+def test_conditions_must_be_a_list():
+    assert f"{WHERE}: 'when' must be a list of conditions" in step_errors(when={"question": "shop"})
+
+
+LEGAL = {
+    "source": "§ 14 UStG",
+    "checked": datetime.date(2026, 11, 1),
+    "note": text("Ausnahmen."),
+}
+
+
+def test_legal_kinds_are_stored():
+    dated = parsed_step(
+        legal={
+            **LEGAL,
+            "kind": "dated",
+            "deadlines": [
+                {
+                    "date": datetime.date(2027, 1, 1),
+                    "if": [{"profile": "turnover", "any_of": ["le_2m", "le_10m", "gt_10m"]}],
+                },
+                {
+                    "date": datetime.date(2028, 1, 1),
+                    "if": [{"profile": "turnover", "any_of": ["le_800k"]}],
+                },
+            ],
+            "applies_if": [{"profile": "kleinunternehmer", "any_of": ["no"]}],
+        }
+    )["legal"]
+    assert dated["kind"] == "dated" and dated["deadline"] is None
+    assert [rule["date"] for rule in dated["deadlines"]] == ["2027-01-01", "2028-01-01"]
+    assert dated["applies_if"] == [{"profile": "kleinunternehmer", "any_of": ["no"]}]
+    assert dated["checked"] == "2026-11-01"
+    ongoing = parsed_step(legal={**LEGAL, "kind": "ongoing", "since": datetime.date(2018, 5, 25)})
+    assert ongoing["legal"]["since"] == "2018-05-25"
+
+
+def test_an_old_legal_entry_without_kind_is_a_dated_duty_and_needs_no_check_date():
+    legal = parsed_step(
+        legal={"deadline": datetime.date(2025, 1, 1), "source": "§ 14 UStG", "note": text("N.")}
+    )["legal"]
+    assert legal["kind"] == "dated" and legal["deadline"] == "2025-01-01"
+    assert legal["checked"] is None
+
+
+def test_legal_kind_errors():
+    errors = step_errors(
+        legal={**LEGAL, "kind": "sometimes", "deadline": datetime.date(2027, 1, 1)}
+    )
+    assert f"{WHERE}: legal 'kind' must be one of dated, ongoing, not 'sometimes'" in errors
+    errors = step_errors(legal={**LEGAL, "kind": "dated"})
+    assert f"{WHERE}: a dated legal duty needs either 'deadline' or 'deadlines'" in errors
+    errors = step_errors(
+        legal={
+            **LEGAL,
+            "kind": "dated",
+            "deadline": datetime.date(2027, 1, 1),
+            "deadlines": [
+                {"date": datetime.date(2028, 1, 1), "if": [{"profile": "size", "any_of": ["1"]}]}
+            ],
+        }
+    )
+    assert f"{WHERE}: a dated legal duty needs either 'deadline' or 'deadlines'" in errors
+    errors = step_errors(legal={**LEGAL, "kind": "ongoing"})
+    assert f"{WHERE}: an ongoing legal duty needs 'since'" in errors
+    errors = step_errors(
+        legal={
+            **LEGAL,
+            "kind": "ongoing",
+            "since": datetime.date(2018, 5, 25),
+            "deadline": datetime.date(2025, 1, 1),
+        }
+    )
+    assert f"{WHERE}: an ongoing legal duty has 'since', not 'deadline'" in errors
+
+
+def test_a_legal_entry_with_kind_needs_a_check_date_and_a_source():
+    legal = {key: value for key, value in LEGAL.items() if key not in ("checked", "source")}
+    errors = step_errors(legal={**legal, "kind": "ongoing", "since": datetime.date(2018, 5, 25)})
+    assert f"{WHERE}: legal needs 'checked' (the date the fact was last checked)" in errors
+    assert f"{WHERE}: legal needs a 'source' (the law or letter the date comes from)" in errors
+    errors = step_errors(
+        legal={**LEGAL, "kind": "ongoing", "since": "seit 2018", "checked": "gestern"}
+    )
+    assert f"{WHERE}: legal 'since' must be a date YYYY-MM-DD, not 'seit 2018'" in errors
+    assert f"{WHERE}: legal 'checked' must be a date YYYY-MM-DD, not 'gestern'" in errors
+
+
+def test_deadline_rules_need_conditions_with_valid_references():
+    errors = step_errors(
+        legal={
+            **LEGAL,
+            "kind": "dated",
+            "deadlines": [
+                {"date": datetime.date(2027, 1, 1)},
+                {
+                    "date": datetime.date(2028, 1, 1),
+                    "if": [{"profile": "turnover", "any_of": ["lots"]}],
+                },
+            ],
+            "applies_if": [{"question": "shop", "any_of": ["maybe"]}],
+        }
+    )
+    assert f"{WHERE} legal deadlines[0]: needs 'if', a list of conditions" in errors
+    assert any(
+        e.startswith(f"{WHERE} legal deadlines[1] if[0]: profile fact turnover has no value 'lots'")
+        for e in errors
+    )
+    assert f"{WHERE} legal applies_if[0]: question shop has no option 'maybe'" in errors
+
+
+def test_groups_need_two_variants_of_one_dimension():
+    errors = step_errors(group="backup")
+    assert (
+        f"{WHERE}: group 'backup' has only this step; a group needs at least two variants" in errors
+    )
+
+    def two_dimensions(data):
+        data["dimensions"].append(copy.deepcopy(data["dimensions"][0]))
+        other = data["dimensions"][1]
+        other["key"] = "money"
+        for index, question in enumerate(other["questions"]):
+            question["key"] = f"money_{index}"
+        other["questions"][1]["condition"] = {"question": "money_0", "any_of": ["shop"]}
+        first_step(data)["group"] = "backup"
+        second = copy.deepcopy(first_step(data))
+        second.update(key="second", dimension="money")
+        data["recommendations"].append(second)
+
+    errors = errors_for(two_dimensions)
+    assert any("group 'backup' mixes dimensions money, web" in e for e in errors)
+    assert (
+        f"{WHERE}: 'group' must be a key of lowercase letters, digits, '-' or '_', not 'Bad Group'"
+        in step_errors(group="Bad Group")
+    )
+
+
+def test_existential_must_be_true_or_false():
+    assert f"{WHERE}: 'existential' must be true or false" in step_errors(existential="yes")
+    assert parsed_step(existential=True)["existential"] is True
+
+
+@pytest.mark.django_db
+def test_the_new_fields_are_stored_and_read_back_as_the_engine_sees_them(tmp_path):
+    from assessment.models import Recommendation
+
+    data = copy.deepcopy(VALID)
+    first_step(data).update(
+        trigger={"question": "shop", "any_of": ["none"]},
+        when=[{"profile": "customers", "any_of": ["consumers"]}],
+        unless=[{"question": "shop_access", "any_of": ["s3"]}],
+        existential=True,
+        legal={
+            **LEGAL,
+            "kind": "dated",
+            "deadlines": [
+                {
+                    "date": datetime.date(2027, 1, 1),
+                    "if": [{"profile": "turnover", "any_of": ["le_2m"]}],
+                }
+            ],
+            "applies_if": [{"profile": "kleinunternehmer", "any_of": ["no"]}],
+        },
+    )
+    questionnaire = load_questionnaire_file(path=write(tmp_path, data)).questionnaire
+    stored = Recommendation.objects.get(questionnaire=questionnaire)
+    assert stored.legal_kind == "dated" and stored.legal_checked == datetime.date(2026, 11, 1)
+    spec = questionnaire.content().catalogue[0]
+    assert spec.trigger.any_of == ("none",) and spec.trigger.below == 100.0
+    assert spec.when[0].profile == "customers" and spec.unless[0].any_of == ("s3",)
+    assert spec.existential
+    assert spec.legal.deadlines[0].date == datetime.date(2027, 1, 1)
+    assert spec.legal.applies_if[0].profile == "kleinunternehmer"
+
+
+def test_a_file_without_the_new_fields_keeps_its_content_hash():
+    """A file written before conditions and legal kinds must load as 'unchanged' after them."""
+    from assessment.questionnaire_file import content_hash, hashed_form
+
+    parsed = parse_data(copy.deepcopy(VALID), "probe.yaml")
+    step = parsed["recommendations"][0]
+    assert "when" not in hashed_form(parsed)["recommendations"][0]
+    with_condition = copy.deepcopy(parsed)
+    with_condition["recommendations"][0]["when"] = [{"profile": "size", "any_of": ["1"]}]
+    assert content_hash(with_condition) != content_hash(parsed)
+    assert step["trigger"]["below"] == 100

@@ -1,5 +1,7 @@
 """A second questionnaire in the same file format, end to end through the database."""
 
+import datetime
+
 import pytest
 
 from assessment.models import Answer, Assessment, Company, Respondent
@@ -76,10 +78,17 @@ def test_small_catalogue_roadmap_puts_prerequisites_first(small_questionnaire):
     )
     result = assessment.compute_result()
     roadmap = plan(
-        result, small_questionnaire.catalogue_spec(), Budget(monthly_eur=500, monthly_hours=20)
+        result,
+        small_questionnaire.catalogue_spec(),
+        Budget(monthly_eur=500, monthly_hours=20),
+        answers=assessment.answer_inputs(),
+        today=datetime.date(2026, 12, 1),
     )
     keys = [step.key for step in roadmap.steps]
-    assert keys[0] == "mini_feedback"  # carries a legal date
+    # A legal step without 'kind' (the first file format) is a dated duty; its date has passed,
+    # so it is overdue and urgent.
+    assert keys[0] == "mini_feedback"
+    assert roadmap.step("mini_feedback").overdue and roadmap.step("mini_feedback").urgent
     assert keys.index("mini_order_inbox") < keys.index("mini_erp")
 
 

@@ -31,6 +31,7 @@ from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     accept_invitation,
     adopt_step,
+    advice_content,
     build_report,
     set_action_status,
     snapshot_of,
@@ -294,7 +295,7 @@ def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
     """Adopt a step of the company's current roadmap as an action."""
     company = access.company_for(request, company_id)
     assessment = access.assessment_of_company(company, request.POST.get("assessment"))
-    recommendation = assessment.questionnaire.content().recommendation(
+    recommendation = advice_content(assessment.questionnaire).recommendation(
         request.POST.get("step", "")[:64]
     )
     if recommendation is None:
