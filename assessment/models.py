@@ -544,7 +544,7 @@ class Company(models.Model):
 
     class Customer(models.TextChoices):
         CONSUMERS = "consumers", _("Privatkunden (Verbraucher)")
-        BUSINESSES = "businesses", _("Unternehmen")
+        BUSINESSES = "businesses", _("Geschäftskunden (Unternehmen)")
         PUBLIC = "public", _("öffentliche Auftraggeber")
 
     class StaffBand(models.TextChoices):

@@ -308,10 +308,13 @@ def trigger_value(step: StepSpec, situation: Situation) -> float | None:
 
 
 def trigger_holds(step: StepSpec, situation: Situation) -> bool:
-    trigger = step.trigger
-    if trigger.below is None:
-        trigger = replace(trigger, below=100.0)
-    return truth(trigger, situation) is True
+    """The trigger condition holds; without `below` it means "below 100"."""
+    if truth(step.trigger, situation) is not True:
+        return False
+    if step.trigger.below is None:
+        value = trigger_value(step, situation)
+        return value is not None and value < 100.0
+    return True
 
 
 def is_relevant(step: StepSpec, situation: Situation) -> bool:
@@ -419,35 +422,34 @@ def relevant_steps(
                 ),
             )
         )
-    chosen_in_group: dict[str, str] = {}
     groups: dict[str, list[tuple[StepSpec, PlannedStep]]] = {}
     for spec, step in candidates:
         if spec.group:
             groups.setdefault(spec.group, []).append((spec, step))
+    # The variant planned for each group: the cheapest (a year's cost, then effort).
+    chosen: dict[str, PlannedStep] = {}
+    for group, members in groups.items():
+        if group in satisfied_groups:
+            continue
+        members.sort(key=lambda item: (item[0].yearly_cost, item[0].effort_hours, item[0].key))
+        best = members[0][1]
+        # A variant is urgent when any of the variants is.
+        chosen[group] = replace(
+            best,
+            alternatives=tuple(other.key for other, _ in members[1:]),
+            urgent=any(other.urgent for _, other in members),
+        )
     steps: list[PlannedStep] = []
     for spec, step in candidates:
         if not spec.group:
             steps.append(step)
-            continue
-        if spec.group in satisfied_groups:
-            continue
-        members = sorted(
-            groups[spec.group],
-            key=lambda item: (item[0].yearly_cost, item[0].effort_hours, item[0].key),
-        )
-        if members[0][0].key != spec.key:
-            continue
-        others = tuple(other.key for other, _ in members[1:])
-        # A variant is urgent or a duty when any of the variants is.
-        urgent = any(other.urgent for _, other in members)
-        steps.append(replace(step, alternatives=others, urgent=urgent))
-    for spec in catalogue:
-        if spec.group and spec.group in groups:
-            chosen = next(
-                (s.key for s in steps if s.key in {m[0].key for m in groups[spec.group]}), None
-            )
-            if chosen is not None:
-                chosen_in_group[spec.key] = chosen
+        elif spec.group in chosen and chosen[spec.group].key == spec.key:
+            steps.append(chosen[spec.group])
+    chosen_in_group = {
+        spec.key: chosen[spec.group].key
+        for spec in catalogue
+        if spec.group and spec.group in chosen
+    }
     return steps, chosen_in_group
 
 
@@ -503,7 +505,8 @@ def ordered(
         dates = [d for d in (upcoming_date(user) for user in users) if d is not None]
         if dates:
             deadlines[step.key] = min(dates)
-        effective[step.key] = replace(step, urgent=any(user.urgent for user in users))
+        urgent = any(user.urgent for user in users)
+        effective[step.key] = step if urgent == step.urgent else replace(step, urgent=urgent)
 
     def rank(step: PlannedStep) -> tuple:
         step = effective[step.key]

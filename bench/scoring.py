@@ -9,6 +9,7 @@ in the same run, so the numbers can be compared across machines.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import random
 import statistics
@@ -92,10 +93,19 @@ def main() -> None:
             score(spec, answers)
 
     results = [score(spec, answers) for answers in answer_sets]
+    today = datetime.date(2026, 12, 1)
+    facts = {
+        "industry": "crafts",
+        "size": "2-9",
+        "turnover": "unknown",
+        "kleinunternehmer": "no",
+        "customers": ("consumers",),
+        "staff_personal_data": "lt_20",
+    }
 
     def roadmaps() -> None:
-        for result in results:
-            plan(result, catalogue, budget)
+        for answers, result in zip(answer_sets, results, strict=True):
+            plan(result, catalogue, budget, answers=answers, facts=facts, today=today)
 
     floor_time = statistics.median(best_of(args.repeats, floor))
     scoring_time = statistics.median(best_of(args.repeats, scoring))

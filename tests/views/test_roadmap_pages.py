@@ -3,6 +3,7 @@ results page and in the PDF, and advice from the newest catalogue for older chec
 
 import copy
 import datetime
+import json
 import re
 
 import pytest
@@ -224,3 +225,21 @@ def test_a_completed_check_is_planned_with_the_newest_catalogue(tmp_path, db):
     assert Assessment.objects.get(pk=assessment.pk).result == frozen
     # The weakest answer to the first question now rules every step out.
     assert not after.roadmap.steps and not after.roadmap.unscheduled
+
+
+def test_the_json_export_carries_the_legal_layer_and_the_reassessment_date(weak_carpenter):
+    from assessment.report import export_data
+
+    with translation.override("de"):
+        report = build_report(assessment=weak_carpenter)
+        data = json.loads(json.dumps(export_data(report)))
+    roadmap = data["roadmap"]
+    assert roadmap["planned_on"] == report.roadmap.today.isoformat()
+    assert roadmap["reassess_on"] == report.roadmap.reassess_on.isoformat()
+    assert data["company"]["profile"]["turnover"] == "le_800k"
+    steps = [step for phase in roadmap["phases"] for step in phase["steps"]]
+    legal = [step for step in steps if step["legal"]]
+    assert legal and all(step["legal"]["source"] and step["legal"]["note"] for step in legal)
+    assert all(step["legal"]["applies"] in ("applies", "possibly", "not") for step in legal)
+    for step in roadmap["unscheduled"]:
+        assert step["waiting_reason"] in ("hours", "money", "hours_and_money", "prerequisite")
