@@ -288,6 +288,8 @@ def test_kpis_can_show_an_effect_within_one_six_month_loop(content):
         assert "pro Jahr" not in metric and "IT-Ausfälle" not in metric, step["key"]
         assert not metric.startswith("Besucher"), step["key"]
         assert "gemeldete verdächtige" not in metric.lower(), step["key"]
+        # Stocktaking happens once a year: its KPIs use a trial count or a monthly sample.
+        assert "Inventur" not in metric, step["key"]
     revenue = steps_by_key(content)["r_str_effect"]["kpi"]
     assert revenue["unit"] == "EUR/month" and "umsatz" in revenue["metric"]["de"].lower()
 
@@ -351,7 +353,7 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("r_inv_barcodes", "r_inv_stocktaking_app"),
     ),
     "kpis within six months": (
-        ("web_analytics", "web_currency", "sec_phishing", "sec_records"),
+        ("web_analytics", "web_currency", "sec_phishing", "sec_records", "inv_stocktaking"),
         (
             "r_web_analytics",
             "r_web_review_routine",
@@ -361,6 +363,8 @@ TOPICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "r_str_quarterly_review",
             "r_str_first_test",
             "r_str_training_plan",
+            "r_inv_stocktaking_app",
+            "r_inv_shrinkage",
         ),
     ),
     "effect on revenue": (("str_effect",), ("r_str_effect",)),

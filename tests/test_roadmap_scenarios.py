@@ -12,6 +12,7 @@ from the questions' meaning, not from the catalogue's conditions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
@@ -698,3 +699,46 @@ def test_no_step_contradicts_an_answer_and_no_badge_where_the_duty_does_not_appl
                     assert step.legal_status == "not", (step.key, facts)
 
     check()
+
+
+@pytest.mark.django_db
+def test_a_check_from_version_1_without_a_website_gets_no_website_steps(content):
+    # Version 1 showed the website questions to companies without a website too ("none of
+    # these / no website"); old checks are planned with the newest catalogue.
+    unconditional = dataclasses.replace(
+        content.spec,
+        questions=tuple(
+            dataclasses.replace(question, condition=None)
+            if question.key in ("web_currency", "web_legal", "web_analytics")
+            else question
+            for question in content.spec.questions
+        ),
+    )
+    answers = answer_inputs(
+        {
+            **BASE,
+            "web_editing": "no_site",
+            "web_currency": "never",
+            "web_legal": ["none"],
+            "web_analytics": "none",
+        }
+    )
+    result = scoring.score(unconditional, answers)
+    plan = roadmap.plan(
+        result,
+        content.catalogue,
+        roadmap.Budget(monthly_eur=150, monthly_hours=6),
+        answers=answers,
+        facts=BASE_FACTS,
+        today=TODAY,
+    )
+    steps = planned_keys(plan)
+    assert "r_web_first_site" in steps
+    assert not steps & {
+        "r_web_legal_pages",
+        "r_web_privacy_policy",
+        "r_web_consent",
+        "r_web_legal_review",
+        "r_web_review_routine",
+        "r_web_analytics",
+    }

@@ -87,7 +87,7 @@ def test_check_act_measure_reassess_compare(site, page, policy_problems):
     expect(page.locator("[data-unconfirmed]")).to_be_visible()
     page.locator("#q-web_editing input.form-check-input").nth(4).check()
     page.locator("#q-web_editing [data-save-state][data-state=saved]").wait_for()
-    page.locator("#q-web_mobile input.form-check-input").nth(4).check()
+    page.locator("#q-web_mobile input.form-check-input").nth(3).check()
     page.locator("#q-web_mobile [data-save-state][data-state=saved]").wait_for()
     confirm_pages(page)
     page.get_by_role("button", name="Check abschließen und Ergebnis ansehen").click()

@@ -80,7 +80,7 @@ def test_whole_journey_with_javascript(site, page, context, policy_problems):
     accessibility.get_by_label("Trifft auf uns nicht zu").check()
     accessibility.locator("[data-save-state][data-state=saved]").wait_for()
     assert saved_answer(assessment_id, "web_shop_accessibility").not_applicable
-    page.get_by_label("Selbst einen freien Termin buchen oder vorbestellen").check()
+    page.get_by_label(re.compile("Eine Anfrage oder Bestellung mit Wunschtermin")).check()
     assert accessibility.is_hidden()
     page.locator("#q-web_online_sales [data-save-state][data-state=saved]").wait_for()
 
@@ -189,10 +189,12 @@ def test_the_check_works_without_javascript(site, browser, default_questionnaire
             key = fieldset.get_attribute("data-question")
             if key == "inv_sells_goods":
                 fieldset.locator("input").last.check()
-            elif key == "web_shop_accessibility":
+            elif key in ("web_shop_accessibility", "web_shop_legal"):
                 continue  # hidden by the online-sales answer below
             elif key == "web_online_sales":
-                fieldset.get_by_label(re.compile("Nachricht schicken")).check()
+                fieldset.get_by_label(
+                    re.compile("Anfrage oder Bestellung mit Wunschtermin")
+                ).check()
             else:
                 fieldset.locator("input.form-check-input").first.check()
         button = "Speichern und weiter" if number < 6 else "Speichern und zum Abschluss"
