@@ -25,7 +25,6 @@ from assessment.models import (
     User,
     done_steps,
 )
-from assessment.prepared import PreparedQuery
 
 
 class AssessmentClosed(Exception):
@@ -61,23 +60,6 @@ def primary_respondent(assessment: Assessment) -> Respondent:
     return respondent
 
 
-# Both kinds of answer lookup run on every questionnaire page; compiled once (see prepared.py).
-_FINAL_ANSWERS = PreparedQuery(
-    lambda assessment_id: Answer.objects.filter(
-        assessment_id=assessment_id, respondent__is_primary=True
-    ).values_list(*StoredAnswer.COLUMNS),
-    fields=[Answer._meta.get_field("assessment")],
-    samples=[987_654_321],
-)
-_OWN_ANSWERS = PreparedQuery(
-    lambda assessment_id, respondent_id: Answer.objects.filter(
-        assessment_id=assessment_id, respondent_id=respondent_id
-    ).values_list(*StoredAnswer.COLUMNS),
-    fields=[Answer._meta.get_field("assessment"), Answer._meta.get_field("respondent")],
-    samples=[987_654_321, 987_654_322],
-)
-
-
 def stored_answers(
     assessment: Assessment, respondent: Respondent | None = None
 ) -> dict[str, StoredAnswer]:
@@ -86,10 +68,12 @@ def stored_answers(
     Read as plain values rather than model instances: building sixty Answer and Question
     objects was a quarter of the time of a questionnaire page.
     """
+    answers = Answer.objects.filter(assessment_id=assessment.pk)
     if respondent is None or respondent.is_primary:
-        rows = _FINAL_ANSWERS.rows(assessment.pk)
+        answers = answers.filter(respondent__is_primary=True)
     else:
-        rows = _OWN_ANSWERS.rows(assessment.pk, respondent.pk)
+        answers = answers.filter(respondent_id=respondent.pk)
+    rows = answers.values_list(*StoredAnswer.COLUMNS)
     return {row[0]: StoredAnswer(*row) for row in rows}
 
 
