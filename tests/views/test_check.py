@@ -536,4 +536,3 @@ def test_page_and_save_queries_are_constant(
     # look for team members' own answers, to show where a team disagreed.
     with django_assert_max_num_queries(7 + extra + (1 if logged_in else 0)):
         assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200
-
