@@ -83,6 +83,8 @@ def action_for(company: Company, action_id: int):
 
 
 def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -> Assessment:
+    if public_id is None:
+        raise Http404("No such assessment")
     try:
         assessment = (
             company.assessments.select_related("questionnaire").filter(public_id=public_id).first()

@@ -5,7 +5,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol, cast, overload
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -22,7 +22,11 @@ class Translated:
     def __init__(self, base: str) -> None:
         self.base = base
 
-    def __get__(self, instance: object, owner: type | None = None) -> str | Translated:
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Translated: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> str | Translated:
         if instance is None:
             return self
         return self.value(instance, get_language())
@@ -33,7 +37,7 @@ class Translated:
         return value or getattr(instance, f"{self.base}_de")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra: object) -> User:
@@ -58,13 +62,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """People log in with their email address."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # the e-mail address is the login name
     email = models.EmailField(_("E-Mail-Adresse"), unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.email
@@ -98,7 +102,7 @@ class ConsultantProfile(models.Model):
 DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
 
 
-class QuestionnaireQuerySet(models.QuerySet):
+class QuestionnaireQuerySet(models.QuerySet["Questionnaire"]):
     def current(self) -> Questionnaire | None:
         """The newest version of the default questionnaire, else the last one loaded."""
         return (
@@ -193,7 +197,7 @@ class QuestionnaireContent:
     @classmethod
     def load(cls, questionnaire: Questionnaire) -> QuestionnaireContent:
         dimensions = list(questionnaire.dimensions.order_by("order"))
-        by_pk = {dimension.pk: dimension for dimension in dimensions}
+        by_pk: dict[int | None, Dimension] = {dimension.pk: dimension for dimension in dimensions}
         for dimension in dimensions:
             dimension.question_list = []
         questions = Question.objects.filter(questionnaire=questionnaire).order_by(
@@ -210,7 +214,9 @@ class QuestionnaireContent:
             question.dimension = by_pk[question.dimension_id]
             by_pk[question.dimension_id].question_list.append(question)
             question_map[question.key] = question
-        question_by_pk = {question.pk: question for question in question_map.values()}
+        question_by_pk: dict[int | None, Question] = {
+            question.pk: question for question in question_map.values()
+        }
         recommendations = list(questionnaire.recommendations.order_by("order"))
         for step in recommendations:
             step.dimension = by_pk[step.dimension_id]
@@ -272,6 +278,8 @@ class Dimension(models.Model):
 
     title = Translated("title")
     description = Translated("description")
+    # The dimension's questions in order, set when a questionnaire's content is loaded.
+    question_list: list[Question]
 
     class Meta:
         ordering = ["questionnaire", "order"]
@@ -281,6 +289,15 @@ class Dimension(models.Model):
 
     def __str__(self) -> str:
         return self.title_de
+
+
+class ChosenOptions(Protocol):
+    """A stored answer, an engine input or a comparison state."""
+
+    @property
+    def options(self) -> list[str] | tuple[str, ...]: ...
+    @property
+    def not_applicable(self) -> bool: ...
 
 
 class Question(models.Model):
@@ -310,6 +327,8 @@ class Question(models.Model):
 
     text = Translated("text")
     help = Translated("help")
+    # The question's options in order, set when a questionnaire's content is loaded.
+    option_list: list[Option]
 
     class Meta:
         ordering = ["questionnaire", "dimension__order", "order"]
@@ -320,7 +339,7 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.key}: {self.text_de[:60]}"
 
-    def answer_labels(self, answer: object | None, empty: str | None = None) -> str:
+    def answer_labels(self, answer: ChosenOptions | None, empty: str | None = None) -> str:
         """The chosen options' labels of a stored answer, an engine input or a comparison
         state (anything with `options` and `not_applicable`)."""
         from django.utils.translation import gettext
@@ -341,7 +360,7 @@ class Question(models.Model):
         return scoring.QuestionSpec(
             key=self.key,
             dimension=dimension_key,
-            kind=self.kind,
+            kind=cast(scoring.QuestionKind, self.kind),
             options=tuple(
                 scoring.OptionSpec(key=option.key, points=option.points, exclusive=option.exclusive)
                 for option in self.option_list

@@ -114,7 +114,7 @@ def save_answers(
             unconfirmed=False,
             updated_at=now,
         )
-        fields = base
+        fields: tuple[str, ...] = base
         if change.note is not None:
             fields = (*fields, "note")
         if change.note_private is not None:
@@ -245,6 +245,8 @@ def start_reassessment(
     questionnaire = (
         latest_questionnaire(previous.questionnaire.key) if previous else None
     ) or Questionnaire.objects.current()
+    if questionnaire is None:
+        raise Questionnaire.DoesNotExist("no questionnaire is loaded")
     assessment = Assessment.objects.create(
         company=company, questionnaire=questionnaire, mode=mode, previous=previous
     )
@@ -319,12 +321,11 @@ def trigger_value_now(company: Company, recommendation_key: str) -> float | None
             None,
         )
         return None if question is None or question["score"] is None else 100 * question["score"]
+    trigger_dimension = recommendation.trigger_dimension
+    if trigger_dimension is None:
+        return None
     dimension = next(
-        (
-            d
-            for d in latest.result["dimensions"]
-            if d["key"] == recommendation.trigger_dimension.key
-        ),
+        (d for d in latest.result["dimensions"] if d["key"] == trigger_dimension.key),
         None,
     )
     return None if dimension is None else dimension["score"]

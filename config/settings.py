@@ -260,7 +260,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # In production (STATIC_MANIFEST=1) `collectstatic` writes hashed, compressed copies that
 # whitenoise serves from the app server with long cache lifetimes. In development and tests
 # Django serves the files as they are.
