@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
