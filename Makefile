@@ -3,18 +3,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit deploy-check format bench bench-pages bench-load messages clean
+.PHONY: run test lint audit deploy-check format bench bench-pages bench-load messages clean lock
 
-$(STAMP): pyproject.toml
+# Every install comes from requirements.lock (exact versions of everything, with the test
+# tools and the Redis client); pyproject.toml keeps the ranges the lock is made from.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Refresh requirements.lock from the ranges in pyproject.toml (newest versions that fit,
+## for Python 3.11 on any platform); then `make test` installs and checks them.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra redis --universal \
+		--python-version 3.11 --upgrade -o requirements.lock
 
 ## Run the app on http://127.0.0.1:8000 with SQLite, the default questionnaire and a demo login.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
@@ -29,6 +40,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Known vulnerabilities in the installed dependencies, from PyPI's records via pip-audit (the app

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 
 from assessment.models import Assessment, Company, Membership
-from assessment.prepared import PreparedQuery
 
 SESSION_GRANTS = "assessment_grants"
 MAX_GRANTS = 50
@@ -29,17 +28,12 @@ def granted_ids(request: HttpRequest) -> list[str]:
     return list(request.session.get(SESSION_GRANTS, []))
 
 
-_ASSESSMENT = PreparedQuery(
-    lambda public_id: Assessment.objects.select_related("company", "questionnaire").filter(
-        public_id=public_id
-    ),
-    fields=[Assessment._meta.get_field("public_id")],
-    samples=[uuid.UUID("5eed5eed-0000-4000-8000-00000000a55e")],
-)
-
-
 def assessment_for(request: HttpRequest, public_id: uuid.UUID | str) -> Assessment:
-    assessment = _ASSESSMENT.first(public_id)
+    assessment = (
+        Assessment.objects.select_related("company", "questionnaire")
+        .filter(public_id=public_id)
+        .first()
+    )
     if assessment is None or not can_open(request, assessment):
         raise Http404("No such assessment")
     return assessment
@@ -89,6 +83,8 @@ def action_for(company: Company, action_id: int):
 
 
 def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -> Assessment:
+    if public_id is None:
+        raise Http404("No such assessment")
     try:
         assessment = (
             company.assessments.select_related("questionnaire").filter(public_id=public_id).first()

@@ -1,8 +1,16 @@
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
 from assessment.models import User
 
 BACKEND = "assessment.auth.ProfileLoadingBackend"
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is logged in (for type checks;
+    the django-stubs recipe)."""
+
+    user: User
 
 
 class ProfileLoadingBackend(ModelBackend):

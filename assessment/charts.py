@@ -108,7 +108,7 @@ def radar_summary(
         current_label=current_label,
     )
     if comparison is None:
-        columns = (_clean(current_label or title),)
+        columns: tuple[str, ...] = (_clean(current_label or title),)
         value_lists: list[Sequence[float | None]] = [[score for _, score in axes]]
     else:
         columns = (_clean(current_label or ""), _clean(comparison_label or ""))
@@ -864,7 +864,7 @@ def _trend_body(
     body = [_tag("g", {"id": f"{chart_id}-grid"}, "".join(grid))]
 
     for index, (_, series_values) in enumerate(series):
-        colour, dash = _series_style(index)
+        colour, series_dash = _series_style(index)
         body.append(
             _tag(
                 "g",
@@ -873,7 +873,7 @@ def _trend_body(
                     xs=xs,
                     ys=[None if value is None else y_of(value) for value in series_values],
                     colour=colour,
-                    dash=dash,
+                    dash=series_dash,
                     stroke_width=1.5,
                     dot_radius=2.5,
                 ),

@@ -83,6 +83,10 @@ class Comparison:
     def dimension(self, key: str) -> DimensionDelta | None:
         return next((d for d in self.dimensions if d.key == key), None)
 
+    def dimension_delta(self, key: str) -> float | None:
+        found = self.dimension(key)
+        return None if found is None else found.delta
+
     def question_delta(self, key: str, before: Snapshot, after: Snapshot) -> float | None:
         a, b = before.question_scores.get(key), after.question_scores.get(key)
         return None if a is None or b is None else b - a

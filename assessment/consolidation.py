@@ -29,7 +29,7 @@ def level(question: QuestionSpec, answer: AnswerInput | None) -> int | None:
         return next(i for i, option in enumerate(question.options) if option.key == chosen[0])
     if question.kind == "single":
         ladder = sorted({option.points for option in question.options})
-        points = question.option(chosen[0]).points
+        points = next(option.points for option in question.options if option.key == chosen[0])
         return ladder.index(points)
     score = question_score(question, answer)
     return None if score is None else round(score * LIST_STEPS)
@@ -89,8 +89,8 @@ def proposal(
     # Several options can share a step ("no website" and "nobody updates it"): take the one
     # the team chose most often.
     candidates = [option.key for option in question.options if option.points == points]
-    chosen = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
-    counts = {key: sum(1 for c in chosen if c == (key,)) for key in candidates}
+    first_choices = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
+    counts = {key: sum(1 for c in first_choices if c == (key,)) for key in candidates}
     best = max(candidates, key=lambda key: (counts[key], -candidates.index(key)))
     return AnswerInput(options=(best,))
 

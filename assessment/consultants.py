@@ -6,9 +6,11 @@ import csv
 import datetime
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -27,7 +29,25 @@ from assessment.models import (
 LOGO_MAX_BYTES = 1_000_000
 LOGO_MAX_SIDE = 4000
 LOGO_BOX = (600, 240)
-SORTS = {
+
+
+class PortfolioFigures(TypedDict):
+    """What `portfolio` adds to each client."""
+
+    last_overall: float | None
+    previous_overall: float | None
+    last_level: str | None
+    last_completed_at: datetime.datetime | None
+    open_actions: int
+    overdue_actions: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    PortfolioClient = WithAnnotations[Company, PortfolioFigures]
+
+SORTS: dict[str, tuple[str | Combinable, ...]] = {
     "name": ("name", "pk"),
     "index": (F("last_overall").desc(nulls_last=True), "name"),
     "last": (F("last_completed_at").desc(nulls_last=True), "name"),
@@ -61,7 +81,7 @@ def portfolio(
     overdue_only: bool = False,
     sort: str = "name",
     today: datetime.date | None = None,
-) -> QuerySet[Company]:
+) -> QuerySet[PortfolioClient]:
     """Every client with its last two indexes and action counts, in a fixed number of queries."""
     today = today or timezone.localdate()
     completed = Assessment.objects.filter(
@@ -124,7 +144,7 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def portfolio_table(clients: QuerySet[Company]) -> Table:
+def portfolio_table(clients: QuerySet[PortfolioClient]) -> Table:
     return Table(
         header=(
             _("Unternehmen"),
@@ -170,19 +190,20 @@ def history_table(company: Company) -> Table:
     )
     dimension_keys: list[str] = []
     for assessment in assessments:
-        for dimension in assessment.result.get("dimensions", []):
+        for dimension in (assessment.result or {}).get("dimensions", []):
             if dimension["key"] not in dimension_keys:
                 dimension_keys.append(dimension["key"])
     rows = []
     for assessment in assessments:
-        scores = {d["key"]: d["score"] for d in assessment.result.get("dimensions", [])}
+        result = assessment.result or {}
+        scores = {d["key"]: d["score"] for d in result.get("dimensions", [])}
         rows.append(
             (
                 timezone.localtime(assessment.completed_at).date(),
                 str(assessment.get_mode_display()),
                 f"{assessment.questionnaire.key} v{assessment.questionnaire.version}",
-                rounded(assessment.result.get("overall")),
-                assessment.result.get("level") or "",
+                rounded(result.get("overall")),
+                result.get("level") or "",
                 *(rounded(scores.get(key)) for key in dimension_keys),
             )
         )
@@ -208,6 +229,7 @@ def as_xlsx(table: Table, *, title: str) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one worksheet
     sheet.title = title[:31]
     sheet.append(list(table.header))
     for row in table.rows:
@@ -239,10 +261,10 @@ def reencode_logo(data: bytes) -> bytes:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            image = image.convert("RGBA")
-            image.thumbnail(LOGO_BOX)
+            converted = image.convert("RGBA")
+            converted.thumbnail(LOGO_BOX)
             out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
+            converted.save(out, format="PNG", optimize=True)
             return out.getvalue()
     except LogoRefused:
         raise

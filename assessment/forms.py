@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
@@ -12,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.answers import MAX_NOTE_LENGTH
 from assessment.models import Action, Company, ConsultantProfile, Measurement, User
-
 
 PROFILE_FACT_FIELDS = ["turnover_band", "kleinunternehmer", "customers", "staff_personal_data"]
 PROFILE_FACT_LABELS = {
@@ -36,7 +36,7 @@ PROFILE_FACT_HELP = {
 }
 
 
-class ProfileFactsMixin:
+class ProfileFactsMixin(forms.BaseForm):
     """The profile facts the legal layer needs; each may stay unstated ("weiß nicht")."""
 
     def setup_profile_facts(self) -> None:
@@ -106,13 +106,19 @@ class ProfileForm(ProfileFactsMixin, forms.ModelForm):
         }
         help_texts = PROFILE_FACT_HELP
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         please_choose = ("", _("Bitte wählen"))
-        self.fields["industry"].choices = [please_choose, *Company.Industry.choices]
-        self.fields["size_band"].choices = [please_choose, *Company.SizeBand.choices]
-        self.fields["name"].max_length = 200
-        self.fields["region"].max_length = 100
+        cast(forms.ChoiceField, self.fields["industry"]).choices = [
+            please_choose,
+            *Company.Industry.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["size_band"]).choices = [
+            please_choose,
+            *Company.SizeBand.choices,
+        ]
+        cast(forms.CharField, self.fields["name"]).max_length = 200
+        cast(forms.CharField, self.fields["region"]).max_length = 100
         self.fields["submission"].initial = secrets.token_urlsafe(16)
         self.setup_profile_facts()
         self.helper = FormHelper()
@@ -171,7 +177,7 @@ class SignupForm(forms.ModelForm):
         labels = {"email": _("E-Mail-Adresse")}
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "email"})}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Konto anlegen"), css_class="btn-brand"))
@@ -184,8 +190,8 @@ class SignupForm(forms.ModelForm):
             )
         return email
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("Die beiden Passwörter stimmen nicht überein."))
@@ -206,7 +212,7 @@ class SignupForm(forms.ModelForm):
 
 
 class EmailLoginForm(AuthenticationForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-Mail-Adresse")
         self.fields["username"].widget = forms.EmailInput(
@@ -223,7 +229,7 @@ class ResumeEmailForm(forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
     token = forms.CharField(widget=forms.HiddenInput, max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -266,7 +272,7 @@ class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):
         labels = {"name": _("Name"), "region": _("Region"), **PROFILE_FACT_LABELS}
         help_texts = PROFILE_FACT_HELP
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_profile_facts()
         self.helper = FormHelper()
@@ -290,9 +296,9 @@ class ActionForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2, "maxlength": MAX_NOTE_LENGTH}),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].max_length = 200
+        cast(forms.CharField, self.fields["owner"]).max_length = 200
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -310,7 +316,7 @@ class MeasurementForm(forms.ModelForm):
         labels = {"measured_on": _("Datum"), "value": _("Wert"), "note": _("Bemerkung")}
         widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -334,7 +340,7 @@ class InviteForm(forms.Form):
     def clean_role(self) -> str:
         return self.cleaned_data.get("role") or "member"
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Einladen"), css_class="btn-brand"))
@@ -344,7 +350,7 @@ class ConsultantSignupForm(SignupForm):
     name = forms.CharField(label=_("Ihr Name"), max_length=200)
     firm = forms.CharField(label=_("Firma"), max_length=200, required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper.inputs = []
         self.helper.add_input(
@@ -365,7 +371,7 @@ class ConsultantProfileForm(forms.ModelForm):
         model = ConsultantProfile
         fields = ["name", "firm", "contact_email", "phone", "website"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Speichern"), css_class="btn-brand"))
@@ -390,7 +396,7 @@ class ConsultantProfileForm(forms.ModelForm):
 
 
 class ClientForm(ProfileForm):
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
         self.fields["name"].label = _("Name des Unternehmens")

@@ -54,14 +54,15 @@ def trend_data(
 ) -> tuple[list[tuple[str, float | None]], dict[str, list[float | None]]]:
     """Overall points and one series per dimension (by stable key) across all versions."""
     points = [
-        (timezone.localtime(a.completed_at).strftime("%d.%m.%y"), a.result.get("overall"))
+        (timezone.localtime(a.completed_at).strftime("%d.%m.%y"), (a.result or {}).get("overall"))
         for a in completed
     ]
     series: dict[str, list[float | None]] = {}
     for dimension in content.dimensions:
         values = []
         for assessment in completed:
-            scores = {d["key"]: d["score"] for d in assessment.result.get("dimensions", [])}
+            result = assessment.result or {}
+            scores = {d["key"]: d["score"] for d in result.get("dimensions", [])}
             values.append(scores.get(dimension.key))
         series[dimension.title] = values
     return points, series

@@ -3,9 +3,9 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from assessment.sessions import LAST_SEEN
-
-# How stale the stored time may get before a request writes the session just to renew it.
+# When the session was last saved (a Unix time), so a request knows whether to renew it.
+LAST_SEEN = "last_seen"
+# How stale that time may get before a request saves the session just to renew it.
 LAST_SEEN_PRECISION = 60
 
 
@@ -25,11 +25,13 @@ class GermanUnlessChosen:
 
 
 class SessionIdleTimeout:
-    """Keeps the time a session was last used, for the idle timeout in `assessment.sessions`.
+    """Keeps a session in use alive; an unused one ends through its own expiry.
 
-    It is written at most once a minute (or when the session is saved anyway), so most
-    requests cost no extra write, and only for a session the request read and that holds
-    something.
+    A session expires SESSION_COOKIE_AGE (the idle timeout) after it was last saved: its row,
+    its cache entry and its cookie alike, all Django's own. A request that read a session
+    holding something saves it again when the last save is a minute old, so most requests
+    write nothing and the session ends at most a minute before the full timeout. A request
+    that never reads the session (the health check, say) neither ends nor renews it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -45,5 +47,6 @@ class SessionIdleTimeout:
         holds_data = any(key != LAST_SEEN for key in session.keys())
         stale = not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION
         if holds_data and (session.modified or stale):
+            # Changing the session makes SessionMiddleware save it, with a new expiry.
             session[LAST_SEEN] = now
         return response

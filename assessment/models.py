@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol, cast, overload
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -23,7 +23,11 @@ class Translated:
     def __init__(self, base: str) -> None:
         self.base = base
 
-    def __get__(self, instance: object, owner: type | None = None) -> str | Translated:
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Translated: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> str | Translated:
         if instance is None:
             return self
         return self.value(instance, get_language())
@@ -34,7 +38,7 @@ class Translated:
         return value or getattr(instance, f"{self.base}_de")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra: object) -> User:
@@ -59,13 +63,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """People log in with their email address."""
 
-    username = None
+    username = None  # type: ignore[assignment]  # the e-mail address is the login name
     email = models.EmailField(_("E-Mail-Adresse"), unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.email
@@ -99,7 +103,7 @@ class ConsultantProfile(models.Model):
 DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
 
 
-class QuestionnaireQuerySet(models.QuerySet):
+class QuestionnaireQuerySet(models.QuerySet["Questionnaire"]):
     def current(self) -> Questionnaire | None:
         """The newest version of the default questionnaire, else the last one loaded."""
         return (
@@ -194,7 +198,7 @@ class QuestionnaireContent:
     @classmethod
     def load(cls, questionnaire: Questionnaire) -> QuestionnaireContent:
         dimensions = list(questionnaire.dimensions.order_by("order"))
-        by_pk = {dimension.pk: dimension for dimension in dimensions}
+        by_pk: dict[int | None, Dimension] = {dimension.pk: dimension for dimension in dimensions}
         for dimension in dimensions:
             dimension.question_list = []
         questions = Question.objects.filter(questionnaire=questionnaire).order_by(
@@ -211,7 +215,9 @@ class QuestionnaireContent:
             question.dimension = by_pk[question.dimension_id]
             by_pk[question.dimension_id].question_list.append(question)
             question_map[question.key] = question
-        question_by_pk = {question.pk: question for question in question_map.values()}
+        question_by_pk: dict[int | None, Question] = {
+            question.pk: question for question in question_map.values()
+        }
         recommendations = list(questionnaire.recommendations.order_by("order"))
         for step in recommendations:
             step.dimension = by_pk[step.dimension_id]
@@ -273,6 +279,8 @@ class Dimension(models.Model):
 
     title = Translated("title")
     description = Translated("description")
+    # The dimension's questions in order, set when a questionnaire's content is loaded.
+    question_list: list[Question]
 
     class Meta:
         ordering = ["questionnaire", "order"]
@@ -282,6 +290,15 @@ class Dimension(models.Model):
 
     def __str__(self) -> str:
         return self.title_de
+
+
+class ChosenOptions(Protocol):
+    """A stored answer, an engine input or a comparison state."""
+
+    @property
+    def options(self) -> list[str] | tuple[str, ...]: ...
+    @property
+    def not_applicable(self) -> bool: ...
 
 
 class Question(models.Model):
@@ -311,6 +328,8 @@ class Question(models.Model):
 
     text = Translated("text")
     help = Translated("help")
+    # The question's options in order, set when a questionnaire's content is loaded.
+    option_list: list[Option]
 
     class Meta:
         ordering = ["questionnaire", "dimension__order", "order"]
@@ -321,7 +340,7 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.key}: {self.text_de[:60]}"
 
-    def answer_labels(self, answer: object | None, empty: str | None = None) -> str:
+    def answer_labels(self, answer: ChosenOptions | None, empty: str | None = None) -> str:
         """The chosen options' labels of a stored answer, an engine input or a comparison
         state (anything with `options` and `not_applicable`)."""
         from django.utils.translation import gettext
@@ -342,7 +361,7 @@ class Question(models.Model):
         return scoring.QuestionSpec(
             key=self.key,
             dimension=dimension_key,
-            kind=self.kind,
+            kind=cast(scoring.QuestionKind, self.kind),
             options=tuple(
                 scoring.OptionSpec(key=option.key, points=option.points, exclusive=option.exclusive)
                 for option in self.option_list
@@ -480,7 +499,7 @@ class Recommendation(models.Model):
         legal = None
         if self.legal_kind:
             legal = roadmap.LegalSpec(
-                kind=self.legal_kind,
+                kind="ongoing" if self.legal_kind == "ongoing" else "dated",
                 deadline=self.legal_deadline,
                 deadlines=tuple(
                     roadmap.DeadlineRule(

@@ -162,7 +162,7 @@ def page_changes(
                 (note is not None and note.strip() != stored.note)
                 or (note_private is not None and note_private != stored.note_private)
             )
-            if not note_changed:
+            if stored is None or not note_changed:
                 if problem := note_problem(note):
                     errors[question.key] = problem
                 continue

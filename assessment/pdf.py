@@ -11,11 +11,9 @@ import base64
 import hashlib
 import mimetypes
 import re
-import shutil
 import time
+import traceback
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -156,33 +154,27 @@ def appendix(report: Report) -> list[dict]:
 
 
 def render_pdf_bytes(html: str) -> tuple[bytes, float, float]:
+    try:
+        return layout_and_write(html)
+    except Exception as error:
+        # WeasyPrint copies the report's web fonts into a temporary folder that it removes
+        # when its font configuration is freed. The traceback's frames would keep that
+        # alive as long as the error is (logged, reported); without their variables it is
+        # freed now, and the folder with it. File names and lines stay in the traceback.
+        traceback.clear_frames(error.__traceback__)
+        raise
+
+
+def layout_and_write(html: str) -> tuple[bytes, float, float]:
     fetcher = StaticOnlyFetcher()
     started = time.perf_counter()
-    with font_configuration() as font_config:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-            font_config=font_config, pdf_variant=PDF_VARIANT
-        )
-        laid_out = time.perf_counter()
-        content = document.write_pdf(pdf_variant=PDF_VARIANT)
-        written = time.perf_counter()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        font_config=FontConfiguration(), pdf_variant=PDF_VARIANT
+    )
+    laid_out = time.perf_counter()
+    content = document.write_pdf(pdf_variant=PDF_VARIANT)
+    written = time.perf_counter()
     return content, laid_out - started, written - laid_out
-
-
-@contextmanager
-def font_configuration() -> Iterator[FontConfiguration]:
-    """WeasyPrint's font setup, with its temporary folder removed as soon as the render ends.
-
-    WeasyPrint copies the report's web fonts into a temporary folder that it deletes only
-    when the configuration is garbage-collected; after a failed render (a full disk) the
-    traceback can keep it alive for long. Its folder attribute is private, hence the guard.
-    """
-    font_config = FontConfiguration()
-    try:
-        yield font_config
-    finally:
-        folder = getattr(font_config, "_folder", None)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def render(report: Report) -> tuple[bytes, Timing]:

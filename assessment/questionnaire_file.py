@@ -225,7 +225,7 @@ def parse_levels(check: Validator, levels: Any) -> list[dict]:
     if not isinstance(levels, list) or len(levels) < 2:
         check.error("levels", "need a list of at least two level bands")
         return []
-    result = []
+    result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, level in enumerate(levels):
         level = check.mapping(level, f"levels[{index}]")
@@ -271,7 +271,7 @@ def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dic
     if not isinstance(dimensions, list) or not dimensions:
         check.error("dimensions", "need a list of at least one dimension")
         return [], {}
-    result = []
+    result: list[dict[str, Any]] = []
     questions: dict[str, dict] = {}
     seen: set[str] = set()
     for index, dimension in enumerate(dimensions):
@@ -284,7 +284,7 @@ def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dic
         if key in seen:
             check.error(where, "duplicate key")
         seen.add(key)
-        parsed = {
+        parsed: dict[str, Any] = {
             "key": key,
             "title": check.text(dimension, "title", where),
             "description": check.text(dimension, "description", where, required=False),
@@ -339,7 +339,7 @@ def parse_question(
     kind = question.get("kind")
     if kind not in KINDS:
         check.error(where, f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
-    parsed = {
+    parsed: dict[str, Any] = {
         "key": key,
         "kind": kind,
         "text": check.text(question, "text", where),
@@ -380,7 +380,7 @@ def parse_options(check: Validator, options: Any, where: str, kind: Any) -> list
     if not isinstance(options, list) or len(options) < 2:
         check.error(where, "needs a list of at least two options")
         return []
-    result = []
+    result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, option in enumerate(options):
         option = check.mapping(option, f"{where} option[{index}]")
@@ -434,7 +434,7 @@ def parse_recommendations(
         check.error("recommendations", "must be a list")
         return []
     dimension_keys = {dimension["key"] for dimension in dimensions}
-    result = []
+    result: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, recommendation in enumerate(recommendations):
         recommendation = check.mapping(recommendation, f"recommendations[{index}]")

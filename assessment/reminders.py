@@ -99,6 +99,7 @@ def due_reminders(*, today: datetime.date, base_url: str) -> list[Reminder]:
                     )
                 )
             for action in company.overdue:
+                assert action.due_date is not None  # only actions with a due date are overdue
                 key = ("action", str(action.pk), action.due_date)
                 if key in sent:
                     continue

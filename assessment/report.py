@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,7 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
     content = report.content
     return charts.radar_chart(
         axes=[
-            (dimension.title, report.result.dimension(dimension.key).score)
+            (dimension.title, report.result.dimension_score(dimension.key))
             for dimension in content.dimensions
         ],
         chart_id="radar",
@@ -27,9 +29,10 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
 
 def report_context(report: Report) -> dict:
     content, result = report.content, report.result
-    dimension_rows = []
+    dimension_rows: list[dict[str, Any]] = []
     for dimension in content.dimensions:
         dimension_result = result.dimension(dimension.key)
+        assert dimension_result is not None  # the result has every dimension of its content
         levers = [
             q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
         ]
@@ -51,7 +54,7 @@ def report_context(report: Report) -> dict:
         )
     scored = [row for row in dimension_rows if row["result"].score is not None]
     ranked = sorted(scored, key=lambda row: (-row["result"].score, row["dimension"].order))
-    phases = [
+    phases: list[dict[str, Any]] = [
         {"plan": phase, "steps": [step_item(report, step) for step in phase.steps]}
         for phase in report.roadmap.phases
     ]
@@ -185,17 +188,21 @@ def history_context(report: Report) -> dict | None:
     if not earlier:
         return None
     previous = earlier[-1]
-    previous_scores = {d["key"]: d["score"] for d in previous.result["dimensions"]}
+    previous_result = previous.result or {}
+    previous_scores = {d["key"]: d["score"] for d in previous_result.get("dimensions", [])}
     rows = []
     for dimension in report.content.dimensions:
-        now_score = report.result.dimension(dimension.key).score
+        now_score = report.result.dimension_score(dimension.key)
         before = previous_scores.get(dimension.key)
         delta = None if now_score is None or before is None else now_score - before
         rows.append({"dimension": dimension, "before": before, "now": now_score, "delta": delta})
-    overall_before = previous.result.get("overall")
+    overall_before = previous_result.get("overall")
     overall_now = report.result.overall
     points = [
-        (timezone.localtime(item.completed_at).strftime("%m/%Y"), item.result.get("overall"))
+        (
+            timezone.localtime(item.completed_at).strftime("%m/%Y"),
+            (item.result or {}).get("overall"),
+        )
         for item in earlier
     ]
     points.append((timezone.localtime(until).strftime("%m/%Y"), overall_now))
@@ -229,14 +236,16 @@ def history_context(report: Report) -> dict | None:
         ) or report.content.recommendation(action.recommendation_key)
         trigger = recommendation.trigger_question if recommendation else None
         question_delta = comparison.question_delta(trigger.key, *snapshots) if trigger else None
-        dimension = recommendation.dimension if recommendation else None
+        step_dimension = recommendation.dimension if recommendation else None
         action_rows.append(
             {
                 "action": action,
                 "question": trigger,
                 "question_delta": None if question_delta is None else 100 * question_delta,
-                "dimension": dimension,
-                "dimension_delta": comparison.dimension(dimension.key).delta if dimension else None,
+                "dimension": step_dimension,
+                "dimension_delta": comparison.dimension_delta(step_dimension.key)
+                if step_dimension
+                else None,
             }
         )
     return {

@@ -337,11 +337,11 @@ class LegalView:
 def legal_view(legal: LegalSpec, situation: Situation) -> LegalView:
     """Whether the duty applies to this company and from which date."""
     applies = all_of(legal.applies_if, situation)
+    statuses: dict[bool | None, LegalStatus] = {True: "applies", None: "possibly", False: "not"}
     if legal.kind == "ongoing":
-        status: LegalStatus = {True: "applies", None: "possibly", False: "not"}[applies]
-        return LegalView("ongoing", status, legal.since)
+        return LegalView("ongoing", statuses[applies], legal.since)
     if legal.deadline is not None or not legal.deadlines:
-        status = {True: "applies", None: "possibly", False: "not"}[applies]
+        status = statuses[applies]
         return LegalView("dated", status, legal.deadline)
     # Dated by profile: the first rule that holds wins; rules before it that depend on an
     # unknown fact may apply too, so the earliest of them is planned for.

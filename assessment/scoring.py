@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Literal
 
 QuestionKind = Literal["single", "multiple", "scale"]
+QuestionStatus = Literal["answered", "not_applicable", "hidden", "unanswered", "unscored"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class AnswerInput:
 class QuestionResult:
     key: str
     dimension: str
-    status: Literal["answered", "not_applicable", "hidden", "unanswered", "unscored"]
+    status: QuestionStatus
     score: float | None
     weight: float
     # Points this question adds to its dimension score and to the overall index as answered.
@@ -158,6 +159,11 @@ class Result:
 
     def question(self, key: str) -> QuestionResult | None:
         return self._question_index.get(key)
+
+    def dimension_score(self, key: str) -> float | None:
+        """The dimension's score; None when nothing in it applies (or no such dimension)."""
+        found = self.dimension(key)
+        return None if found is None else found.score
 
     def levers(self, limit: int | None = None) -> list[QuestionResult]:
         """Questions ordered by the overall points they would add at their top."""
@@ -237,12 +243,14 @@ ANSWERED = frozenset({"answered", "not_applicable"})
 
 def question_statuses(
     spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput], visible: Mapping[str, bool]
-) -> tuple[dict[str, str], dict[str, float | None]]:
+) -> tuple[dict[str, QuestionStatus], dict[str, float | None]]:
     """Each question's status and score q (None unless answered)."""
-    statuses: dict[str, str] = {}
+    statuses: dict[str, QuestionStatus] = {}
     scores: dict[str, float | None] = {}
     for question in spec.questions:
         answer = answers.get(question.key)
+        status: QuestionStatus
+        value: float | None
         if not question.scored:
             status, value = "unscored", None
         elif not visible[question.key]:
@@ -298,8 +306,9 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
             applicable += 1
         if status in ANSWERED:
             answered += 1
-        if status == "answered":
-            weighted += question.weight * scores[question.key]
+        score = scores[question.key]
+        if status == "answered" and score is not None:
+            weighted += question.weight * score
             weights += question.weight
         dimension_totals[question.dimension] = (weighted, weights)
         counts[question.dimension] = (applicable, answered)
@@ -312,7 +321,8 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
     scored_dimensions = [d for d in spec.dimensions if dimension_scores[d.key] is not None]
     overall_weights = sum(d.weight for d in scored_dimensions)
     overall = (
-        sum(d.weight * dimension_scores[d.key] for d in scored_dimensions) / overall_weights
+        sum(d.weight * (dimension_scores[d.key] or 0.0) for d in scored_dimensions)
+        / overall_weights
         if overall_weights > 0
         else None
     )
@@ -324,7 +334,7 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
         value = scores[question.key]
         dimension_contribution = overall_contribution = 0.0
         dimension_lever = overall_lever = 0.0
-        if status == "answered":
+        if status == "answered" and value is not None:
             _, weights = dimension_totals[question.dimension]
             share = dimension_weight[question.dimension] / overall_weights
             dimension_contribution = 100.0 * question.weight * value / weights

@@ -25,7 +25,6 @@ from assessment.models import (
     User,
     done_steps,
 )
-from assessment.prepared import PreparedQuery
 
 
 class AssessmentClosed(Exception):
@@ -61,23 +60,6 @@ def primary_respondent(assessment: Assessment) -> Respondent:
     return respondent
 
 
-# Both kinds of answer lookup run on every questionnaire page; compiled once (see prepared.py).
-_FINAL_ANSWERS = PreparedQuery(
-    lambda assessment_id: Answer.objects.filter(
-        assessment_id=assessment_id, respondent__is_primary=True
-    ).values_list(*StoredAnswer.COLUMNS),
-    fields=[Answer._meta.get_field("assessment")],
-    samples=[987_654_321],
-)
-_OWN_ANSWERS = PreparedQuery(
-    lambda assessment_id, respondent_id: Answer.objects.filter(
-        assessment_id=assessment_id, respondent_id=respondent_id
-    ).values_list(*StoredAnswer.COLUMNS),
-    fields=[Answer._meta.get_field("assessment"), Answer._meta.get_field("respondent")],
-    samples=[987_654_321, 987_654_322],
-)
-
-
 def stored_answers(
     assessment: Assessment, respondent: Respondent | None = None
 ) -> dict[str, StoredAnswer]:
@@ -86,10 +68,12 @@ def stored_answers(
     Read as plain values rather than model instances: building sixty Answer and Question
     objects was a quarter of the time of a questionnaire page.
     """
+    answers = Answer.objects.filter(assessment_id=assessment.pk)
     if respondent is None or respondent.is_primary:
-        rows = _FINAL_ANSWERS.rows(assessment.pk)
+        answers = answers.filter(respondent__is_primary=True)
     else:
-        rows = _OWN_ANSWERS.rows(assessment.pk, respondent.pk)
+        answers = answers.filter(respondent_id=respondent.pk)
+    rows = answers.values_list(*StoredAnswer.COLUMNS)
     return {row[0]: StoredAnswer(*row) for row in rows}
 
 
@@ -130,7 +114,7 @@ def save_answers(
             unconfirmed=False,
             updated_at=now,
         )
-        fields = base
+        fields: tuple[str, ...] = base
         if change.note is not None:
             fields = (*fields, "note")
         if change.note_private is not None:
@@ -300,6 +284,8 @@ def start_reassessment(
     questionnaire = (
         latest_questionnaire(previous.questionnaire.key) if previous else None
     ) or Questionnaire.objects.current()
+    if questionnaire is None:
+        raise Questionnaire.DoesNotExist("no questionnaire is loaded")
     assessment = Assessment.objects.create(
         company=company, questionnaire=questionnaire, mode=mode, previous=previous
     )
@@ -374,12 +360,11 @@ def trigger_value_now(company: Company, recommendation_key: str) -> float | None
             None,
         )
         return None if question is None or question["score"] is None else 100 * question["score"]
+    trigger_dimension = recommendation.trigger_dimension
+    if trigger_dimension is None:
+        return None
     dimension = next(
-        (
-            d
-            for d in latest.result["dimensions"]
-            if d["key"] == recommendation.trigger_dimension.key
-        ),
+        (d for d in latest.result["dimensions"] if d["key"] == trigger_dimension.key),
         None,
     )
     return None if dimension is None else dimension["score"]

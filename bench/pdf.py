@@ -39,6 +39,7 @@ def setup_django(database: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
 
 
 def typical_assessment():

@@ -32,6 +32,7 @@ def setup_django(database: Path) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
 
 
 def random_answers(spec, rng: random.Random) -> dict:

@@ -109,6 +109,7 @@ def manage(env: dict[str, str], *arguments: str) -> str:
 def prepare(env: dict[str, str]) -> None:
     """Tables, the default questionnaire and the collected static files."""
     manage(env, "migrate", "--noinput")
+    manage(env, "createcachetable")
     manage(env, "load_questionnaire", str(QUESTIONNAIRE))
     manage(env, "collectstatic", "--noinput")
 

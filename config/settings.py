@@ -4,8 +4,9 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,43 +46,63 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def database_from_url(url: str | None) -> dict:
-    """SQLite file by default; postgres://user:password@host:port/name when DATABASE_URL is set."""
+SUPPORTED_DATABASES = {
+    "django.db.backends.sqlite3": "sqlite:///PATH",
+    "django.db.backends.postgresql": "postgres://USER:PASSWORD@HOST:PORT/NAME",
+}
+
+
+def database_from_url(url: str | None) -> dict[str, Any]:
+    """SQLite file by default; PostgreSQL when DATABASE_URL is postgres://user:pw@host/name.
+
+    The URL is read by dj-database-url, so every query option (`?sslmode=require`,
+    `?connect_timeout=5`, ...) reaches the driver through OPTIONS; our own options fill in
+    only what the URL does not say.
+    """
     if url is None:
         return sqlite_database(BASE_DIR / "db.sqlite3")
-    parts = urlsplit(url)
-    if parts.scheme == "sqlite":
-        path = unquote(parts.path)
-        if not path or path == "/":
-            raise ImproperlyConfigured("DATABASE_URL sqlite:///PATH needs a file path")
-        return sqlite_database(Path(path[1:] if path.startswith("//") else path))
-    if parts.scheme in {"postgres", "postgresql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name:
-            raise ImproperlyConfigured("DATABASE_URL for PostgreSQL needs a database name")
-        return {
-            # Django's backend, health checks skipped on a connection that just worked.
-            "ENGINE": "assessment.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url))
+    except (ValueError, dj_database_url.UnknownSchemeError) as error:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {error}") from None
+    engine = parsed["ENGINE"]
+    if engine not in SUPPORTED_DATABASES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL for {engine} is not supported; use "
+            + " or ".join(SUPPORTED_DATABASES.values())
+        )
+    url_options = parsed.get("OPTIONS", {})
+    # dj-database-url reads sqlite:/// as an in-memory database: every connection its own.
+    if parsed["NAME"] in {"", ":memory:"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL needs a database name or file: {SUPPORTED_DATABASES[engine]}"
+        )
+    if engine == "django.db.backends.sqlite3":
+        database = sqlite_database(Path(parsed["NAME"]))
+    else:
+        database = {
+            "ENGINE": engine,
+            "NAME": parsed["NAME"],
+            "USER": parsed["USER"],
+            "PASSWORD": parsed["PASSWORD"],
+            "HOST": parsed["HOST"],
+            "PORT": str(parsed["PORT"]),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": postgres_options(),
         }
-    raise ImproperlyConfigured(
-        f"DATABASE_URL scheme {parts.scheme!r} is not supported; use sqlite:/// or postgres://"
-    )
+    database["OPTIONS"] = {**database["OPTIONS"], **url_options}
+    return database
 
 
-def postgres_options() -> dict:
+def postgres_options() -> dict[str, Any]:
     """Parameters bound on the server, and a query run five times on a connection prepared.
 
-    PostgreSQL then parses and plans each of a page's queries once per connection, not on
-    every request (bench/README.md). A pooler in transaction mode (PgBouncer before 1.21, or
-    without max_prepared_statements) cannot keep prepared statements: set
+    Both are documented options: `server_side_binding` of Django's PostgreSQL backend and
+    psycopg's `prepare_threshold` (a connection parameter Django passes on). PostgreSQL then
+    parses and plans each of a page's queries once per connection, not on every request
+    (bench/README.md). A pooler in transaction mode (PgBouncer before 1.21, or without
+    max_prepared_statements) cannot keep prepared statements: set
     DATABASE_PREPARED_STATEMENTS=0 there.
     """
     if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
@@ -89,7 +110,7 @@ def postgres_options() -> dict:
     return {"server_side_binding": True, "prepare_threshold": 5}
 
 
-def sqlite_database(path: Path) -> dict:
+def sqlite_database(path: Path) -> dict[str, Any]:
     # Writers queue this many seconds instead of failing at once with "database is locked".
     busy_timeout = env_int("SQLITE_BUSY_TIMEOUT", 20)
     return {
@@ -111,6 +132,34 @@ def sqlite_database(path: Path) -> dict:
         },
         "TEST": {"NAME": None},
     }
+
+
+CACHE_TABLE = "reifegrad_cache"
+
+
+def cache_from_url(url: str | None) -> dict[str, Any]:
+    """A cache every app server and worker shares: sessions live in it.
+
+    By default Django's database cache in the app's own database (the table is made by
+    `manage.py createcachetable`); redis://HOST:PORT/DB (or rediss:// with TLS) uses Django's
+    Redis backend (needs the `redis` extra). A per-process cache (locmem) is refused: a
+    logged-out or revoked session would stay alive in the other workers.
+    """
+    if url is None or url in {"db://", "db:"}:
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Past this many entries Django deletes a third of them on the next write;
+            # sessions then come from their table again, so this bounds work, not data.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL scheme {scheme!r} is not supported; leave it unset (database cache) or use "
+        "redis://HOST:PORT/DB; a per-process cache would keep ended sessions alive elsewhere"
+    )
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -182,6 +231,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
+CACHES = {"default": cache_from_url(env_str("CACHE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "assessment.User"
@@ -210,7 +260,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # In production (STATIC_MANIFEST=1) `collectstatic` writes hashed, compressed copies that
 # whitenoise serves from the app server with long cache lifetimes. In development and tests
 # Django serves the files as they are.
@@ -218,7 +268,7 @@ SERVE_COLLECTED_STATIC = env_bool("STATIC_MANIFEST", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "assessment.storage.StaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if SERVE_COLLECTED_STATIC
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -259,7 +309,9 @@ LOGGING = {
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_ENGINE = "assessment.sessions"  # Django's database sessions, lookup compiled once
+# Sessions in the shared cache, backed by their table (Django's cached_db): read from the
+# cache, written to both, so a session ended on one server is gone on all of them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -315,14 +367,16 @@ TOKEN_MISS_LIMIT = env_int("TOKEN_MISS_LIMIT", 10)
 TOKEN_MISS_WINDOW = timedelta(minutes=env_int("TOKEN_MISS_WINDOW_MINUTES", 15))
 
 # A session unused for this long is ended: logged out, and an anonymous check's access
-# is gone (the resume link brings it back).
-SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 120))
+# is gone (the resume link brings it back). It is the session's own expiry: a session
+# (its row, its cache entry and its cookie) lives this long after it was last saved, and
+# assessment.middleware.SessionIdleTimeout saves a session in use at least once a minute.
+SESSION_COOKIE_AGE = 60 * env_int("SESSION_IDLE_TIMEOUT_MINUTES", 120)
 for _name, _value in {
     "LOGIN_FAILURE_LIMIT": AXES_FAILURE_LIMIT,
     "LOGIN_LOCKOUT_MINUTES": AXES_COOLOFF_TIME.total_seconds(),
     "TOKEN_MISS_LIMIT": TOKEN_MISS_LIMIT,
     "TOKEN_MISS_WINDOW_MINUTES": TOKEN_MISS_WINDOW.total_seconds(),
-    "SESSION_IDLE_TIMEOUT_MINUTES": SESSION_IDLE_TIMEOUT.total_seconds(),
+    "SESSION_IDLE_TIMEOUT_MINUTES": SESSION_COOKIE_AGE,
 }.items():
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
@@ -330,7 +384,6 @@ for _name, _value in {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "companies"
 LOGOUT_REDIRECT_URL = "home"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 30)
 
 # The public address of the app, for links in mails sent outside a request (reminders).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

@@ -1,12 +1,28 @@
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from assessment.models import Membership, User
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONNAIRE = ROOT / "assessment" / "content" / "reifegrad-kmu.yaml"
 SMALL_QUESTIONNAIRE = ROOT / "tests" / "data" / "small-questionnaire.yaml"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database gets the cache table as well: sessions are kept in it."""
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """MD5 instead of Argon2 at full cost (160 ms a login), except where a test says
+    `@pytest.mark.real_password_hashing` because hashing is what it is about."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

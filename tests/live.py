@@ -81,6 +81,7 @@ def own_database(directory: Path, name: str) -> Iterator[str]:
         url = f"sqlite:///{directory / (name + '.sqlite3')}"
     try:
         manage(url, "migrate", "--noinput")
+        manage(url, "createcachetable")
         manage(url, "load_questionnaire", str(QUESTIONNAIRE))
         yield url
     finally:

@@ -7,6 +7,7 @@ from assessment.models import User
 
 
 @pytest.mark.django_db
+@pytest.mark.real_password_hashing
 def test_demo_user_is_created_once_and_printed():
     out = StringIO()
     call_command("create_demo_user", stdout=out)

@@ -246,3 +246,49 @@ def test_progress_section_shows_deltas_changed_answers_and_done_steps(default_qu
     assert "1 geänderte Antwort" in text
     assert "Wir ändern es selbst, meist noch am selben Tag" in text
     assert "Zwei-Faktor-Anmeldung eingeschaltet" in text
+
+
+FONT_PAGE = (
+    '<html><head><link rel="stylesheet" href="/static/css/report.css"></head><body>Ä</body></html>'
+)
+
+
+def test_weasyprints_font_folders_go_once_collected(monkeypatch, tmp_path):
+    """WeasyPrint removes the folder with the copied fonts when its font configuration is
+    garbage-collected; nothing of a finished render keeps it alive."""
+    import gc
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    for _ in range(3):
+        content, _layout, _write = pdf.render_pdf_bytes(FONT_PAGE)
+        assert content.startswith(b"%PDF")
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_renders_kept_for_logging_do_not_keep_their_font_folders(monkeypatch, tmp_path):
+    """A full disk while writing: the errors (with their tracebacks) may be kept, for the log
+    or an error report; the folders with the copied fonts must not stay with them."""
+    import gc
+    import tempfile
+
+    import weasyprint
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folders = []
+
+    def full_disk(document, *args, **kwargs):
+        folders.extend(tmp_path.iterdir())
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", full_disk)
+    errors = []
+    for _ in range(3):
+        with pytest.raises(OSError, match="No space left") as failure:
+            pdf.render_pdf_bytes(FONT_PAGE)
+        errors.append(failure.value)
+    assert folders, "the render should have copied its fonts into a folder"
+    assert all(error.__traceback__ is not None for error in errors)
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []

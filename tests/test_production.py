@@ -12,7 +12,7 @@ def test_gunicorn_serves_pages_static_files_and_health(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
     static = {"STATIC_ROOT": str(tmp_path / "static"), "STATIC_MANIFEST": "1"}
     env = {"DEBUG": "0", "SECRET_KEY": "x" * 50, "DATABASE_URL": database_url, **static}
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
             cwd=ROOT,

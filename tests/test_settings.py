@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import database_from_url, env_bool, env_int, env_list
+from config.settings import cache_from_url, database_from_url, env_bool, env_int, env_list
 from tests.live import suite_on_postgresql
 
 
@@ -58,7 +58,7 @@ def test_sqlite_url_with_absolute_path():
 
 def test_postgres_url():
     database = database_from_url("postgres://app:s%40cret@db.internal:5433/reifegrad")
-    assert database["ENGINE"] == "assessment.postgresql"
+    assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["USER"], database["PASSWORD"]) == ("app", "s@cret")
     assert (database["HOST"], database["PORT"], database["NAME"]) == (
         "db.internal",
@@ -95,7 +95,118 @@ def test_the_postgres_connection_prepares_a_query_run_five_times(db):
         assert cursor.fetchone()[0] == 1
 
 
-@pytest.mark.parametrize("url", ["mysql://x@y/z", "postgres://x@y/", "sqlite:///"])
+def test_every_query_option_of_the_url_reaches_the_driver():
+    database = database_from_url(
+        "postgres://app:x@db.internal/reifegrad?sslmode=require&connect_timeout=5"
+        "&application_name=reifegrad-web"
+    )
+    assert database["OPTIONS"] == {
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+        "sslmode": "require",
+        "connect_timeout": 5,
+        "application_name": "reifegrad-web",
+    }
+
+
+def test_a_query_option_of_the_url_overrides_the_apps_own(monkeypatch):
+    options = database_from_url("postgres://app:x@db/reifegrad?prepare_threshold=20")["OPTIONS"]
+    assert options["prepare_threshold"] == 20
+    sqlite = database_from_url("sqlite:////tmp/x.sqlite3?timeout=3")["OPTIONS"]
+    assert sqlite["timeout"] == 3
+    assert sqlite["transaction_mode"] == "IMMEDIATE"
+
+
+SHOW_CONNECTION = """
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    cursor.execute("SELECT 1")
+print(connection.vendor, connection.connection.info.get_parameters().get("sslmode")
+      if connection.vendor == "postgresql" else "")
+"""
+
+
+@pytest.mark.skipif(not suite_on_postgresql(), reason="PostgreSQL only")
+def test_sslmode_from_the_url_is_what_the_driver_connects_with():
+    """The suite's server has no TLS: with `sslmode=disable` the app connects, with
+    `require` psycopg refuses, so the option demonstrably reached the driver."""
+    import os
+    from urllib.parse import urlsplit
+
+    # The server's maintenance database: the suite's own may not exist outside its test copy.
+    base = urlsplit(os.environ["DATABASE_URL"])._replace(path="/postgres", query="").geturl()
+    plain = run(
+        ["manage.py", "shell", "--no-imports", "-c", SHOW_CONNECTION],
+        DATABASE_URL=f"{base}?sslmode=disable",
+    )
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.split() == ["postgresql", "disable"]
+    tls = run(
+        ["manage.py", "shell", "--no-imports", "-c", SHOW_CONNECTION],
+        DATABASE_URL=f"{base}?sslmode=require",
+    )
+    assert tls.returncode != 0
+    assert "SSL" in tls.stderr
+
+
+SQLITE_CHECK = """
+import sqlite3
+from django.db import connection, transaction
+with connection.cursor() as cursor:
+    print(cursor.execute("PRAGMA journal_mode").fetchone()[0])
+    print(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+    print(cursor.execute("PRAGMA foreign_keys").fetchone()[0])
+    cursor.execute("CREATE TABLE t (x INTEGER)")
+with transaction.atomic():
+    # Nothing written yet, but an IMMEDIATE transaction holds the write lock from its start.
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        print("unlocked")
+    except sqlite3.OperationalError as error:
+        print(error)
+"""
+
+
+def test_sqlite_file_in_wal_mode_with_immediate_transactions_and_busy_timeout(tmp_path):
+    """The app's own connection to a SQLite file: WAL journal, busy timeout, foreign keys, and
+    transactions that take the write lock when they begin, so writers queue instead of
+    failing halfway with "database is locked"."""
+    completed = run(
+        ["manage.py", "shell", "--no-imports", "-c", SQLITE_CHECK],
+        DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite3'}",
+        SQLITE_BUSY_TIMEOUT="7",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split("\n")[:4] == ["wal", "7000", "1", "database is locked"]
+
+
+def test_the_default_cache_is_the_database_cache_every_worker_shares(monkeypatch):
+    from django.conf import settings
+
+    assert cache_from_url(None)["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert cache_from_url(None)["LOCATION"] == "reifegrad_cache"
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_a_redis_url_uses_djangos_redis_cache():
+    cache = cache_from_url("rediss://:secret@cache.internal:6380/2")
+    assert cache == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "rediss://:secret@cache.internal:6380/2",
+    }
+
+
+@pytest.mark.parametrize("url", ["locmem://", "dummy://", "memcached://x:11211"])
+def test_a_per_process_or_unknown_cache_is_refused(url):
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        cache_from_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://x@y/z", "postgres://x@y/", "sqlite:///", "nonsense://x", "postgres://x:y@z:port/a"],
+)
 def test_unsupported_or_incomplete_database_url_fails_loudly(url):
     with pytest.raises(ImproperlyConfigured):
         database_from_url(url)

@@ -183,6 +183,7 @@ def question_pieces(
             label=gettext("Trifft auf uns nicht zu"),
         )
     note_private = gettext("Nur für die Beratung (nicht im Bericht)")
+    private_off, private_on = on_off(NOTE_PRIVATE_CHOICE, key=key, label=note_private)
     return QuestionPieces(
         start=format_html(FIELDSET_START, key),
         attributes=attributes,
@@ -214,10 +215,8 @@ def question_pieces(
         ),
         note_end=(
             format_html(NOTE_END, private_choice=NOTHING),
-            *(
-                format_html(NOTE_END, private_choice=choice)
-                for choice in on_off(NOTE_PRIVATE_CHOICE, key=key, label=note_private)
-            ),
+            format_html(NOTE_END, private_choice=private_off),
+            format_html(NOTE_END, private_choice=private_on),
         ),
     )
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,7 +61,7 @@ class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form: EmailLoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         claim_session_checks(self.request)
         return response

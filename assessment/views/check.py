@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from functools import cache
 
 from django.contrib import messages
 from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -196,29 +195,16 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(next_page_url(assessment, found.respondent))
 
 
-@cache
-def _page_url_format(script_prefix: str) -> str:
-    """`check_page`'s URL with `{public_id}` and `{number}` for its arguments, reversed once."""
-    marker_id, marker_number = uuid.UUID(int=0), 987_654_321
-    url = reverse("check_page", args=[marker_id, marker_number])
-    url = url.replace("{", "{{").replace("}", "}}")
-    return url.replace(str(marker_id), "{public_id}").replace(str(marker_number), "{number}")
-
-
-def page_urls(assessment: Assessment, count: int) -> list[str]:
-    """The URLs of pages 1 to `count`, as `reverse("check_page", ...)` gives them."""
-    url_format = _page_url_format(get_script_prefix())
-    public_id = str(assessment.public_id)
-    return [url_format.format(public_id=public_id, number=n) for n in range(1, count + 1)]
-
-
 def page_links(assessment: Assessment, number: int, dimensions: list) -> list[dict]:
     """The page navigation: every dimension's page, the current one marked."""
     return [
-        {"number": index, "title": d.title, "current": index == number, "url": url}
-        for (index, d), url in zip(
-            enumerate(dimensions, start=1), page_urls(assessment, len(dimensions)), strict=True
-        )
+        {
+            "number": index,
+            "title": d.title,
+            "current": index == number,
+            "url": reverse("check_page", args=[assessment.public_id, index]),
+        }
+        for index, d in enumerate(dimensions, start=1)
     ]
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import access, charts
+from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
 from assessment.forms import (
@@ -51,7 +52,7 @@ def action_anchor(company: Company, action: Action) -> str:
 
 @login_required
 @require_GET
-def companies(request: HttpRequest) -> HttpResponse:
+def companies(request: AuthenticatedRequest) -> HttpResponse:
     """Every company of the logged-in person, with its last index and when to look again."""
     rows = []
     member_of = (
@@ -151,7 +152,7 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def new_assessment(request: HttpRequest, company_id: int) -> HttpResponse:
+def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id)
     form = ReassessmentForm(request.POST)
     if not form.is_valid():
@@ -216,7 +217,7 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
         question_delta = (
             result.question_delta(question_key, before, after) if question_key else None
         )
-        dimension_delta = result.dimension(dimension_key).delta if dimension_key else None
+        dimension_delta = result.dimension_delta(dimension_key) if dimension_key else None
         action_rows.append(
             {
                 "action": action,
@@ -355,7 +356,7 @@ def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> Ht
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, company_id: int) -> HttpResponse:
+def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id)
     form = InviteForm(request.POST)
     if not form.is_valid():

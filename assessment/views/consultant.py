@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment import access
-from assessment.auth import BACKEND
+from assessment.auth import BACKEND, AuthenticatedRequest
 from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
@@ -53,7 +53,7 @@ def consultant_signup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def waiting_or_profile(request: HttpRequest) -> ConsultantProfile | HttpResponse:
+def waiting_or_profile(request: AuthenticatedRequest) -> ConsultantProfile | HttpResponse:
     profile = approved_profile(request.user)
     if profile is not None:
         return profile
@@ -63,7 +63,7 @@ def waiting_or_profile(request: HttpRequest) -> ConsultantProfile | HttpResponse
 
 @login_required
 @require_GET
-def portfolio_view(request: HttpRequest) -> HttpResponse:
+def portfolio_view(request: AuthenticatedRequest) -> HttpResponse:
     profile = waiting_or_profile(request)
     if isinstance(profile, HttpResponse):
         return profile
@@ -121,7 +121,7 @@ def portfolio_filters(request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def consultant_profile(request: HttpRequest) -> HttpResponse:
+def consultant_profile(request: AuthenticatedRequest) -> HttpResponse:
     profile = ConsultantProfile.objects.filter(user=request.user).first()
     if profile is None:
         return render(request, "consultant/waiting.html", {"pending": False}, status=403)
@@ -145,7 +145,7 @@ def consultant_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def new_client(request: HttpRequest) -> HttpResponse:
+def new_client(request: AuthenticatedRequest) -> HttpResponse:
     profile = waiting_or_profile(request)
     if isinstance(profile, HttpResponse):
         return profile
@@ -161,7 +161,7 @@ def new_client(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def portfolio_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def portfolio_export(request: AuthenticatedRequest, file_format: str) -> HttpResponse:
     profile = waiting_or_profile(request)
     if isinstance(profile, HttpResponse):
         return profile

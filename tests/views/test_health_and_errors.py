@@ -63,7 +63,9 @@ def test_health_answers_in_json_for_a_browser_with_a_session_while_the_database_
     session.save()
     down = DatabaseError("down")
     with (
-        mock.patch("assessment.sessions.SessionStore.load", side_effect=down),
+        mock.patch(
+            "django.contrib.sessions.backends.cached_db.SessionStore.load", side_effect=down
+        ),
         mock.patch("assessment.views.health.connection.cursor", side_effect=down),
     ):
         response = client.get(reverse("health"))
