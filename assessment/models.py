@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, cast, overload
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
@@ -725,6 +726,10 @@ class ResumeToken(models.Model):
     respondent = models.ForeignKey(
         "Respondent", null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
     )
+    # Who made the link while logged in: their links are blocked when they leave the company.
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -740,12 +745,19 @@ class ResumeToken(models.Model):
 
     @classmethod
     def issue(
-        cls, *, assessment: Assessment, respondent: Respondent | None = None
+        cls,
+        *,
+        assessment: Assessment,
+        respondent: Respondent | None = None,
+        created_by: User | None = None,
     ) -> tuple[ResumeToken, str]:
         """A new token with 256 random bits; the secret is returned once and never stored."""
         raw_token = secrets.token_urlsafe(32)
         token = cls.objects.create(
-            assessment=assessment, token_hash=cls.hash(raw_token), respondent=respondent
+            assessment=assessment,
+            token_hash=cls.hash(raw_token),
+            respondent=respondent,
+            created_by=created_by,
         )
         return token, raw_token
 
@@ -761,6 +773,8 @@ class Respondent(models.Model):
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     name = models.CharField(max_length=200, blank=True)
     is_primary = models.BooleanField(default=False)
+    # A team member handed in their own answers; from then on their link shows a thank-you.
+    submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -898,8 +912,14 @@ class Invitation(models.Model):
         return f"{self.email} -> {self.company_id}"
 
     @property
+    def expires_at(self) -> datetime.datetime:
+        return self.created_at + datetime.timedelta(days=settings.INVITATION_DAYS)
+
+    @property
     def is_open(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None
+        return (
+            self.accepted_at is None and self.revoked_at is None and timezone.now() < self.expires_at
+        )
 
     @classmethod
     def issue(
@@ -921,7 +941,12 @@ class Invitation(models.Model):
             return None
         return (
             cls.objects.select_related("company")
-            .filter(token_hash=ResumeToken.hash(raw_token), accepted_at=None, revoked_at=None)
+            .filter(
+                token_hash=ResumeToken.hash(raw_token),
+                accepted_at=None,
+                revoked_at=None,
+                created_at__gt=timezone.now() - datetime.timedelta(days=settings.INVITATION_DAYS),
+            )
             .first()
         )
 

@@ -366,6 +366,9 @@ AXES_VERBOSE = False  # no start-up banner; log lines name only e-mail and addre
 TOKEN_MISS_LIMIT = env_int("TOKEN_MISS_LIMIT", 10)
 TOKEN_MISS_WINDOW = timedelta(minutes=env_int("TOKEN_MISS_WINDOW_MINUTES", 15))
 
+# An invitation link works this many days after it was sent, once.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+
 # A session unused for this long is ended: logged out, and an anonymous check's access
 # is gone (the resume link brings it back). It is the session's own expiry: a session
 # (its row, its cache entry and its cookie) lives this long after it was last saved, and
@@ -377,6 +380,7 @@ for _name, _value in {
     "TOKEN_MISS_LIMIT": TOKEN_MISS_LIMIT,
     "TOKEN_MISS_WINDOW_MINUTES": TOKEN_MISS_WINDOW.total_seconds(),
     "SESSION_IDLE_TIMEOUT_MINUTES": SESSION_COOKIE_AGE,
+    "INVITATION_DAYS": INVITATION_DAYS,
 }.items():
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
