@@ -1,81 +1,330 @@
-"""Every permission-scoped lookup. Someone else's object is a 404, never a 403.
+"""Who may do what: the one permission table, and every permission-scoped lookup.
 
-A person may open an assessment when they are a member of its company, or when this browser
-session was granted it (by taking the check anonymously or by opening its resume link).
+`PERMISSIONS` maps each action to the roles allowed it; `URL_ACTIONS` maps every URL name of
+the project to its action. Views ask `require_check()` / `require_company()`, the README
+table is printed from here (`manage.py access_matrix`), and the URL walk test requests every
+URL as every role against this table.
+
+Roles are decided on every request from the database, never remembered:
+
+- owner, member, consultant: a `Membership` of the company. A consultant in a company that
+  has no owner (a client the consultant created) holds the owner's rights
+  (`client_consultant`) until a person of the client accepts an owner invitation.
+- respondent: this browser opened a team member's own link; the session keeps the link's id
+  and the link is looked up (not revoked) on each request.
+- link_holder: this browser opened a resume link (or started the check); likewise looked up.
+- removed, outsider, anonymous: no relation; they get nothing.
+
+Someone without any relation to a company or check gets 404, as if it did not exist. A
+person with a relation who lacks the right for one action (a member opening the settings,
+a team member asking for the results) gets 403.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from assessment.models import Assessment, Company, Membership
+from assessment.models import (
+    Action,
+    Assessment,
+    Company,
+    Membership,
+    Respondent,
+    ResumeToken,
+    User,
+)
 
-SESSION_GRANTS = "assessment_grants"
-MAX_GRANTS = 50
+OWNER = "owner"
+CLIENT_CONSULTANT = "client_consultant"
+CONSULTANT = "consultant"
+MEMBER = "member"
+RESPONDENT = "respondent"
+LINK_HOLDER = "link_holder"
+REMOVED = "removed"
+OUTSIDER = "outsider"
+ANONYMOUS = "anonymous"
+
+ROLES: dict[str, str] = {
+    OWNER: "Inhaber/in",
+    CLIENT_CONSULTANT: "Berater/in, die den Kunden angelegt hat (bis zur Übergabe)",
+    CONSULTANT: "eingeladene/r Berater/in",
+    MEMBER: "Mitglied",
+    RESPONDENT: "Team-Link (eigene Antworten)",
+    LINK_HOLDER: "Fortsetzungs-Link ohne Konto",
+    REMOVED: "entferntes Mitglied",
+    OUTSIDER: "fremdes Konto",
+    ANONYMOUS: "ohne Anmeldung, ohne Link",
+}
+
+PEOPLE_OF_THE_COMPANY = frozenset({OWNER, CLIENT_CONSULTANT, CONSULTANT, MEMBER})
+OWNER_RIGHTS = frozenset({OWNER, CLIENT_CONSULTANT})
+LOGGED_IN = frozenset({OWNER, CLIENT_CONSULTANT, CONSULTANT, MEMBER, REMOVED, OUTSIDER})
+EVERYONE = frozenset(ROLES)
 
 
-def grant(request: HttpRequest, assessment: Assessment) -> None:
-    """Let this browser session open the assessment (anonymous check, resume link)."""
-    grants = [g for g in request.session.get(SESSION_GRANTS, []) if g != str(assessment.public_id)]
-    grants.append(str(assessment.public_id))
-    request.session[SESSION_GRANTS] = grants[-MAX_GRANTS:]
+@dataclass(frozen=True)
+class Permission:
+    description: str
+    roles: frozenset[str]
 
 
-def granted_ids(request: HttpRequest) -> list[str]:
-    return list(request.session.get(SESSION_GRANTS, []))
+PERMISSIONS: dict[str, Permission] = {
+    "public": Permission(
+        "öffentliche Seiten, Anmeldung, Einladungs- und Fortsetzungs-Links", EVERYONE
+    ),
+    "own_account": Permission("eigene Firmenliste (nur eigene Daten)", LOGGED_IN),
+    "consultant_account": Permission(
+        "Portfolio, Profil, neue Kunden (freigegebene Berater/innen, nur eigene Kunden)",
+        frozenset({CLIENT_CONSULTANT, CONSULTANT}),
+    ),
+    "answer": Permission(
+        "Fragebogen öffnen und beantworten (Team-Link: nur die eigenen Antworten)",
+        PEOPLE_OF_THE_COMPANY | {RESPONDENT, LINK_HOLDER},
+    ),
+    "submit_own_answers": Permission(
+        "eigene Antworten abgeben (nur Team-Link)", frozenset({RESPONDENT})
+    ),
+    "complete": Permission("Check abschließen", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}),
+    "view_results": Permission(
+        "Ergebnis, PDF und JSON eines Checks", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}
+    ),
+    "manage_links": Permission(
+        "Fortsetzungs-Links erzeugen, sperren, mailen", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}
+    ),
+    "claim_check": Permission(
+        "Check ohne Konto ins eigene Konto übernehmen (mit Bestätigung)", frozenset({LINK_HOLDER})
+    ),
+    "run_workshop": Permission(
+        "Team-Links, Moderation, Abgleich der Team-Antworten", PEOPLE_OF_THE_COMPANY
+    ),
+    "view_company": Permission(
+        "Firmenseite, Verlauf, Vergleich, Schritte, Export", PEOPLE_OF_THE_COMPANY
+    ),
+    "work_on_company": Permission(
+        "neuer Check, Schritte übernehmen und pflegen, Messwerte", PEOPLE_OF_THE_COMPANY
+    ),
+    "manage_company": Permission("Einstellungen, Einladungen, Mitglieder und Rollen", OWNER_RIGHTS),
+}
+
+URL_ACTIONS: dict[str, str] = {
+    "home": "public",
+    "health": "public",
+    "set_language": "public",
+    "profile": "public",
+    "resume": "public",
+    "invitation": "public",
+    "signup": "public",
+    "login": "public",
+    "logout": "public",
+    "password_reset": "public",
+    "password_reset_done": "public",
+    "password_reset_confirm": "public",
+    "password_reset_complete": "public",
+    "consultant_signup": "public",
+    "companies": "own_account",
+    "portfolio": "consultant_account",
+    "portfolio_export": "consultant_account",
+    "consultant_profile": "consultant_account",
+    "new_client": "consultant_account",
+    "check_page": "answer",
+    "save_answer": "answer",
+    "submit_answers": "submit_own_answers",
+    "finish": "complete",
+    "results": "view_results",
+    "report_pdf": "view_results",
+    "report_json": "view_results",
+    "resume_link_new": "manage_links",
+    "resume_link_email": "manage_links",
+    "claim": "claim_check",
+    "team": "run_workshop",
+    "facilitate": "run_workshop",
+    "consolidation": "run_workshop",
+    "apply_proposals": "run_workshop",
+    "company": "view_company",
+    "comparison": "view_company",
+    "actions": "view_company",
+    "company_export": "view_company",
+    "new_assessment": "work_on_company",
+    "adopt": "work_on_company",
+    "update_action": "work_on_company",
+    "add_measurement": "work_on_company",
+    "company_settings": "manage_company",
+    "invite": "manage_company",
+    "remove_member": "manage_company",
+    "member_role": "manage_company",
+    "revoke_invitation": "manage_company",
+}
 
 
-def assessment_for(request: HttpRequest, public_id: uuid.UUID | str) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("company", "questionnaire")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if assessment is None or not can_open(request, assessment):
+def allows(role: str | None, action: str) -> bool:
+    return role is not None and role in PERMISSIONS[action].roles
+
+
+def url_allows(role: str, url_name: str) -> bool:
+    return allows(role, URL_ACTIONS[url_name])
+
+
+# --- Roles, looked up on every request
+
+
+def membership_role(membership: Membership | None, company_has_owner: bool) -> str | None:
+    if membership is None:
+        return None
+    if membership.role == Membership.Role.OWNER:
+        return OWNER
+    if membership.role == Membership.Role.CONSULTANT:
+        return CONSULTANT if company_has_owner else CLIENT_CONSULTANT
+    return MEMBER
+
+
+def company_role(request: HttpRequest, company: Company | int) -> str | None:
+    """The logged-in person's role in the company, from the database, or None."""
+    if not request.user.is_authenticated:
+        return None
+    company_id = company if isinstance(company, int) else company.pk
+    memberships = {
+        m.user_id: m for m in Membership.objects.filter(company_id=company_id).only("user", "role")
+    }
+    has_owner = any(m.role == Membership.Role.OWNER for m in memberships.values())
+    return membership_role(memberships.get(request.user.pk), has_owner)
+
+
+SESSION_LINKS = "assessment_links"
+SESSION_RESPONDENTS = "respondent_links"
+MAX_LINKS = 50
+
+
+def grant(request: HttpRequest, token: ResumeToken) -> None:
+    """This browser holds the link: it opens the check while the link is not blocked."""
+    key = SESSION_RESPONDENTS if token.respondent_id is not None else SESSION_LINKS
+    links = dict(request.session.get(key, {}))
+    links.pop(str(token.assessment.public_id), None)
+    links[str(token.assessment.public_id)] = token.pk
+    request.session[key] = dict(list(links.items())[-MAX_LINKS:])
+
+
+def held_token(request: HttpRequest, key: str, public_id: uuid.UUID | str) -> ResumeToken | None:
+    """The link this browser holds for the check, if it is still not blocked: one query,
+    which brings the check along."""
+    token_id = request.session.get(key, {}).get(str(public_id))
+    if not isinstance(token_id, int):
+        return None
+    try:
+        return (
+            ResumeToken.objects.active()
+            .select_related("respondent", "assessment__company", "assessment__questionnaire")
+            .filter(pk=token_id, assessment__public_id=public_id)
+            .first()
+        )
+    except ValidationError:
+        return None
+
+
+@dataclass(frozen=True)
+class CheckAccess:
+    assessment: Assessment
+    role: str
+    # The team member whose own answers this browser edits; None for the final answers.
+    respondent: Respondent | None
+
+
+def find_assessment(public_id: uuid.UUID | str) -> Assessment | None:
+    try:
+        return (
+            Assessment.objects.select_related("company", "questionnaire")
+            .filter(public_id=public_id)
+            .first()
+        )
+    except ValidationError:
+        return None
+
+
+def check_access(request: HttpRequest, public_id: uuid.UUID | str) -> CheckAccess | None:
+    """The check and this visitor's role in it, looked up now; None without any relation.
+
+    A person of the company keeps their role; if this browser also opened a team link of
+    the check, the pages edit that team member's own answers.
+    """
+    respondent_token = held_token(request, SESSION_RESPONDENTS, public_id)
+    respondent = respondent_token.respondent if respondent_token is not None else None
+    link_token = None
+    if respondent_token is not None:
+        assessment: Assessment | None = respondent_token.assessment
+    elif not request.user.is_authenticated:
+        link_token = held_token(request, SESSION_LINKS, public_id)
+        assessment = link_token.assessment if link_token is not None else None
+    else:
+        assessment = find_assessment(public_id)
+    if assessment is None:
+        return None
+    role = company_role(request, assessment.company_id)
+    if role is None and respondent is not None:
+        role = RESPONDENT
+    if role is None and link_token is None and request.user.is_authenticated:
+        link_token = held_token(request, SESSION_LINKS, public_id)
+    if role is None and link_token is not None:
+        role = LINK_HOLDER
+    if role is None:
+        return None
+    return CheckAccess(assessment=assessment, role=role, respondent=respondent)
+
+
+def require_check(request: HttpRequest, public_id: uuid.UUID | str, action: str) -> CheckAccess:
+    """The check and this visitor's role in it, if the table allows them `action`.
+
+    No relation at all: 404. A relation without this right: 403.
+    """
+    found = check_access(request, public_id)
+    if found is None:
         raise Http404("No such assessment")
-    return assessment
+    if not allows(found.role, action):
+        raise PermissionDenied(action)
+    return found
 
 
-def can_open(request: HttpRequest, assessment: Assessment) -> bool:
-    if str(assessment.public_id) in granted_ids(request):
-        return True
-    user = request.user
-    return bool(
-        user.is_authenticated
-        and Membership.objects.filter(company_id=assessment.company_id, user=user).exists()
-    )
+def assessment_for(request: HttpRequest, public_id: uuid.UUID | str, action: str) -> Assessment:
+    return require_check(request, public_id, action).assessment
 
 
-def can_open_company(request: HttpRequest, company_id: int) -> bool:
-    user = request.user
-    return bool(
-        user.is_authenticated
-        and Membership.objects.filter(company_id=company_id, user=user).exists()
-    )
+def can_open(request: HttpRequest, assessment: Assessment, action: str = "answer") -> bool:
+    found = check_access(request, assessment.public_id)
+    return found is not None and allows(found.role, action)
 
 
-def companies_of(request: HttpRequest):
+@dataclass(frozen=True)
+class CompanyAccess:
+    company: Company
+    role: str
+
+
+def require_company(request: HttpRequest, company_id: int, action: str) -> CompanyAccess:
+    """A company of the logged-in person with `action` allowed; no membership is a 404."""
+    company = Company.objects.filter(pk=company_id).first()
+    role = company_role(request, company) if company is not None else None
+    if company is None or role is None:
+        raise Http404("No such company")
+    if not allows(role, action):
+        raise PermissionDenied(action)
+    return CompanyAccess(company=company, role=role)
+
+
+def company_for(request: HttpRequest, company_id: int, action: str) -> Company:
+    return require_company(request, company_id, action).company
+
+
+def companies_of(request: HttpRequest) -> QuerySet[Company]:
     if not request.user.is_authenticated:
         return Company.objects.none()
     return Company.objects.filter(memberships__user=request.user)
 
 
-def company_for(request: HttpRequest, company_id: int) -> Company:
-    """A company the logged-in person is a member of; anything else is a 404."""
-    if not request.user.is_authenticated:
-        raise Http404("No such company")
-    company = Company.objects.filter(pk=company_id, memberships__user=request.user).first()
-    if company is None:
-        raise Http404("No such company")
-    return company
-
-
-def action_for(company: Company, action_id: int):
-    from assessment.models import Action
-
+def action_for(company: Company, action_id: int) -> Action:
     action = Action.objects.filter(pk=action_id, company=company).first()
     if action is None:
         raise Http404("No such action")
@@ -96,37 +345,32 @@ def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -
     return assessment
 
 
-SESSION_RESPONDENTS = "respondent_grants"
+# --- Addresses, invitations, removal
 
 
-def grant_respondent(request: HttpRequest, respondent) -> None:
-    """This browser answers as one team member (their own link), not in the final answers."""
-    grants = dict(request.session.get(SESSION_RESPONDENTS, {}))
-    grants[str(respondent.assessment.public_id)] = respondent.pk
-    request.session[SESSION_RESPONDENTS] = grants
+def has_verified_address(user: User, address: str) -> bool:
+    """The account's own e-mail is `address` and, with allauth, that address is verified."""
+    if not user.is_authenticated or user.email.casefold() != address.casefold():
+        return False
+    if not apps.is_installed("allauth.account"):
+        return True
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
 
 
-def respondent_for(request: HttpRequest, assessment: Assessment):
-    """The team member whose own answers this browser edits, or None for the final answers."""
-    from assessment.models import Respondent
-
-    respondent_id = request.session.get(SESSION_RESPONDENTS, {}).get(str(assessment.public_id))
-    if respondent_id is None:
-        return None
-    return Respondent.objects.filter(
-        pk=respondent_id, assessment=assessment, is_primary=False
-    ).first()
+# --- The table as text, for the README and `manage.py access_matrix`
 
 
-def assessment_for_member(request: HttpRequest, public_id: uuid.UUID | str) -> Assessment:
-    """An assessment of a company the logged-in person belongs to (team and workshop pages)."""
-    if not request.user.is_authenticated:
-        raise Http404("No such assessment")
-    assessment = (
-        Assessment.objects.select_related("company", "questionnaire")
-        .filter(public_id=public_id, company__memberships__user=request.user)
-        .first()
-    )
-    if assessment is None:
-        raise Http404("No such assessment")
-    return assessment
+def matrix_markdown() -> str:
+    """The role matrix as a Markdown table: actions down, roles across, with their URLs."""
+    roles = list(ROLES)
+    header = "| Aktion | URL-Namen | " + " | ".join(roles) + " |"
+    rule = "|" + "---|" * (len(roles) + 2)
+    lines = [header, rule]
+    for action, permission in PERMISSIONS.items():
+        names = ", ".join(f"`{name}`" for name, a in URL_ACTIONS.items() if a == action)
+        cells = ["ja" if role in permission.roles else "–" for role in roles]
+        lines.append(f"| {permission.description} | {names} | " + " | ".join(cells) + " |")
+    legend = [f"- `{key}`: {text}" for key, text in ROLES.items()]
+    return "\n".join(lines) + "\n\n" + "\n".join(legend) + "\n"

@@ -328,11 +328,21 @@ class MeasurementForm(forms.ModelForm):
         return value
 
 
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Rolle"), choices=[("member", _("Mitglied")), ("owner", _("Inhaber/in"))]
+    )
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
     role = forms.ChoiceField(
         label=_("Als"),
-        choices=[("member", _("Mitglied")), ("consultant", _("Berater/in"))],
+        choices=[
+            ("member", _("Mitglied")),
+            ("owner", _("Inhaber/in")),
+            ("consultant", _("Berater/in")),
+        ],
         initial="member",
         required=False,
     )

@@ -918,7 +918,9 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return (
-            self.accepted_at is None and self.revoked_at is None and timezone.now() < self.expires_at
+            self.accepted_at is None
+            and self.revoked_at is None
+            and timezone.now() < self.expires_at
         )
 
     @classmethod

@@ -20,6 +20,8 @@ urlpatterns = [
     path("check/<uuid:public_id>/seite/<int:number>/", check.check_page, name="check_page"),
     path("check/<uuid:public_id>/antwort/", check.save_answer, name="save_answer"),
     path("check/<uuid:public_id>/abschluss/", check.finish, name="finish"),
+    path("check/<uuid:public_id>/abgeben/", check.submit_answers, name="submit_answers"),
+    path("check/<uuid:public_id>/uebernehmen/", check.claim, name="claim"),
     path("check/<uuid:public_id>/ergebnis/", check.results, name="results"),
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
@@ -57,6 +59,11 @@ urlpatterns = [
         "firmen/<int:company_id>/mitglieder/<int:membership_id>/entfernen/",
         company.remove_member,
         name="remove_member",
+    ),
+    path(
+        "firmen/<int:company_id>/mitglieder/<int:membership_id>/rolle/",
+        company.member_role,
+        name="member_role",
     ),
     path(
         "firmen/<int:company_id>/einladungen/<int:invitation_id>/zurueckziehen/",

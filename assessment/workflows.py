@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from assessment.models import (
     Answer,
     Assessment,
     Company,
+    Invitation,
     Membership,
     Questionnaire,
     QuestionnaireContent,
@@ -49,7 +52,7 @@ def start_self_assessment(
         company=company, questionnaire=questionnaire, mode=Assessment.Mode.SELF
     )
     Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
-    _, raw_token = ResumeToken.issue(assessment=assessment)
+    _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
     return assessment, raw_token
 
 
@@ -223,24 +226,29 @@ def build_report(*, assessment: Assessment) -> Report:
 
 
 @transaction.atomic
-def claim_assessments(*, user: User, public_ids: Iterable[str]) -> list[Company]:
-    """Take anonymously started checks into the user's account.
+class NotClaimable(Exception):
+    """The check already belongs to a company account."""
 
-    Only companies that nobody owns yet are claimed: a resume link shared with a colleague
-    does not hand them somebody else's company.
+
+@transaction.atomic
+def claim_assessment(*, assessment: Assessment, user: User) -> str:
+    """Take a check nobody owns into the user's account; returns a fresh resume link.
+
+    Every earlier link of the company's checks is blocked: whoever planted the check, or
+    shared its link, has no way back in.
     """
-    claimed = []
-    assessments = Assessment.objects.filter(public_id__in=list(public_ids)).select_related(
-        "company"
+    company = Company.objects.select_for_update().get(pk=assessment.company_id)
+    if company.memberships.exists():
+        raise NotClaimable(str(company.pk))
+    Membership.objects.create(company=company, user=user, role=Membership.Role.OWNER)
+    Respondent.objects.filter(
+        assessment__company=company, is_primary=True, user__isnull=True
+    ).update(user=user)
+    ResumeToken.objects.active().filter(assessment__company=company).update(
+        revoked_at=timezone.now()
     )
-    for assessment in assessments:
-        company = assessment.company
-        if company.memberships.exists():
-            continue
-        Membership.objects.create(company=company, user=user, role=Membership.Role.OWNER)
-        Respondent.objects.filter(assessment__company=company, user__isnull=True).update(user=user)
-        claimed.append(company)
-    return claimed
+    _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
+    return raw_token
 
 
 class AssessmentUnconfirmed(Exception):
@@ -399,19 +407,89 @@ def set_action_status(*, action: Action, status: str) -> Action:
     return action
 
 
+class InvitationUsed(Exception):
+    """The invitation was accepted, withdrawn or has expired meanwhile."""
+
+
+class LastOwner(Exception):
+    """The change would leave the company without anyone holding the owner's rights."""
+
+
 @transaction.atomic
-def accept_invitation(*, invitation, user: User) -> Membership:
-    role = (
-        Membership.Role.CONSULTANT
-        if invitation.role == Membership.Role.CONSULTANT
-        else Membership.Role.MEMBER
-    )
-    membership, _created = Membership.objects.get_or_create(
+def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
+    """Single use: only the request that marks the invitation used creates the membership."""
+    used = Invitation.objects.filter(
+        pk=invitation.pk,
+        accepted_at=None,
+        revoked_at=None,
+        created_at__gt=timezone.now() - timedelta(days=settings.INVITATION_DAYS),
+    ).update(accepted_at=timezone.now())
+    if not used:
+        raise InvitationUsed(str(invitation.pk))
+    role = invitation.role if invitation.role in Membership.Role.values else Membership.Role.MEMBER
+    membership, created = Membership.objects.get_or_create(
         company=invitation.company, user=user, defaults={"role": role}
     )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
+    if not created and role == Membership.Role.OWNER and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
     return membership
+
+
+def holds_owner_rights(memberships: list[Membership]) -> list[Membership]:
+    """Owners; or, while there is none, the consultants who created the client."""
+    owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+    return owners or [m for m in memberships if m.role == Membership.Role.CONSULTANT]
+
+
+def locked_memberships(company: Company) -> list[Membership]:
+    return list(Membership.objects.select_for_update().filter(company=company).order_by("pk"))
+
+
+@transaction.atomic
+def remove_member(*, company: Company, membership_id: int) -> Membership | None:
+    """Remove a person: their links and open invitations for the company are blocked too.
+
+    Refused (LastOwner) when nobody would be left with the owner's rights.
+    """
+    memberships = locked_memberships(company)
+    target = next((m for m in memberships if m.pk == membership_id), None)
+    if target is None:
+        return None
+    if target in holds_owner_rights(memberships) and len(holds_owner_rights(memberships)) <= 1:
+        raise LastOwner(str(company.pk))
+    target.delete()
+    now = timezone.now()
+    ResumeToken.objects.active().filter(
+        created_by_id=target.user_id, assessment__company=company
+    ).update(revoked_at=now)
+    Invitation.objects.filter(
+        company=company, invited_by_id=target.user_id, accepted_at=None, revoked_at=None
+    ).update(revoked_at=now)
+    return target
+
+
+@transaction.atomic
+def change_member_role(*, company: Company, membership_id: int, role: str) -> Membership | None:
+    """Make a person an owner or a member; the last owner is never demoted."""
+    memberships = locked_memberships(company)
+    target = next((m for m in memberships if m.pk == membership_id), None)
+    if target is None or target.role == Membership.Role.CONSULTANT:
+        return None
+    if role == Membership.Role.MEMBER and target.role == Membership.Role.OWNER:
+        owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+        if len(owners) <= 1:
+            raise LastOwner(str(company.pk))
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+def submit_own_answers(*, respondent: Respondent) -> None:
+    """A team member hands in their answers; the first hand-in time is kept."""
+    Respondent.objects.filter(pk=respondent.pk, submitted_at=None).update(
+        submitted_at=timezone.now()
+    )
 
 
 def update_due_date(*, company: Company, last_completed_at=None) -> None:

@@ -201,15 +201,19 @@ def visiting(visitor: object):
     """A test client for a logged-in user, an anonymous browser with grants, or nobody."""
     from django.test import Client
 
-    from assessment.access import SESSION_GRANTS
-    from assessment.models import User
+    from assessment.access import SESSION_LINKS
+    from assessment.models import Assessment, ResumeToken, User
 
     client = Client(HTTP_HOST="127.0.0.1")
     if isinstance(visitor, User):
         client.force_login(visitor)
     elif visitor:
         session = client.session
-        session[SESSION_GRANTS] = list(visitor)
+        links = {}
+        for public_id in visitor:
+            token, _raw = ResumeToken.issue(assessment=Assessment.objects.get(public_id=public_id))
+            links[str(public_id)] = token.pk
+        session[SESSION_LINKS] = links
         session.save()
         client.cookies["sessionid"] = session.session_key
     return client

@@ -54,3 +54,20 @@ def completed_assessment(
     answer_all(assessment, level=level, notes=notes)
     finish_assessment(assessment=assessment)
     return assessment
+
+
+def hold_link(client, assessment: Assessment, respondent=None) -> str:
+    """This test browser holds a new link to the assessment, as if it had opened it.
+
+    Returns the link's secret."""
+    from assessment.access import SESSION_LINKS, SESSION_RESPONDENTS
+    from assessment.models import ResumeToken
+
+    token, raw_token = ResumeToken.issue(assessment=assessment, respondent=respondent)
+    key = SESSION_RESPONDENTS if respondent is not None else SESSION_LINKS
+    session = client.session
+    links = dict(session.get(key, {}))
+    links[str(assessment.public_id)] = token.pk
+    session[key] = links
+    session.save()
+    return raw_token

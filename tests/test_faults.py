@@ -27,9 +27,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessment.access import SESSION_GRANTS
 from assessment.models import Answer, Assessment, RenderedReport
-from tests.factories import answer_all, completed_assessment
+from tests.factories import answer_all, completed_assessment, hold_link
 from tests.live import (
     PROFILE,
     Browser,
@@ -253,9 +252,7 @@ def test_pages_and_health_say_503_while_the_database_fails_and_recover_after(
 
 def granted_client(assessment: Assessment) -> Client:
     client = Client(raise_request_exception=False)
-    session = client.session
-    session[SESSION_GRANTS] = [str(assessment.public_id)]
-    session.save()
+    hold_link(client, assessment)
     return client
 
 

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from assessment import access
 from assessment.auth import BACKEND
 from assessment.forms import EmailLoginForm, SignupForm
 from assessment.views.common import too_many_attempts
-from assessment.workflows import claim_assessments
 
 
 def safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -30,14 +25,6 @@ def safe_next(request: HttpRequest, default: str = "home") -> str:
     return reverse(default)
 
 
-def claim_session_checks(request: HttpRequest) -> None:
-    grants = access.granted_ids(request)
-    if grants and request.user.is_authenticated:
-        claimed = claim_assessments(user=request.user, public_ids=grants)
-        if claimed:
-            messages.success(request, _("Ihr Check ist jetzt in Ihrem Konto gespeichert."))
-
-
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
@@ -47,7 +34,6 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         # login() keeps the session's data while it changes the session key.
         login(request, user, backend=BACKEND)
-        claim_session_checks(request)
         return redirect(safe_next(request))
     return render(
         request,
@@ -60,11 +46,6 @@ def signup(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
-        claim_session_checks(self.request)
-        return response
 
 
 def locked_out(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import access, scoring
@@ -33,13 +35,16 @@ from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
     AssessmentUnconfirmed,
+    NotClaimable,
     answer_inputs,
     build_report,
+    claim_assessment,
     finish_assessment,
     primary_respondent,
     save_answers,
     start_self_assessment,
     stored_answers,
+    submit_own_answers,
     unconfirmed_visible,
 )
 
@@ -53,17 +58,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         submission = form.cleaned_data["submission"]
         assessment = earlier_submission(request, submission)
+        user = request.user if request.user.is_authenticated else None
         if assessment is not None:
             # The same form again (a double click, a retry after a lost answer): the check
             # it started, with a new link, since only the link's hash is kept.
-            _token, raw_token = ResumeToken.issue(assessment=assessment)
+            _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
         else:
-            user = request.user if request.user.is_authenticated else None
             assessment, raw_token = start_self_assessment(
                 company=form.save(commit=False), questionnaire=questionnaire, user=user
             )
             remember_submission(request, submission, assessment)
-        access.grant(request, assessment)
+        if user is None:
+            access.grant(request, ResumeToken.objects.get(token_hash=ResumeToken.hash(raw_token)))
         return render(
             request,
             "assessment/resume_link.html",
@@ -112,10 +118,17 @@ def resume_link_context(
 
 @require_POST
 def resume_link_new(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Revoke every earlier link of this assessment and show a new one."""
-    assessment = access.assessment_for(request, public_id)
-    assessment.resume_tokens.active().update(revoked_at=timezone.now())
-    _token, raw_token = ResumeToken.issue(assessment=assessment)
+    """Revoke every earlier resume link of this assessment and show a new one.
+
+    Team members' own links stay: they belong to the workshop, not to this browser.
+    """
+    found = access.require_check(request, public_id, "manage_links")
+    assessment = found.assessment
+    assessment.resume_tokens.active().filter(respondent=None).update(revoked_at=timezone.now())
+    user = request.user if request.user.is_authenticated else None
+    token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
+    if found.role == access.LINK_HOLDER:
+        access.grant(request, token)  # the old link of this browser is blocked as well
     messages.info(request, _("Alle früheren Links zu diesem Check sind jetzt gesperrt."))
     return render(
         request,
@@ -126,11 +139,13 @@ def resume_link_new(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for(request, public_id)
+    assessment = access.assessment_for(request, public_id, "manage_links")
 
     def token_of_this_assessment() -> ResumeToken | None:
         token = ResumeToken.objects.find(request.POST.get("token", ""))
-        return token if token is not None and token.assessment_id == assessment.pk else None
+        if token is None or token.assessment_id != assessment.pk or token.respondent_id:
+            return None
+        return token
 
     token = secret_link_lookup(
         request,
@@ -187,12 +202,14 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     found.last_used_at = timezone.now()
     found.save(update_fields=["last_used_at"])
     assessment = found.assessment
-    access.grant(request, assessment)
+    access.grant(request, found)
     if found.respondent_id is not None:
-        access.grant_respondent(request, found.respondent)
+        if assessment.is_completed or found.respondent.submitted_at is not None:
+            return redirect("submit_answers", public_id=assessment.public_id)
+        return redirect(next_page_url(assessment, found.respondent))
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
-    return redirect(next_page_url(assessment, found.respondent))
+    return redirect(next_page_url(assessment, None))
 
 
 def page_links(assessment: Assessment, number: int, dimensions: list) -> list[dict]:
@@ -210,10 +227,13 @@ def page_links(assessment: Assessment, number: int, dimensions: list) -> list[di
 
 @require_http_methods(["GET", "POST"])
 def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpResponse:
-    assessment = access.assessment_for(request, public_id)
+    found = access.require_check(request, public_id, "answer")
+    assessment, respondent = found.assessment, found.respondent
     content = assessment.questionnaire.content()
     if not 1 <= number <= len(content.dimensions):
         raise Http404("No such page")
+    if respondent is not None and (assessment.is_completed or respondent.submitted_at):
+        return redirect("submit_answers", public_id=assessment.public_id)
     if assessment.is_completed:
         if request.method == "POST":
             closed = _(
@@ -221,7 +241,6 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
             )
             messages.warning(request, closed)
         return redirect("results", public_id=assessment.public_id)
-    respondent = access.respondent_for(request, assessment)
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
@@ -250,15 +269,17 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     if request.POST.get("nav") == "back" and number > 1:
         return redirect("check_page", public_id=assessment.public_id, number=number - 1)
     if request.POST.get("nav") == "finish" or number == len(content.dimensions):
-        return redirect("finish", public_id=assessment.public_id)
+        done = "submit_answers" if respondent is not None else "finish"
+        return redirect(done, public_id=assessment.public_id)
     return redirect("check_page", public_id=assessment.public_id, number=number + 1)
 
 
 @require_POST
 def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     """Save one question as it is answered (the page script); JSON in, JSON out."""
-    assessment = access.assessment_for(request, public_id)
-    if assessment.is_completed:
+    found = access.require_check(request, public_id, "answer")
+    assessment, respondent = found.assessment, found.respondent
+    if assessment.is_completed or (respondent is not None and respondent.submitted_at):
         return JsonResponse(
             {
                 "saved": False,
@@ -278,7 +299,6 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     note_private = (
         request.POST.get("note_private") == "1" if "note_private_field" in request.POST else None
     )
-    respondent = access.respondent_for(request, assessment)
     if respondent is not None or not is_advisor(request, assessment):
         # Only the consultant decides which notes are private, and only they change one.
         note_private = None
@@ -320,20 +340,14 @@ def has_private_note(
 
 @require_http_methods(["GET", "POST"])
 def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for(request, public_id)
+    found = access.require_check(request, public_id, "complete")
+    assessment = found.assessment
+    if found.respondent is not None:
+        # A person of the company who opened a team link answers as that team member here.
+        return redirect("submit_answers", public_id=assessment.public_id)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     content = assessment.questionnaire.content()
-    respondent = access.respondent_for(request, assessment)
-    if respondent is not None:
-        return message_page(
-            request,
-            title=_("Vielen Dank!"),
-            text=_(
-                "Ihre Antworten sind gespeichert. Die Beraterin oder der Berater führt "
-                "die Antworten des Teams zusammen; das Ergebnis bespricht Ihr Team gemeinsam."
-            ),
-        )
     if request.method == "POST":
         try:
             finish_assessment(assessment=assessment)
@@ -381,13 +395,15 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for(request, public_id)
+    found = access.require_check(request, public_id, "view_results")
+    assessment = found.assessment
     report = build_report(assessment=assessment)
     context = report_context(report)
     # The chart module escapes every label; the SVG is ours, not user input.
     context["radar"] = mark_safe(radar_svg(report))  # noqa: S308
-    context["is_member"] = request.user.is_authenticated and access.can_open_company(
-        request, assessment.company_id
+    context["is_member"] = found.role in access.PEOPLE_OF_THE_COMPANY
+    context["can_claim"] = (
+        found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
     )
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
     context["history"] = history_context(report)
@@ -398,3 +414,59 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else None
     )
     return render(request, "assessment/results.html", context)
+
+
+THANKS = _lazy(
+    "Ihre Antworten sind gespeichert. Die Beraterin oder der Berater führt "
+    "die Antworten des Teams zusammen; das Ergebnis bespricht Ihr Team gemeinsam."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def submit_answers(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A team member hands in their own answers; afterwards their link shows a thank-you."""
+    found = access.require_check(request, public_id, "submit_own_answers")
+    respondent = found.respondent
+    if respondent is None:
+        raise PermissionDenied("submit_own_answers")
+    if request.method == "POST" and respondent.submitted_at is None:
+        submit_own_answers(respondent=respondent)
+        respondent.refresh_from_db(fields=["submitted_at"])
+    if respondent.submitted_at is not None or found.assessment.is_completed:
+        return message_page(request, title=_("Vielen Dank!"), text=str(THANKS))
+    return render(
+        request,
+        "assessment/submit_answers.html",
+        {"assessment": found.assessment, "respondent": respondent},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Take a check started without an account into one's own account, after confirming."""
+    assessment = access.assessment_for(request, public_id, "claim_check")
+    context = {"assessment": assessment, "verified": False, "owned": False}
+    if assessment.company.memberships.exists():
+        context["owned"] = True
+        return render(request, "assessment/claim.html", context, status=409)
+    if not request.user.is_authenticated:
+        return render(request, "assessment/claim.html", context)
+    context["verified"] = access.has_verified_address(request.user, request.user.email)
+    if request.method == "POST" and context["verified"]:
+        try:
+            raw_token = claim_assessment(assessment=assessment, user=request.user)
+        except NotClaimable:
+            context["owned"] = True
+            return render(request, "assessment/claim.html", context, status=409)
+        messages.success(request, _("Der Check ist jetzt in Ihrem Konto gespeichert."))
+        return render(
+            request,
+            "assessment/resume_link.html",
+            resume_link_context(request, assessment, raw_token, first_time=False),
+        )
+    return render(
+        request,
+        "assessment/claim.html",
+        context,
+        status=403 if request.method == "POST" else 200,
+    )

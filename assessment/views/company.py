@@ -23,6 +23,7 @@ from assessment.forms import (
     CompanySettingsForm,
     InviteForm,
     MeasurementForm,
+    MemberRoleForm,
     ReassessmentForm,
 )
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
@@ -30,15 +31,19 @@ from assessment.models import Action, Assessment, Company, Invitation, Measureme
 from assessment.report import report_context
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
+    InvitationUsed,
+    LastOwner,
     accept_invitation,
     adopt_step,
     advice_content,
     build_report,
+    change_member_role,
     set_action_status,
     snapshot_of,
     start_reassessment,
     update_due_date,
 )
+from assessment.workflows import remove_member as remove_company_member
 
 
 def form_errors(form) -> str:
@@ -96,7 +101,8 @@ def trend_chart_svg(completed: list[Assessment], content) -> str:
 @login_required
 @require_GET
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    found = access.require_company(request, company_id, "view_company")
+    company = found.company
     assessments = list(company.assessments.select_related("questionnaire").order_by("started_at"))
     completed = [a for a in assessments if a.is_completed and a.result]
     drafts = [a for a in assessments if not a.is_completed]
@@ -129,6 +135,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "members": list(company.memberships.select_related("user").order_by("created_at")),
             "invitations": [i for i in company.invitations.all() if i.is_open],
             "invite_form": InviteForm(),
+            "can_manage": access.allows(found.role, "manage_company"),
         },
     )
 
@@ -136,7 +143,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "manage_company")
     form = CompanySettingsForm(request.POST, instance=company)
     if form.is_valid():
         form.save()
@@ -153,7 +160,7 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "work_on_company")
     form = ReassessmentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie, wie Sie beginnen möchten."))
@@ -169,7 +176,6 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
         carry_over=form.cleaned_data["start"] == "carry",
         mode=Assessment.Mode.CONSULTANT if as_consultant else Assessment.Mode.SELF,
     )
-    access.grant(request, assessment)
     if as_consultant:
         return redirect("facilitate", public_id=assessment.public_id)
     return redirect("check_page", public_id=assessment.public_id, number=1)
@@ -178,7 +184,7 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
 @login_required
 @require_GET
 def comparison(request: HttpRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "view_company")
     older = access.assessment_of_company(company, request.GET.get("vorher"))
     newer = access.assessment_of_company(company, request.GET.get("nachher"))
     if older.started_at > newer.started_at:
@@ -259,7 +265,7 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
 @login_required
 @require_GET
 def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "view_company")
     status = request.GET.get("status", "")
     actions = company.actions.prefetch_related("measurements").order_by("status", "due_date", "pk")
     if status in Action.Status.values:
@@ -294,7 +300,7 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
 @require_POST
 def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
     """Adopt a step of the company's current roadmap as an action."""
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "work_on_company")
     assessment = access.assessment_of_company(company, request.POST.get("assessment"))
     recommendation = advice_content(assessment.questionnaire).recommendation(
         request.POST.get("step", "")[:64]
@@ -313,7 +319,7 @@ def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def update_action(request: HttpRequest, company_id: int, action_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "work_on_company")
     action = access.action_for(company, action_id)
     previous_status = action.status
     form = ActionForm(request.POST, instance=action, prefix=f"a{action.pk}")
@@ -334,7 +340,7 @@ def update_action(request: HttpRequest, company_id: int, action_id: int) -> Http
 @login_required
 @require_POST
 def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "work_on_company")
     action = access.action_for(company, action_id)
     form = MeasurementForm(request.POST, prefix=f"m{action.pk}")
     if form.is_valid():
@@ -357,7 +363,7 @@ def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> Ht
 @login_required
 @require_POST
 def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "manage_company")
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
@@ -385,26 +391,53 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_member(request: HttpRequest, company_id: int, membership_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
-    membership = company.memberships.filter(pk=membership_id).first()
-    if membership is None:
-        raise Http404("No such member")
-    if company.memberships.count() <= 1:
-        messages.error(request, _("Das letzte Mitglied kann nicht entfernt werden."))
+    company = access.company_for(request, company_id, "manage_company")
+    try:
+        removed = remove_company_member(company=company, membership_id=membership_id)
+    except LastOwner:
+        messages.error(
+            request,
+            _("Die letzte Person mit Inhaberrechten kann nicht entfernt werden."),
+        )
         return redirect("company", company_id=company.pk)
-    membership.delete()
+    if removed is None:
+        raise Http404("No such member")
     messages.success(
-        request, _("%(email)s hat keinen Zugriff mehr.") % {"email": membership.user.email}
+        request, _("%(email)s hat keinen Zugriff mehr.") % {"email": removed.user.email}
     )
-    if membership.user_id == request.user.pk:
+    if removed.user_id == request.user.pk:
         return redirect("companies")
     return redirect("company", company_id=company.pk)
 
 
 @login_required
 @require_POST
+def member_role(request: HttpRequest, company_id: int, membership_id: int) -> HttpResponse:
+    """Make a person of the company an owner, or an owner a member again."""
+    company = access.company_for(request, company_id, "manage_company")
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte wählen Sie eine Rolle."))
+        return redirect("company", company_id=company.pk)
+    try:
+        changed = change_member_role(
+            company=company, membership_id=membership_id, role=form.cleaned_data["role"]
+        )
+    except LastOwner:
+        messages.error(
+            request, _("Die letzte Inhaberin oder der letzte Inhaber bleibt Inhaber/in.")
+        )
+        return redirect("company", company_id=company.pk)
+    if changed is None:
+        raise Http404("No such member")
+    messages.success(request, _("Gespeichert."))
+    return redirect("company", company_id=company.pk)
+
+
+@login_required
+@require_POST
 def revoke_invitation(request: HttpRequest, company_id: int, invitation_id: int) -> HttpResponse:
-    company = access.company_for(request, company_id)
+    company = access.company_for(request, company_id, "manage_company")
     invitation = company.invitations.filter(pk=invitation_id, accepted_at=None).first()
     if invitation is None:
         raise Http404("No such invitation")
@@ -429,6 +462,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return found
     if not request.user.is_authenticated:
         return render(request, "company/invitation.html", {"invitation": found}, status=200)
+    if not access.has_verified_address(request.user, found.email):
+        return message_page(
+            request,
+            title=_("Diese Einladung gilt für eine andere Adresse"),
+            text=_(
+                "Bitte melden Sie sich mit dem Konto an, dessen bestätigte E-Mail-Adresse "
+                "eingeladen wurde."
+            ),
+            status=403,
+        )
     if request.method == "POST":
         if found.role == "consultant" and approved_profile(request.user) is None:
             return message_page(
@@ -441,7 +484,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 ),
                 status=403,
             )
-        accept_invitation(invitation=found, user=request.user)
+        try:
+            accept_invitation(invitation=found, user=request.user)
+        except InvitationUsed:
+            return message_page(
+                request,
+                title=_("Diese Einladung ist nicht (mehr) gültig"),
+                text=_("Vielleicht wurde sie schon angenommen oder zurückgezogen."),
+                status=404,
+            )
         messages.success(
             request, _("Willkommen bei %(company)s.") % {"company": str(found.company)}
         )

@@ -172,7 +172,7 @@ def portfolio_export(request: AuthenticatedRequest, file_format: str) -> HttpRes
 @login_required
 @require_GET
 def company_export(request: HttpRequest, company_id: str, file_format: str) -> HttpResponse:
-    company = access.company_for(request, int(company_id))
+    company = access.company_for(request, int(company_id), "view_company")
     return table_response(
         history_table(company), name=f"Reifegrad_Verlauf_{company.pk}", file_format=file_format
     )

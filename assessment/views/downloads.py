@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for(request, public_id)
+    assessment = access.assessment_for(request, public_id, "view_results")
     try:
         rendered = assessment_pdf(assessment=assessment)
     except OSError:
@@ -36,7 +36,7 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 def report_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
-    assessment = access.assessment_for(request, public_id)
+    assessment = access.assessment_for(request, public_id, "view_results")
     data = export_data(build_report(assessment=assessment))
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     filename = safe_filename(assessment).removesuffix(".pdf") + ".json"

@@ -37,7 +37,7 @@ class TeamMemberForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for_member(request, public_id)
+    assessment = access.assessment_for(request, public_id, "run_workshop")
     form = TeamMemberForm(request.POST or None)
     new_link = None
     if request.method == "POST" and form.is_valid():
@@ -47,7 +47,9 @@ def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         respondent = Respondent.objects.create(
             assessment=assessment, name=form.cleaned_data["name"], is_primary=False
         )
-        _token, raw_token = ResumeToken.issue(assessment=assessment, respondent=respondent)
+        _token, raw_token = ResumeToken.issue(
+            assessment=assessment, respondent=respondent, created_by=request.user
+        )
         new_link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
         if form.cleaned_data["email"]:
             send_mail(
@@ -84,7 +86,7 @@ def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def consolidation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    assessment = access.assessment_for_member(request, public_id)
+    assessment = access.assessment_for(request, public_id, "run_workshop")
     return render(request, "session/consolidation.html", consolidation_context(assessment))
 
 
@@ -128,7 +130,7 @@ def consolidation_context(assessment) -> dict:
 @require_POST
 def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Fill the final answers from the team's proposals; `overwrite` replaces given ones too."""
-    assessment = access.assessment_for_member(request, public_id)
+    assessment = access.assessment_for(request, public_id, "run_workshop")
     content = assessment.questionnaire.content()
     view = team_view(assessment)
     final = stored_answers(assessment)
@@ -163,7 +165,7 @@ def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every question on one page, compact, for a consultant filling in with the client."""
-    assessment = access.assessment_for_member(request, public_id)
+    assessment = access.assessment_for(request, public_id, "run_workshop")
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     content = assessment.questionnaire.content()

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
 from assessment.workflows import start_self_assessment
-from tests.factories import PROFILE
+from tests.factories import PROFILE, hold_link
 
 
 def start_anonymously(client) -> tuple[Assessment, str]:
@@ -513,8 +513,6 @@ def test_page_and_save_queries_are_constant(
     which,
     logged_in,
 ):
-    from assessment.access import SESSION_GRANTS
-
     questionnaire = small_questionnaire if which == "small" else default_questionnaire
     if logged_in:
         assessment = start_for(client, owner, questionnaire)
@@ -522,9 +520,7 @@ def test_page_and_save_queries_are_constant(
         assessment, _token = start_self_assessment(
             company=Company(industry="retail", size_band="1"), questionnaire=questionnaire
         )
-        session = client.session
-        session[SESSION_GRANTS] = [str(assessment.public_id)]
-        session.save()
+        hold_link(client, assessment)
     first = questionnaire.content().dimensions[0].question_list[0]
     client.get(page_url(assessment, 1))  # the questionnaire content is loaded once per process
     extra = 2 if logged_in else 0  # the user and the membership check

@@ -59,7 +59,7 @@ def test_referrer_policy_and_frame_headers(client):
 @pytest.mark.django_db
 def test_health_answers_in_json_for_a_browser_with_a_session_while_the_database_is_down(client):
     session = client.session
-    session["assessment_grants"] = ["x"]
+    session["assessment_links"] = {"x": 1}
     session.save()
     down = DatabaseError("down")
     with (

@@ -12,19 +12,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assessment import pdf
-from assessment.access import SESSION_GRANTS
 from assessment.models import Assessment, Company
 from assessment.questionnaire_file import load_questionnaire_file
 from assessment.report import report_context
 from assessment.workflows import build_report
 from tests.conftest import SMALL_QUESTIONNAIRE
-from tests.factories import PROFILE, completed_assessment
+from tests.factories import PROFILE, completed_assessment, hold_link
 
 
 def grant(client, assessment: Assessment) -> None:
-    session = client.session
-    session[SESSION_GRANTS] = [str(assessment.public_id)]
-    session.save()
+    hold_link(client, assessment)
 
 
 def text_of(html: str) -> str:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.access import SESSION_GRANTS
+from assessment.access import SESSION_LINKS
 from assessment.middleware import LAST_SEEN
 from assessment.models import Company
 from assessment.workflows import start_self_assessment
@@ -125,7 +125,7 @@ def test_an_idle_anonymous_check_is_closed_and_the_resume_link_reopens_it(
 
     let_time_pass(client, datetime.timedelta(hours=3))
     assert client.get(page).status_code == 404
-    assert SESSION_GRANTS not in client.session
+    assert SESSION_LINKS not in client.session
 
     assert client.get(reverse("resume", args=[raw_token])).status_code == 302
     assert client.get(page).status_code == 200

@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.access import SESSION_GRANTS
+from assessment.access import SESSION_LINKS
 from assessment.models import Assessment, Company, Invitation, ResumeToken, TokenMiss
 from assessment.workflows import start_self_assessment
+from tests.factories import hold_link
 
 ADDRESS_A = "203.0.113.10"
 ADDRESS_B = "198.51.100.20"
@@ -76,7 +77,7 @@ def test_after_ten_misses_even_a_valid_link_gets_429(started):
     body = response.content.decode()
     assert "Zu viele Versuche" in body
     assert "Bitte versuchen Sie es in 15 Minuten noch einmal." in body
-    assert SESSION_GRANTS not in client.session
+    assert SESSION_LINKS not in client.session
     # A throttled lookup is not looked up, so it counts as nothing.
     assert TokenMiss.objects.count() == 10
 
@@ -164,9 +165,7 @@ def test_resume_and_invitation_misses_share_one_count(started, invitation_token)
 def test_a_wrong_token_in_the_email_form_counts_as_a_miss(started):
     assessment, raw_token = started
     client = Client(REMOTE_ADDR=ADDRESS_A)
-    session = client.session
-    session[SESSION_GRANTS] = [str(assessment.public_id)]
-    session.save()
+    hold_link(client, assessment)
     url = reverse("resume_link_email", args=[assessment.public_id])
     for n in range(10):
         wrong = client.post(url, {"email": "a@example.com", "token": f"falsch-{n}"})
