@@ -208,7 +208,8 @@ def build_world(questionnaire, payload: str) -> tuple[dict[str, str], dict[str, 
         302,
     )
     member = User.objects.get(email=values["member_email"].lower())
-    Membership.objects.create(company=company, user=member, role=Membership.Role.OWNER)
+    # A member, not an owner: the consultant who created the client keeps the owner's rights.
+    Membership.objects.create(company=company, user=member, role=Membership.Role.MEMBER)
     response = advisor.post(
         reverse("invite", args=[company.pk]), {"email": values["invitation_email"]}, follow=True
     )

@@ -6,6 +6,7 @@ repeated misses (which has its own tests).
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 import secrets
@@ -127,7 +128,8 @@ def test_wrong_links_in_the_send_by_mail_form_get_the_same_answer(client, small_
 
 @pytest.fixture
 def invitations(owner, company):
-    _open, raw = Invitation.issue(company=company, email="neu@example.com", invited_by=owner)
+    # Addressed to the outsider's account: opened logged in, it is theirs to accept.
+    _open, raw = Invitation.issue(company=company, email="fremd@example.com", invited_by=owner)
     revoked, revoked_raw = Invitation.issue(
         company=company, email="b@example.com", invited_by=owner
     )
@@ -138,7 +140,12 @@ def invitations(owner, company):
     )
     accepted.accepted_at = timezone.now()
     accepted.save()
-    return raw, {"revoked": revoked_raw, "accepted": accepted_raw}
+    expired, expired_raw = Invitation.issue(
+        company=company, email="d@example.com", invited_by=owner
+    )
+    expired.created_at = timezone.now() - datetime.timedelta(days=15)
+    expired.save()
+    return raw, {"revoked": revoked_raw, "accepted": accepted_raw, "expired": expired_raw}
 
 
 @pytest.mark.parametrize("logged_in", [False, True])

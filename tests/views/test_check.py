@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
+from assessment.models import Answer, Assessment, Company, Membership, ResumeToken, User
 from assessment.workflows import start_self_assessment
 from tests.factories import PROFILE, hold_link
 
@@ -448,18 +448,30 @@ def test_signing_up_from_the_results_takes_the_check_along(client, questionnaire
         },
     )
     assert response.status_code == 302 and response.url == results
-    membership = Membership.objects.get(company=assessment.company)
-    assert membership.user.email == "neu@example.com"
-    assert membership.user.password.startswith("argon2")
+    user = User.objects.get(email="neu@example.com")
+    assert user.password.startswith("argon2")
+    # Signing up takes nothing along by itself: the results offer to, the person confirms.
+    assert not Membership.objects.filter(company=assessment.company).exists()
+    claim = reverse("claim", args=[assessment.public_id])
+    assert claim in client.get(results).content.decode()
+    assert "data-claim-confirm" in client.get(claim).content.decode()
+    new_link = client.post(claim)
+    assert new_link.status_code == 200
+    assert Membership.objects.get(company=assessment.company).user == user
 
 
-def test_logging_in_takes_an_anonymous_check_along(client, questionnaire, owner):
-    assessment, _link = start_anonymously(client)
+def test_logging_in_takes_an_anonymous_check_along_once_confirmed(client, questionnaire, owner):
+    assessment, link = start_anonymously(client)
     response = client.post(
         reverse("login"), {"username": "INHABERIN@example.com", "password": "x-Secret-123"}
     )
     assert response.status_code == 302
-    assert Membership.objects.filter(company=assessment.company, user=owner).exists()
+    assert not Membership.objects.filter(company=assessment.company).exists()
+    assert client.post(reverse("claim", args=[assessment.public_id])).status_code == 200
+    membership = Membership.objects.get(company=assessment.company, user=owner)
+    assert membership.role == Membership.Role.OWNER
+    # The link from before the claim is blocked; the claimer got a new one.
+    assert Client().get(link).status_code == 404
 
 
 def test_a_shared_link_does_not_hand_over_an_owned_company(client, questionnaire, owner, outsider):
@@ -528,8 +540,9 @@ def test_page_and_save_queries_are_constant(
         assert client.get(page_url(assessment, 1)).status_code == 200
     with django_assert_max_num_queries(5 + extra):
         assert save(client, assessment, first.key, first.option_list[0].key).status_code == 200
-    # Members also see links to their company: one more membership lookup. Two queries
-    # look for team members' own answers, to show where a team disagreed. One finds the newest
-    # version of the questionnaire, whose catalogue plans the roadmap.
-    with django_assert_max_num_queries(8 + extra + (1 if logged_in else 0)):
+    # A browser holding the link without an account is offered to take the check into an
+    # account if nobody owns it: one query. Members' links to their company come from their
+    # role. Two queries look for team members' own answers, to show where a team disagreed.
+    # One finds the newest version of the questionnaire, whose catalogue plans the roadmap.
+    with django_assert_max_num_queries(8 + extra + (0 if logged_in else 1)):
         assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200

@@ -255,11 +255,13 @@ def test_invite_accept_and_remove_members(member, history, outsider):
     assert colleague.get(reverse("company", args=[company.pk])).status_code == 200
     assert colleague.post(link).status_code == 404  # used up
 
-    owner_membership = Membership.objects.get(company=company, user__email="inhaberin@example.com")
-    colleague.post(reverse("remove_member", args=[company.pk, owner_membership.pk]))
-    assert not Membership.objects.filter(pk=owner_membership.pk).exists()
+    colleague_membership = Membership.objects.get(company=company, user=outsider)
+    assert colleague_membership.role == "member"
+    member.post(reverse("remove_member", args=[company.pk, colleague_membership.pk]))
+    assert not Membership.objects.filter(pk=colleague_membership.pk).exists()
+    assert colleague.get(reverse("company", args=[company.pk])).status_code == 404
     last = Membership.objects.get(company=company)
-    colleague.post(reverse("remove_member", args=[company.pk, last.pk]))
+    member.post(reverse("remove_member", args=[company.pk, last.pk]))
     assert Membership.objects.filter(pk=last.pk).exists()
 
 

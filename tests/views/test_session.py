@@ -7,7 +7,14 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from assessment.models import Answer, Assessment, Company, ConsultantProfile, Membership
+from assessment.models import (
+    Answer,
+    Assessment,
+    Company,
+    ConsultantProfile,
+    Membership,
+    Respondent,
+)
 from assessment.workflows import start_reassessment
 
 
@@ -54,9 +61,13 @@ def test_team_members_answer_on_their_own_and_disagreement_shows(advisor, worksh
     # Their answers are their own: the final answers are still empty.
     assert not Answer.objects.filter(assessment=workshop, respondent__is_primary=True).exists()
     assert Answer.objects.filter(assessment=workshop, respondent__is_primary=False).count() == 4
-    # A team member cannot complete the check.
-    thanks = owner.get(reverse("finish", args=[workshop.public_id]))
+    # A team member cannot complete the check; they hand in their own answers.
+    assert owner.get(reverse("finish", args=[workshop.public_id])).status_code == 403
+    submit = reverse("submit_answers", args=[workshop.public_id])
+    assert "data-submit-answers" in owner.get(submit).content.decode()
+    thanks = owner.post(submit)
     assert "Vielen Dank" in thanks.content.decode()
+    assert Respondent.objects.get(name="Inhaberin").submitted_at is not None
 
     page = advisor.get(reverse("consolidation", args=[workshop.public_id])).content.decode()
     assert page.count("data-disagreement") == 1
