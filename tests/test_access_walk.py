@@ -1,33 +1,40 @@
-"""An outsider walks every URL of the app: someone else's data is always a 404."""
+"""Every URL of the project, requested as every role, against the table in access.py.
+
+The table decides: a URL missing from `access.URL_ACTIONS`, or a role of `access.ROLES`
+without a way to become it here, fails. Allowed means neither 403, 404 nor a redirect to
+the login page; denied means one of those, and the database is left as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from assessment.models import Action, ConsultantProfile, Invitation, Membership, ResumeToken
-from tests.factories import completed_assessment
+from assessment import access
+from assessment.models import (
+    Action,
+    Answer,
+    Assessment,
+    Company,
+    ConsultantProfile,
+    Invitation,
+    Measurement,
+    Membership,
+    Respondent,
+    ResumeToken,
+    User,
+)
+from tests.factories import answer_all, completed_assessment
+from tests.factories import start as start_self_assessment
 
-# Pages that show only the visitor's own things (or nothing personal at all).
-OWN_OR_PUBLIC = {
-    "home",
-    "profile",
-    "resume",
-    "signup",
-    "login",
-    "logout",
-    "password_reset",
-    "password_reset_done",
-    "password_reset_confirm",
-    "password_reset_complete",
-    "companies",
-    "portfolio",
-    "portfolio_export",
-    "new_client",
-    "consultant_signup",
-    "consultant_profile",
-    "invitation",
-    "set_language",
-    "health",
-}
+COMPANY_NAME = "Walkmühle Sieben"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def url_names() -> set[str]:
@@ -37,7 +44,7 @@ def url_names() -> set[str]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
-                    continue
+                    continue  # Django's admin has its own staff-only permissions
                 walk(pattern.url_patterns)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 names.add(pattern.name)
@@ -46,99 +53,290 @@ def url_names() -> set[str]:
     return names
 
 
-@pytest.fixture
-def victim(default_questionnaire, owner, consultant):
-    assessment = completed_assessment(default_questionnaire)
-    company = assessment.company
-    owner_membership = Membership.objects.create(company=company, user=owner)
-    Membership.objects.create(company=company, user=consultant, role="consultant")
+@dataclass
+class World:
+    company: Company
+    earlier: Assessment
+    draft: Assessment
+    owner: User
+    member: User
+    consultant: User
+    removed: User
+    promoted: Membership
+    bystander: Membership
+    invitation: Invitation
+    action: Action
+    resume_raw: str
+    respondent_raw: str
+    invitation_raw: str = ""
+    links_of_removed: list[int] = field(default_factory=list)
+
+
+def user(email: str) -> User:
+    return User.objects.create_user(email=email, password="x-Secret-123")
+
+
+def build_world(questionnaire) -> World:
+    company = Company.objects.create(
+        name=COMPANY_NAME, industry="retail", size_band="2-9", region="Köln"
+    )
+    owner, member = user("chefin@walk.example"), user("mit@walk.example")
+    consultant = user("berater@walk.example")
     ConsultantProfile.objects.create(user=consultant, name="Berta", approved=True)
+    Membership.objects.create(company=company, user=owner, role="owner")
+    Membership.objects.create(company=company, user=member, role="member")
+    Membership.objects.create(company=company, user=consultant, role="consultant")
+    promoted = Membership.objects.create(
+        company=company, user=user("b1@walk.example"), role="member"
+    )
+    bystander = Membership.objects.create(
+        company=company, user=user("b2@walk.example"), role="member"
+    )
+    earlier = completed_assessment(questionnaire, company=company)
+    draft, resume_raw = start_self_assessment(company=company, questionnaire=questionnaire)
+    answer_all(draft, level=0.5)
+    respondent = Respondent.objects.create(assessment=draft, name="Verkauf")
+    _token, respondent_raw = ResumeToken.issue(assessment=draft, respondent=respondent)
+    invitation, _raw = Invitation.issue(company=company, email="x@walk.example", invited_by=owner)
     action = Action.objects.create(company=company, recommendation_key="r_sec_2fa", title="2FA")
-    invitation, _raw = Invitation.issue(company=company, email="x@example.com", invited_by=owner)
-    ResumeToken.issue(assessment=assessment)
-    public_id = assessment.public_id
-    company_id = company.pk
-    return {
-        "check_page": [public_id, 1],
-        "save_answer": [public_id],
-        "finish": [public_id],
-        "results": [public_id],
-        "report_pdf": [public_id],
-        "report_json": [public_id],
-        "resume_link_new": [public_id],
-        "resume_link_email": [public_id],
-        "company": [company_id],
-        "company_settings": [company_id],
-        "new_assessment": [company_id],
-        "comparison": [company_id],
-        "actions": [company_id],
-        "adopt": [company_id],
-        "update_action": [company_id, action.pk],
-        "add_measurement": [company_id, action.pk],
-        "invite": [company_id],
-        "remove_member": [company_id, owner_membership.pk],
-        "revoke_invitation": [company_id, invitation.pk],
-        "company_export": [company_id, "csv"],
-        "team": [public_id],
-        "facilitate": [public_id],
-        "consolidation": [public_id],
-        "apply_proposals": [public_id],
-    }
+    return World(
+        company=company,
+        earlier=earlier,
+        draft=draft,
+        owner=owner,
+        member=member,
+        consultant=consultant,
+        removed=user("weg@walk.example"),
+        promoted=promoted,
+        bystander=bystander,
+        invitation=invitation,
+        action=action,
+        resume_raw=resume_raw,
+        respondent_raw=respondent_raw,
+    )
 
 
-def test_every_url_is_either_walked_or_shows_only_own_data(victim):
-    assert url_names() - OWN_OR_PUBLIC == set(victim), "a new URL needs an entry in the walk"
+def as_removed_member(world: World) -> Client:
+    """A member who used everything while she belonged, then was removed by the owner."""
+    membership = Membership.objects.create(company=world.company, user=world.removed, role="member")
+    client = Client()
+    client.force_login(world.removed)
+    draft = world.draft.public_id
+    assert client.get(reverse("resume", args=[world.resume_raw])).status_code == 302
+    own_link = client.post(reverse("resume_link_new", args=[draft])).content.decode()
+    team = client.post(reverse("team", args=[draft]), {"name": "Lager"}).content.decode()
+    team_link = re.search(r'value="http://testserver(/weiter/[^"]+)"', team).group(1)
+    assert client.get(team_link).status_code == 302  # her browser holds a team link too
+    assert re.search(r"/weiter/", own_link)
+    owner = Client()
+    owner.force_login(world.owner)
+    owner.post(reverse("remove_member", args=[world.company.pk, membership.pk]))
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    world.links_of_removed = list(
+        ResumeToken.objects.filter(created_by=world.removed).values_list("pk", flat=True)
+    )
+    return client
 
 
-@pytest.mark.parametrize("as_user", ["outsider", "other_consultant", "anonymous"])
-def test_an_outsider_gets_404_on_every_url_get_and_post(client, victim, outsider, as_user, db):
-    from assessment.models import Assessment, User
-    from assessment.models import Membership as M
+def logged_in(who: Callable[[World], User]) -> Callable[[World], Client]:
+    def setup(world: World) -> Client:
+        client = Client()
+        client.force_login(who(world))
+        return client
 
-    if as_user == "outsider":
-        client.force_login(outsider)
-    elif as_user == "other_consultant":
-        other = User.objects.create_user(email="andere@beratung.example", password="x")
-        ConsultantProfile.objects.create(user=other, name="Andere", approved=True)
-        client.force_login(other)
-    before = (M.objects.count(), Assessment.objects.count(), Action.objects.count())
-    for name, args in victim.items():
-        url = reverse(name, args=args)
-        get = client.get(url)
-        post = client.post(
-            url,
-            {
-                "question": "web_editing",
-                "option": "none",
-                "start": "fresh",
-                "email": "a@b.example",
-                "step": "r_sec_2fa",
-                "token": "x",
-            },
-        )
-        if as_user == "anonymous" and name in {
-            "company",
-            "company_settings",
-            "new_assessment",
-            "comparison",
-            "actions",
-            "adopt",
-            "update_action",
-            "add_measurement",
-            "invite",
-            "remove_member",
-            "revoke_invitation",
-            "company_export",
-            "team",
-            "facilitate",
-            "consolidation",
-            "apply_proposals",
-        }:
-            # The company space asks anonymous visitors to log in first.
-            assert get.status_code == 302 and "/konto/anmelden/" in get.url, name
-            assert post.status_code == 302 and "/konto/anmelden/" in post.url, name
-            continue
-        assert get.status_code in (404, 405), (name, get.status_code)
-        assert post.status_code in (404, 405), (name, post.status_code)
-        assert 404 in (get.status_code, post.status_code), name
-    assert (M.objects.count(), Assessment.objects.count(), Action.objects.count()) == before
+    return setup
+
+
+def as_client_consultant(world: World) -> Client:
+    """A client the consultant created: nobody of the client is an owner yet."""
+    Membership.objects.filter(company=world.company, role="owner").update(role="member")
+    return logged_in(lambda w: w.consultant)(world)
+
+
+def holding(raw: Callable[[World], str]) -> Callable[[World], Client]:
+    def setup(world: World) -> Client:
+        client = Client()
+        assert client.get(reverse("resume", args=[raw(world)])).status_code == 302
+        return client
+
+    return setup
+
+
+ROLE_SETUPS: dict[str, Callable[[World], Client]] = {
+    access.OWNER: logged_in(lambda w: w.owner),
+    access.CLIENT_CONSULTANT: as_client_consultant,
+    access.CONSULTANT: logged_in(lambda w: w.consultant),
+    access.MEMBER: logged_in(lambda w: w.member),
+    access.RESPONDENT: holding(lambda w: w.respondent_raw),
+    access.LINK_HOLDER: holding(lambda w: w.resume_raw),
+    access.REMOVED: as_removed_member,
+    access.OUTSIDER: logged_in(lambda w: user("fremd@walk.example")),
+    access.ANONYMOUS: lambda w: Client(),
+}
+
+
+def check(name: str) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[w.draft.public_id])
+
+
+def of_company(name: str, *extra: Callable[[World], object]) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[w.company.pk, *(e(w) for e in extra)])
+
+
+# Where each URL name is requested; the public pages come last, since opening a resume
+# link or logging out changes who the browser is.
+URLS: dict[str, Callable[[World], str]] = {
+    "check_page": lambda w: reverse("check_page", args=[w.draft.public_id, 1]),
+    "save_answer": check("save_answer"),
+    "submit_answers": check("submit_answers"),
+    "results": check("results"),
+    "report_pdf": check("report_pdf"),
+    "report_json": check("report_json"),
+    "resume_link_email": check("resume_link_email"),
+    "resume_link_new": check("resume_link_new"),
+    "claim": check("claim"),
+    "team": check("team"),
+    "facilitate": check("facilitate"),
+    "consolidation": check("consolidation"),
+    "apply_proposals": check("apply_proposals"),
+    "finish": check("finish"),
+    "company": of_company("company"),
+    "comparison": lambda w: (
+        reverse("comparison", args=[w.company.pk])
+        + f"?vorher={w.earlier.public_id}&nachher={w.draft.public_id}"
+    ),
+    "actions": of_company("actions"),
+    "company_export": of_company("company_export", lambda w: "csv"),
+    "new_assessment": of_company("new_assessment"),
+    "adopt": of_company("adopt"),
+    "update_action": of_company("update_action", lambda w: w.action.pk),
+    "add_measurement": of_company("add_measurement", lambda w: w.action.pk),
+    "company_settings": of_company("company_settings"),
+    "invite": of_company("invite"),
+    "member_role": of_company("member_role", lambda w: w.promoted.pk),
+    "revoke_invitation": of_company("revoke_invitation", lambda w: w.invitation.pk),
+    "remove_member": of_company("remove_member", lambda w: w.bystander.pk),
+    "companies": lambda w: reverse("companies"),
+    "portfolio": lambda w: reverse("portfolio"),
+    "portfolio_export": lambda w: reverse("portfolio_export", args=["csv"]),
+    "consultant_profile": lambda w: reverse("consultant_profile"),
+    "new_client": lambda w: reverse("new_client"),
+    "home": lambda w: reverse("home"),
+    "health": lambda w: reverse("health"),
+    "profile": lambda w: reverse("profile"),
+    "signup": lambda w: reverse("signup"),
+    "consultant_signup": lambda w: reverse("consultant_signup"),
+    "login": lambda w: reverse("login"),
+    "password_reset": lambda w: reverse("password_reset"),
+    "password_reset_done": lambda w: reverse("password_reset_done"),
+    "password_reset_confirm": lambda w: reverse("password_reset_confirm", args=["MQ", "x-y"]),
+    "password_reset_complete": lambda w: reverse("password_reset_complete"),
+    "invitation": lambda w: reverse("invitation", args=[w.invitation_raw]),
+    "set_language": lambda w: reverse("set_language"),
+    # A link made now: the walk may have blocked the earlier ones ("Neuer Link").
+    "resume": lambda w: reverse("resume", args=[ResumeToken.issue(assessment=w.draft)[1]]),
+    "logout": lambda w: reverse("logout"),
+}
+
+POST_DATA = {
+    "question": "web_editing",
+    "option": "none",
+    "start": "fresh",
+    "email": "neu@walk.example",
+    "role": "member",  # an owner made here would end the client consultant's owner rights
+    "name": "Einkauf",
+    "step": "r_sec_2fa",
+    "token": "x",
+    "language": "de",
+}
+
+
+def state() -> tuple:
+    """Everything a denied request must leave alone."""
+    return (
+        list(Membership.objects.order_by("pk").values_list("pk", "user_id", "role")),
+        list(Invitation.objects.order_by("pk").values_list("pk", "accepted_at", "revoked_at")),
+        list(ResumeToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Answer.objects.order_by("pk").values_list("pk", "options", "updated_at")),
+        list(Assessment.objects.order_by("pk").values_list("pk", "status")),
+        list(Respondent.objects.order_by("pk").values_list("pk", "submitted_at")),
+        list(Action.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        Measurement.objects.count(),
+        list(Company.objects.order_by("pk").values_list("pk", "name", "monthly_budget_eur")),
+    )
+
+
+def denied(response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    return response.status_code == 302 and "/konto/anmelden/" in response.url
+
+
+def test_every_url_of_the_project_is_in_the_table_and_in_the_walk():
+    names = url_names()
+    assert names == set(access.URL_ACTIONS), "every URL needs an action in access.URL_ACTIONS"
+    assert names == set(URLS), "every URL needs a place in the walk"
+    assert set(access.URL_ACTIONS.values()) == set(access.PERMISSIONS)
+    for permission in access.PERMISSIONS.values():
+        assert permission.roles <= set(access.ROLES)
+
+
+def test_every_role_of_the_table_is_walked():
+    assert set(ROLE_SETUPS) == set(access.ROLES)
+
+
+def test_nobody_without_a_relation_is_allowed_anything_but_public_pages():
+    for role in (access.REMOVED, access.ANONYMOUS):
+        allowed = {a for a, p in access.PERMISSIONS.items() if role in p.roles}
+        assert allowed <= {"public", "own_account"}, role
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_every_url_as_every_role_answers_as_the_table_says(role, default_questionnaire):
+    world = build_world(default_questionnaire)
+    client = ROLE_SETUPS[role](world)
+    me = client.session.get("_auth_user_id")
+    address = User.objects.get(pk=me).email if me else "jemand@walk.example"
+    _invitation, world.invitation_raw = Invitation.issue(
+        company=world.company, email=address, invited_by=world.owner
+    )
+    # An invitation addressed to them names the company; nothing else may.
+    strangers = role in (access.REMOVED, access.OUTSIDER, access.ANONYMOUS)
+    for name, url_of in URLS.items():
+        url = url_of(world)
+        allowed = access.url_allows(role, name)
+        answered = False
+        for method in ("get", "post"):
+            before = state()
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(
+                    url, {**POST_DATA, "assessment": str(world.earlier.public_id)}
+                )
+            if response.status_code == 405:
+                continue
+            answered = True
+            assert response.status_code < 500, (role, name, method)
+            assert denied(response) != allowed, (role, name, method, response.status_code)
+            if not allowed:
+                assert state() == before, (role, name, method, "changed the database")
+            if (
+                strangers
+                and name != "invitation"
+                and response.get("Content-Type", "").startswith("text/html")
+            ):
+                assert COMPANY_NAME not in response.content.decode(), (role, name, method)
+        assert answered, name
+    if role == access.REMOVED:
+        assert world.links_of_removed
+        assert not ResumeToken.objects.active().filter(pk__in=world.links_of_removed).exists()
+
+
+def test_the_readme_holds_the_table_from_access_py():
+    text = README.read_text(encoding="utf-8")
+    start = text.index("<!-- access-matrix:start -->") + len("<!-- access-matrix:start -->")
+    end = text.index("<!-- access-matrix:end -->")
+    assert text[start:end].strip() == access.matrix_markdown().strip(), (
+        "README role matrix is out of date: paste `python manage.py access_matrix`"
+    )

@@ -202,7 +202,10 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     found.last_used_at = timezone.now()
     found.save(update_fields=["last_used_at"])
     assessment = found.assessment
-    access.grant(request, found)
+    if found.respondent_id is not None or access.company_role(request, assessment.company) is None:
+        # People of the company open it through their membership; a link kept in their
+        # session would outlast their removal.
+        access.grant(request, found)
     if found.respondent_id is not None:
         if assessment.is_completed or found.respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
