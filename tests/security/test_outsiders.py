@@ -1,6 +1,6 @@
 """An outsider who sends a complete, valid form to every URL of someone else's data gets a 404
-and changes nothing at all. (tests/test_access_walk.py walks every URL with GET and a
-generic POST; here each POST carries every field the real forms send.)"""
+and changes nothing at all. (tests/test_access_walk.py walks every URL as every role with GET
+and a generic POST; here each POST carries every field the real forms send.)"""
 
 from __future__ import annotations
 
@@ -9,9 +9,19 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from assessment.models import Company, ConsultantProfile, Questionnaire, User
+from assessment import access
+from assessment.models import (
+    Action,
+    Company,
+    ConsultantProfile,
+    Invitation,
+    Membership,
+    Questionnaire,
+    ResumeToken,
+    User,
+)
 from assessment.workflows import start_self_assessment
-from tests.test_access_walk import victim  # noqa: F401  (the fixture)
+from tests.factories import completed_assessment
 
 # Only GET: these show data and change nothing, so a POST is refused by its method.
 READ_ONLY = {
@@ -24,6 +34,55 @@ READ_ONLY = {
     "company_export",
     "consolidation",
 }
+
+
+@pytest.fixture
+def victim(default_questionnaire, owner, consultant):
+    assessment = completed_assessment(default_questionnaire)
+    company = assessment.company
+    owner_membership = Membership.objects.create(company=company, user=owner)
+    Membership.objects.create(company=company, user=consultant, role="consultant")
+    ConsultantProfile.objects.create(user=consultant, name="Berta", approved=True)
+    action = Action.objects.create(company=company, recommendation_key="r_sec_2fa", title="2FA")
+    invitation, _raw = Invitation.issue(company=company, email="x@example.com", invited_by=owner)
+    ResumeToken.issue(assessment=assessment)
+    public_id = assessment.public_id
+    company_id = company.pk
+    return {
+        "check_page": [public_id, 1],
+        "save_answer": [public_id],
+        "finish": [public_id],
+        "submit_answers": [public_id],
+        "claim": [public_id],
+        "results": [public_id],
+        "report_pdf": [public_id],
+        "report_json": [public_id],
+        "resume_link_new": [public_id],
+        "resume_link_email": [public_id],
+        "company": [company_id],
+        "company_settings": [company_id],
+        "new_assessment": [company_id],
+        "comparison": [company_id],
+        "actions": [company_id],
+        "adopt": [company_id],
+        "update_action": [company_id, action.pk],
+        "add_measurement": [company_id, action.pk],
+        "invite": [company_id],
+        "remove_member": [company_id, owner_membership.pk],
+        "member_role": [company_id, owner_membership.pk],
+        "revoke_invitation": [company_id, invitation.pk],
+        "company_export": [company_id, "csv"],
+        "team": [public_id],
+        "facilitate": [public_id],
+        "consolidation": [public_id],
+        "apply_proposals": [public_id],
+    }
+
+
+def test_the_victim_covers_every_url_that_is_not_public(victim):
+    own_or_public = {"public", "own_account", "consultant_account"}
+    names = {name for name, action in access.URL_ACTIONS.items() if action not in own_or_public}
+    assert set(victim) == names
 
 
 def database() -> dict[str, list[dict]]:
@@ -65,7 +124,7 @@ def full_form(action_id: int) -> dict:
 
 
 @pytest.mark.parametrize("as_user", ["outsider", "other_consultant", "team_member_elsewhere"])
-def test_a_complete_form_from_an_outsider_changes_nothing(victim, outsider, as_user):  # noqa: F811
+def test_a_complete_form_from_an_outsider_changes_nothing(victim, outsider, as_user):
     person = Client()
     if as_user == "outsider":
         person.force_login(outsider)
