@@ -348,15 +348,18 @@ def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -
 # --- Addresses, invitations, removal
 
 
+# allauth's model, found by label: this module works with allauth installed or not.
+ALLAUTH_EMAIL_ADDRESS: str = "account.EmailAddress"
+
+
 def has_verified_address(user: User, address: str) -> bool:
     """The account's own e-mail is `address` and, with allauth, that address is verified."""
     if not user.is_authenticated or user.email.casefold() != address.casefold():
         return False
     if not apps.is_installed("allauth.account"):
         return True
-    from allauth.account.models import EmailAddress
-
-    return EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
+    email_address = apps.get_model(ALLAUTH_EMAIL_ADDRESS)
+    return email_address.objects.filter(user=user, email__iexact=address, verified=True).exists()
 
 
 # --- The table as text, for the README and `manage.py access_matrix`

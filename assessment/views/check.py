@@ -206,10 +206,11 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         # People of the company open it through their membership; a link kept in their
         # session would outlast their removal.
         access.grant(request, found)
-    if found.respondent_id is not None:
-        if assessment.is_completed or found.respondent.submitted_at is not None:
+    respondent = found.respondent
+    if respondent is not None:
+        if assessment.is_completed or respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
-        return redirect(next_page_url(assessment, found.respondent))
+        return redirect(next_page_url(assessment, respondent))
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     return redirect(next_page_url(assessment, None))

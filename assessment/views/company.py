@@ -347,9 +347,9 @@ def add_measurement(request: HttpRequest, company_id: int, action_id: int) -> Ht
         measurement: Measurement = form.save(commit=False)
         measurement.action = action
         measurement.save()
-        action.kpi_latest = (
-            action.measurements.order_by("-measured_on", "-created_at").first().value
-        )
+        # The newest measurement: the one just saved, unless an older date was entered.
+        newest = action.measurements.order_by("-measured_on", "-created_at").first()
+        action.kpi_latest = newest.value if newest is not None else measurement.value
         action.save(update_fields=["kpi_latest", "updated_at"])
         messages.success(request, _("Messwert gespeichert."))
     else:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessment import access
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
+from assessment.auth import AuthenticatedRequest
 from assessment.models import Respondent, ResumeToken
 from assessment.page_form import is_advisor, page_changes, page_context
 from assessment.team import team_view
@@ -36,7 +37,7 @@ class TeamMemberForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id, "run_workshop")
     form = TeamMemberForm(request.POST or None)
     new_link = None
