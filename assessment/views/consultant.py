@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment import access
-from assessment.auth import BACKEND, AuthenticatedRequest
+from assessment.accounts import add_unverified_address
+from assessment.auth import AuthenticatedRequest
 from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
@@ -26,7 +28,7 @@ from assessment.consultants import (
     portfolio_table,
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
-from assessment.models import Company, ConsultantProfile, Questionnaire
+from assessment.models import Company, ConsultantProfile, Questionnaire, User
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,23 +36,45 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require_http_methods(["GET", "POST"])
 def consultant_signup(request: HttpRequest) -> HttpResponse:
+    """A consultant account, awaiting verification of its address and then approval.
+
+    The answer is the same whether the address already has an account or not; its owner
+    gets a mail saying so instead (as with allauth's own sign-up).
+    """
     form = ConsultantSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        ConsultantProfile.objects.create(
-            user=user,
-            name=form.cleaned_data["name"],
-            firm=form.cleaned_data["firm"],
-            contact_email=user.email,
-        )
-        login(request, user, backend=BACKEND)
-        return redirect("portfolio")
+        if not register_consultant(request, form):
+            get_account_adapter(request).send_account_already_exists_mail(
+                form.cleaned_data["email"]
+            )
+        return redirect("account_email_verification_sent")
     return render(
         request,
         "consultant/signup.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def register_consultant(request: HttpRequest, form: ConsultantSignupForm) -> bool:
+    """Create the account and its profile; False if the address already has an account."""
+    email = form.cleaned_data["email"]
+    if User.objects.filter(email__iexact=email).exists():
+        return False
+    try:
+        with transaction.atomic():
+            user = form.save()
+            ConsultantProfile.objects.create(
+                user=user,
+                name=form.cleaned_data["name"],
+                firm=form.cleaned_data["firm"],
+                contact_email=user.email,
+            )
+    except IntegrityError:
+        # The same address signed up at the same moment.
+        return False
+    add_unverified_address(request, user)
+    return True
 
 
 def waiting_or_profile(request: AuthenticatedRequest) -> ConsultantProfile | HttpResponse:
