@@ -280,7 +280,7 @@ def test_an_invitation_cannot_make_an_owner(member, company):
 
 def test_sign_up_cannot_make_staff(client, db):
     response = client.post(
-        reverse("signup"),
+        reverse("account_signup"),
         {
             **EXTRA,
             "email": "neu@example.com",
