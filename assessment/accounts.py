@@ -63,6 +63,14 @@ class AccountAdapter(DefaultAccountAdapter):
             claim_session_checks(request, user)
         return response
 
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
+        # An inactive account answers like a wrong password: allauth would show a page
+        # saying the account is inactive, which tells that the address has an account.
+        user = super().authenticate(request, **credentials)
+        if user is not None and not user.is_active:
+            return None
+        return user
+
     def get_client_ip(self, request: HttpRequest) -> str:
         # The same address as login lockouts and link throttling (TRUSTED_PROXY_COUNT).
         return throttle.client_address(request) or super().get_client_ip(request)

@@ -94,8 +94,8 @@ def resume_link_new(person: Client) -> Target:
 def login(person: Client) -> Target:
     verified_user("inhaberin@example.com", "x-Secret-123")
     return Target(
-        reverse("login"),
-        {"username": "inhaberin@example.com", "password": "x-Secret-123"},
+        reverse("account_login"),
+        {"login": "inhaberin@example.com", "password": "x-Secret-123"},
         lambda: "_auth_user_id" in person.session,
     )
 
