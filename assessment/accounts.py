@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -31,12 +30,6 @@ def claim_session_checks(request: HttpRequest, user: User) -> None:
         claimed = claim_assessments(user=user, public_ids=grants)
         if claimed:
             messages.success(request, _("Ihr Check ist jetzt in Ihrem Konto gespeichert."))
-
-
-def add_unverified_address(request: HttpRequest, user: User) -> None:
-    """Record the account's address as not yet verified and send the verification mail."""
-    address = EmailAddress.objects.create(user=user, email=user.email, primary=True)
-    address.send_confirmation(request, signup=True)
 
 
 def has_totp(user: User) -> bool:

@@ -125,7 +125,10 @@ def test_signing_up_with_a_taken_address_looks_like_a_new_one_and_mails_the_owne
 
     assert taken.redirect_chain == new.redirect_chain
     assert taken.redirect_chain[-1][0] == reverse("account_email_verification_sent")
-    taken_page, new_page = comparable(taken, owner.email.upper(), owner.email), comparable(new, UNKNOWN)
+    taken_page, new_page = (
+        comparable(taken, owner.email.upper(), owner.email),
+        comparable(new, UNKNOWN),
+    )
     assert taken_page == new_page, "\n".join(
         difflib.unified_diff(
             taken_page[2].decode().splitlines(), new_page[2].decode().splitlines(), lineterm=""
@@ -166,9 +169,8 @@ def test_an_unverified_account_cannot_log_in_until_the_link_is_followed(db, form
     confirm_address_from_mail(person, verification)
     assert EmailAddress.objects.get(email=UNKNOWN).verified
     account = User.objects.get(email=UNKNOWN)
-    if form == "account_signup":
-        # Confirmed in the browser that signed up: logged in at once.
-        assert person.session["_auth_user_id"] == str(account.pk)
+    # Confirmed in the browser that signed up: logged in at once.
+    assert person.session["_auth_user_id"] == str(account.pk)
     login = other_browser.post(
         reverse("account_login"), {"login": UNKNOWN, "password": "Blumen-2026-Laden"}
     )

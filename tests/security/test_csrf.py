@@ -24,7 +24,7 @@ class Target:
 
 def browser() -> Client:
     person = Client(enforce_csrf_checks=True)
-    person.get(reverse("login"))  # sets the CSRF cookie, as any page with a form does
+    person.get(reverse("account_login"))  # sets the CSRF cookie, as any page with a form does
     return person
 
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
 from assessment.workflows import start_self_assessment
-from tests.factories import PROFILE
 from tests.conftest import confirm_address_from_mail
+from tests.factories import PROFILE
 
 
 def start_anonymously(client) -> tuple[Assessment, str]:

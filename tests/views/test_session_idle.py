@@ -52,7 +52,9 @@ def test_the_idle_timeout_is_the_session_lifetime():
 
 
 def test_logging_in_starts_the_idle_clock(client, owner):
-    response = client.post(reverse("account_login"), {"login": owner.email, "password": "x-Secret-123"})
+    response = client.post(
+        reverse("account_login"), {"login": owner.email, "password": "x-Secret-123"}
+    )
     assert response.status_code == 302
     assert 0 <= saved_ago(client) < 5
     expires_in = stored_session(client).expire_date - timezone.now()
