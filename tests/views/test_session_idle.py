@@ -67,7 +67,7 @@ def test_a_session_idle_longer_than_the_timeout_needs_a_new_login(client, owner)
     let_time_pass(client, datetime.timedelta(hours=2, seconds=1))
     response = client.get(reverse("companies"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
 
 
