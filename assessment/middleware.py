@@ -73,8 +73,8 @@ class ConsultantSecondFactor:
         if settings.REQUIRE_2FA_FOR_CONSULTANTS and request.user.is_authenticated:
             if (
                 not request.path.startswith(self.OPEN_PREFIXES)
-                and second_factor_required(request.user)  # type: ignore[arg-type]
-                and not has_totp(request.user)  # type: ignore[arg-type]
+                and second_factor_required(request.user)
+                and not has_totp(request.user)
             ):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
