@@ -187,3 +187,27 @@ def test_the_requirement_is_read_from_the_environment(value, required):
         check=True,
     ).stdout.strip()
     assert printed == str(required)
+
+
+def test_the_account_pages_are_in_the_app_frame_without_inline_code(client, owner):
+    from tests.views.test_csp import inline_code
+
+    log_in(client, owner.email)
+    activate_totp(client)
+    for name in [
+        "account",
+        "account_email",
+        "account_change_password",
+        "mfa_index",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_deactivate_totp",
+    ]:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert 'class="navbar-brand' in html and 'lang="de"' in html, name
+        assert inline_code(html) == [], name
+    for name in ["account_login", "account_signup", "account_reset_password"]:
+        response = Client().get(reverse(name))
+        assert response.status_code == 200 and inline_code(response.content.decode()) == [], name
