@@ -42,12 +42,11 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
 def report_context(report: Report) -> dict:
     content, result = report.content, report.result
     dimension_rows: list[dict[str, Any]] = []
+    all_levers = result.levers()  # sorted once, not once per dimension
     for dimension in content.dimensions:
         dimension_result = result.dimension(dimension.key)
         assert dimension_result is not None  # the result has every dimension of its content
-        levers = [
-            q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
-        ]
+        levers = [q for q in all_levers if q.dimension == dimension.key and q.dimension_lever >= 1]
         dimension_rows.append(
             {
                 "dimension": dimension,
