@@ -594,8 +594,9 @@ def revision_parameters(assessment: Assessment) -> list:
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
 RESULTS_FACTS_VERSION = "1"
-# The revision holds the day, so an entry is never read after a day or two anyway.
-RESULTS_CACHE_SECONDS = 2 * 24 * 60 * 60
+# The revision holds the day, so an entry is never read on the next day: it may go then.
+# An entry is about 30 KB (pickled), one per completed check viewed per day and language.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
