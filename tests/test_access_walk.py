@@ -183,6 +183,10 @@ def of_company(name: str, *extra: Callable[[World], object]) -> Callable[[World]
     return lambda w: reverse(name, args=[w.company.pk, *(e(w) for e in extra)])
 
 
+def plain(name: str) -> Callable[[World], str]:
+    return lambda w: reverse(name)
+
+
 # Where each URL name is requested; the public pages come last, since opening a resume
 # link or logging out changes who the browser is.
 URLS: dict[str, Callable[[World], str]] = {
@@ -228,14 +232,45 @@ URLS: dict[str, Callable[[World], str]] = {
     "consultant_signup": lambda w: reverse("consultant_signup"),
     "login": lambda w: reverse("login"),
     "password_reset": lambda w: reverse("password_reset"),
-    "password_reset_done": lambda w: reverse("password_reset_done"),
-    "password_reset_confirm": lambda w: reverse("password_reset_confirm", args=["MQ", "x-y"]),
-    "password_reset_complete": lambda w: reverse("password_reset_complete"),
+    "account": lambda w: reverse("account"),
+    "account_change_password": plain("account_change_password"),
+    "account_confirm_login_code": plain("account_confirm_login_code"),
+    "account_confirm_reauthentication_code": lambda w: reverse(
+        "account_confirm_reauthentication_code"
+    ),
+    "account_email": plain("account_email"),
+    "account_email_verification_sent": plain("account_email_verification_sent"),
+    "account_inactive": plain("account_inactive"),
+    "account_login": plain("account_login"),
+    "account_reauthenticate": plain("account_reauthenticate"),
+    "account_request_reauthentication_code": lambda w: reverse(
+        "account_request_reauthentication_code"
+    ),
+    "account_reset_password": plain("account_reset_password"),
+    "account_reset_password_done": plain("account_reset_password_done"),
+    "account_reset_password_from_key_done": lambda w: reverse(
+        "account_reset_password_from_key_done"
+    ),
+    "account_set_password": plain("account_set_password"),
+    "account_signup": plain("account_signup"),
+    "mfa_activate_totp": plain("mfa_activate_totp"),
+    "mfa_authenticate": plain("mfa_authenticate"),
+    "mfa_deactivate_totp": plain("mfa_deactivate_totp"),
+    "mfa_download_recovery_codes": plain("mfa_download_recovery_codes"),
+    "mfa_generate_recovery_codes": plain("mfa_generate_recovery_codes"),
+    "mfa_index": plain("mfa_index"),
+    "mfa_reauthenticate": plain("mfa_reauthenticate"),
+    "mfa_view_recovery_codes": plain("mfa_view_recovery_codes"),
+    "account_confirm_email": lambda w: reverse("account_confirm_email", args=["x"]),
+    "account_reset_password_from_key": lambda w: reverse(
+        "account_reset_password_from_key", args=["1", "x-y"]
+    ),
     "invitation": lambda w: reverse("invitation", args=[w.invitation_raw]),
     "set_language": lambda w: reverse("set_language"),
     # A link made now: the walk may have blocked the earlier ones ("Neuer Link").
     "resume": lambda w: reverse("resume", args=[ResumeToken.issue(assessment=w.draft)[1]]),
     "logout": lambda w: reverse("logout"),
+    "account_logout": plain("account_logout"),
 }
 
 POST_DATA = {
@@ -318,7 +353,8 @@ def test_every_url_as_every_role_answers_as_the_table_says(role, default_questio
                 continue
             answered = True
             assert response.status_code < 500, (role, name, method)
-            assert denied(response) != allowed, (role, name, method, response.status_code)
+            if access.URL_ACTIONS[name] != "account_pages":  # allauth decides these itself
+                assert denied(response) != allowed, (role, name, method, response.status_code)
             if not allowed:
                 assert state() == before, (role, name, method, "changed the database")
             if (

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_roadmap_conditions_profile_facts'),
+        ('assessment', '0008_existing_accounts_verified'),
     ]
 
     operations = [
