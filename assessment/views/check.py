@@ -33,6 +33,7 @@ from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
     AssessmentUnconfirmed,
+    DuplicateSubmission,
     answer_inputs,
     build_report,
     finish_assessment,
@@ -51,18 +52,28 @@ def profile(request: HttpRequest) -> HttpResponse:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        submission = form.cleaned_data["submission"]
-        assessment = earlier_submission(request, submission)
-        if assessment is not None:
-            # The same form again (a double click, a retry after a lost answer): the check
-            # it started, with a new link, since only the link's hash is kept.
-            _token, raw_token = ResumeToken.issue(assessment=assessment)
-        else:
-            user = request.user if request.user.is_authenticated else None
+        user = request.user if request.user.is_authenticated else None
+        try:
             assessment, raw_token = start_self_assessment(
-                company=form.save(commit=False), questionnaire=questionnaire, user=user
+                company=form.save(commit=False),
+                questionnaire=questionnaire,
+                user=user,
+                submission=form.cleaned_data["submission"],
             )
-            remember_submission(request, submission, assessment)
+        except DuplicateSubmission as duplicate:
+            # The same form again (a double click, a retry after a lost answer): the check
+            # it started, with a new link, since only the link's hash is kept. The form's
+            # one-time value is the proof: only the page that showed the form had it.
+            assessment = duplicate.assessment
+            if assessment is None or assessment.is_completed:
+                return message_page(
+                    request,
+                    title=_("Dieses Formular wurde schon abgeschickt"),
+                    text=_("Bitte beginnen Sie einen neuen Check."),
+                    start_link=True,
+                    status=409,
+                )
+            _token, raw_token = ResumeToken.issue(assessment=assessment)
         access.grant(request, assessment)
         return render(
             request,
@@ -75,27 +86,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         {"form": form, "questionnaire": questionnaire},
         status=400 if form.errors else 200,
     )
-
-
-SESSION_SUBMISSIONS = "profile_submissions"
-
-
-def earlier_submission(request: HttpRequest, submission: str) -> Assessment | None:
-    """The check this browser already started with this very profile form, if any."""
-    public_id = request.session.get(SESSION_SUBMISSIONS, {}).get(submission) if submission else None
-    if public_id is None:
-        return None
-    assessment = Assessment.objects.filter(public_id=public_id).first()
-    if assessment is None or assessment.is_completed or not access.can_open(request, assessment):
-        return None
-    return assessment
-
-
-def remember_submission(request: HttpRequest, submission: str, assessment: Assessment) -> None:
-    if submission:
-        remembered = dict(request.session.get(SESSION_SUBMISSIONS, {}))
-        remembered[submission] = str(assessment.public_id)
-        request.session[SESSION_SUBMISSIONS] = dict(list(remembered.items())[-10:])
 
 
 def resume_link_context(
@@ -195,6 +185,10 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(next_page_url(assessment, found.respondent))
 
 
+def closed_message() -> str:
+    return _("Dieser Check ist bereits abgeschlossen; Antworten lassen sich nicht mehr ändern.")
+
+
 def page_links(assessment: Assessment, number: int, dimensions: list) -> list[dict]:
     """The page navigation: every dimension's page, the current one marked."""
     return [
@@ -216,10 +210,7 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
         raise Http404("No such page")
     if assessment.is_completed:
         if request.method == "POST":
-            closed = _(
-                "Dieser Check ist bereits abgeschlossen; Antworten lassen sich nicht mehr ändern."
-            )
-            messages.warning(request, closed)
+            messages.warning(request, closed_message())
         return redirect("results", public_id=assessment.public_id)
     respondent = access.respondent_for(request, assessment)
     answers = stored_answers(assessment, respondent)
@@ -234,11 +225,16 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     dimension = content.dimensions[number - 1]
     changes, errors = page_changes(request, dimension.question_list, answers, advisor=advisor)
     if changes:
-        save_answers(
-            assessment=assessment,
-            respondent=respondent or primary_respondent(assessment),
-            changes=changes,
-        )
+        try:
+            save_answers(
+                assessment=assessment,
+                respondent=respondent or primary_respondent(assessment),
+                changes=changes,
+            )
+        except AssessmentClosed:
+            # Finished while this page was being sent: the frozen result stays as it is.
+            messages.warning(request, closed_message())
+            return redirect("results", public_id=assessment.public_id)
     if errors:
         answers = stored_answers(assessment, respondent)
         context = page_context(assessment, number, answers, errors, advisor=advisor)
@@ -259,14 +255,7 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     """Save one question as it is answered (the page script); JSON in, JSON out."""
     assessment = access.assessment_for(request, public_id)
     if assessment.is_completed:
-        return JsonResponse(
-            {
-                "saved": False,
-                "error": _("Dieser Check ist bereits abgeschlossen."),
-                "results": reverse("results", args=[assessment.public_id]),
-            },
-            status=409,
-        )
+        return closed_json(assessment)
     content = assessment.questionnaire.content()
     question = content.questions.get(request.POST.get("question", "")[:64])
     if question is None:
@@ -287,11 +276,14 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     parsed = parse_answer(question, values, note, note_private)
     if isinstance(parsed, str):
         return JsonResponse({"saved": False, "error": parsed}, status=400)
-    save_answers(
-        assessment=assessment,
-        respondent=respondent or primary_respondent(assessment),
-        changes=[parsed],
-    )
+    try:
+        save_answers(
+            assessment=assessment,
+            respondent=respondent or primary_respondent(assessment),
+            changes=[parsed],
+        )
+    except AssessmentClosed:
+        return closed_json(assessment)
     done = scoring.progress(content.spec, answer_inputs(stored_answers(assessment, respondent)))
     return JsonResponse(
         {
@@ -302,6 +294,17 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
             "applicable": done.applicable,
             "percent": round(100 * done.completeness),
         }
+    )
+
+
+def closed_json(assessment: Assessment) -> JsonResponse:
+    return JsonResponse(
+        {
+            "saved": False,
+            "error": _("Dieser Check ist bereits abgeschlossen."),
+            "results": reverse("results", args=[assessment.public_id]),
+        },
+        status=409,
     )
 
 

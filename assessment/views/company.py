@@ -30,10 +30,13 @@ from assessment.models import Action, Assessment, Company, Invitation, Measureme
 from assessment.report import report_context
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
+    LastOwner,
+    StepAlreadyOpen,
     accept_invitation,
     adopt_step,
     advice_content,
     build_report,
+    remove_membership,
     set_action_status,
     snapshot_of,
     start_reassessment,
@@ -163,6 +166,8 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
         messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
         return redirect("check_page", public_id=open_draft.public_id, number=1)
     as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
+    # Concurrent clicks that all passed the check above get the same draft: a unique
+    # constraint allows one draft per company and mode.
     assessment = start_reassessment(
         company=company,
         user=request.user,
@@ -321,8 +326,18 @@ def update_action(request: HttpRequest, company_id: int, action_id: int) -> Http
         action = form.save(commit=False)
         new_status = action.status
         action.status = previous_status
-        set_action_status(action=action, status=new_status)
-        messages.success(request, _("Gespeichert."))
+        try:
+            set_action_status(action=action, status=new_status)
+        except StepAlreadyOpen:
+            messages.error(
+                request,
+                _(
+                    "Dieser Schritt steht schon offen auf Ihrer Liste; bitte arbeiten Sie "
+                    "dort weiter."
+                ),
+            )
+        else:
+            messages.success(request, _("Gespeichert."))
     else:
         messages.error(
             request,
@@ -389,10 +404,14 @@ def remove_member(request: HttpRequest, company_id: int, membership_id: int) -> 
     membership = company.memberships.filter(pk=membership_id).first()
     if membership is None:
         raise Http404("No such member")
-    if company.memberships.count() <= 1:
-        messages.error(request, _("Das letzte Mitglied kann nicht entfernt werden."))
+    try:
+        remove_membership(membership=membership)
+    except LastOwner:
+        messages.error(
+            request,
+            _("Das letzte Mitglied, das das Unternehmen verwaltet, kann nicht entfernt werden."),
+        )
         return redirect("company", company_id=company.pk)
-    membership.delete()
     messages.success(
         request, _("%(email)s hat keinen Zugriff mehr.") % {"email": membership.user.email}
     )

@@ -174,9 +174,15 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         questions = [q for d in content.dimensions for q in d.question_list]
         changes, errors = page_changes(request, questions, answers, advisor=advisor)
         if changes:
-            save_answers(
-                assessment=assessment, respondent=primary_respondent(assessment), changes=changes
-            )
+            try:
+                save_answers(
+                    assessment=assessment,
+                    respondent=primary_respondent(assessment),
+                    changes=changes,
+                )
+            except AssessmentClosed:
+                messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
+                return redirect("results", public_id=assessment.public_id)
         if not errors:
             return redirect("finish", public_id=assessment.public_id)
         answers = stored_answers(assessment)
