@@ -51,6 +51,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if questionnaire is None:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
+    if request.method == "GET":
+        remember_form(request, form["submission"].value())
     if request.method == "POST" and form.is_valid():
         user = request.user if request.user.is_authenticated else None
         try:
@@ -58,12 +60,12 @@ def profile(request: HttpRequest) -> HttpResponse:
                 company=form.save(commit=False),
                 questionnaire=questionnaire,
                 user=user,
-                submission=form.cleaned_data["submission"],
+                submission=issued_submission(request, form.cleaned_data["submission"]),
             )
         except DuplicateSubmission as duplicate:
             # The same form again (a double click, a retry after a lost answer): the check
-            # it started, with a new link, since only the link's hash is kept. The form's
-            # one-time value is the proof: only the page that showed the form had it.
+            # it started, with a new link, since only the link's hash is kept. The value
+            # was issued to this browser's session, so nobody else can send it.
             assessment = duplicate.assessment
             if assessment is None or assessment.is_completed:
                 return message_page(
@@ -86,6 +88,21 @@ def profile(request: HttpRequest) -> HttpResponse:
         {"form": form, "questionnaire": questionnaire},
         status=400 if form.errors else 200,
     )
+
+
+SESSION_FORMS = "profile_forms"
+
+
+def remember_form(request: HttpRequest, submission: str) -> None:
+    """Note the one-time value of a profile form shown to this browser (the last ten)."""
+    issued = [value for value in request.session.get(SESSION_FORMS, []) if value != submission]
+    request.session[SESSION_FORMS] = [*issued, submission][-10:]
+
+
+def issued_submission(request: HttpRequest, submission: str) -> str:
+    """The form's one-time value if this browser was shown that form, else none: a value
+    copied into another browser starts a check of its own and opens nobody else's."""
+    return submission if submission and submission in request.session.get(SESSION_FORMS, []) else ""
 
 
 def resume_link_context(

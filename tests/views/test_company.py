@@ -256,11 +256,14 @@ def test_invite_accept_and_remove_members(member, history, outsider):
     assert colleague.post(link).status_code == 404  # used up
 
     owner_membership = Membership.objects.get(company=company, user__email="inhaberin@example.com")
+    # The only owner stays, whoever asks: a company is never left without one.
     colleague.post(reverse("remove_member", args=[company.pk, owner_membership.pk]))
-    assert not Membership.objects.filter(pk=owner_membership.pk).exists()
-    last = Membership.objects.get(company=company)
-    colleague.post(reverse("remove_member", args=[company.pk, last.pk]))
-    assert Membership.objects.filter(pk=last.pk).exists()
+    assert Membership.objects.filter(pk=owner_membership.pk).exists()
+    colleague_membership = Membership.objects.get(company=company, user=outsider)
+    member.post(reverse("remove_member", args=[company.pk, colleague_membership.pk]))
+    assert not Membership.objects.filter(pk=colleague_membership.pk).exists()
+    member.post(reverse("remove_member", args=[company.pk, owner_membership.pk]))
+    assert Membership.objects.filter(pk=owner_membership.pk).exists()
 
 
 def test_revoked_invitation_no_longer_works(member, history):
