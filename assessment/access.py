@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from assessment.models import Assessment, Company, Membership
+from assessment.models import Assessment, Company, Membership, User
 
 SESSION_GRANTS = "assessment_grants"
 MAX_GRANTS = 50
@@ -130,3 +132,45 @@ def assessment_for_member(request: HttpRequest, public_id: uuid.UUID | str) -> A
     if assessment is None:
         raise Http404("No such assessment")
     return assessment
+
+
+def verified_users() -> QuerySet[User]:
+    """Active accounts with a verified e-mail address.
+
+    With django-allauth's account app installed, an address counts once allauth marks it
+    verified; without it, every active account counts (there is no verification yet).
+    """
+    users = User.objects.filter(is_active=True)
+    if not apps.is_installed("allauth.account"):
+        return users
+    email_address = apps.get_model("account", "EmailAddress")
+    return users.filter(Exists(email_address.objects.filter(user=OuterRef("pk"), verified=True)))
+
+
+def verified_company_filter() -> Q:
+    """Companies a person with a verified account belongs to (owner, member, consultant),
+    or whose latest completed check was run in a consultant session.
+
+    Only these count as peers in the benchmark: anonymous throw-away checks do not.
+    """
+    verified_member = Exists(
+        Membership.objects.filter(company=OuterRef("pk"), user__in=verified_users())
+    )
+    consultant_session = Exists(
+        Assessment.objects.filter(
+            pk=Subquery(
+                Assessment.objects.filter(
+                    company=OuterRef(OuterRef("pk")), status=Assessment.Status.COMPLETED
+                )
+                .order_by("-completed_at")
+                .values("pk")[:1]
+            ),
+            mode=Assessment.Mode.CONSULTANT,
+        )
+    )
+    return Q(verified_member) | Q(consultant_session)
+
+
+def has_verified_account(company: Company) -> bool:
+    """Whether the company counts as a peer (see verified_company_filter)."""
+    return Company.objects.filter(verified_company_filter(), pk=company.pk).exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
@@ -13,6 +14,31 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.answers import MAX_NOTE_LENGTH
 from assessment.models import Action, Company, ConsultantProfile, Measurement, User
+
+
+def clean_name_text(value: str) -> str:
+    """A name as it is stored: NFC, no control or format characters (newlines, tabs, NUL,
+    bidirectional overrides), whitespace collapsed to single spaces, no space at the ends.
+
+    Names end up in mail subjects, PDF covers, file names and CSV cells, where a newline
+    breaks a header and an invisible character misleads; every form that saves a name
+    cleans it here (through NameField).
+    """
+    value = unicodedata.normalize("NFC", value)
+    visible = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
+        for char in value
+        if unicodedata.category(char) != "Cf"
+    )
+    return " ".join(visible.split())
+
+
+class NameField(forms.CharField):
+    """A one-line text such as a name, firm, region or role, cleaned by clean_name_text."""
+
+    def to_python(self, value: Any) -> str:
+        return clean_name_text(super().to_python(value))
+
 
 PROFILE_FACT_FIELDS = ["turnover_band", "kleinunternehmer", "customers", "staff_personal_data"]
 PROFILE_FACT_LABELS = {
@@ -105,6 +131,7 @@ class ProfileForm(ProfileFactsMixin, forms.ModelForm):
             **PROFILE_FACT_LABELS,
         }
         help_texts = PROFILE_FACT_HELP
+        field_classes = {"name": NameField, "region": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,12 +178,6 @@ class ProfileForm(ProfileFactsMixin, forms.ModelForm):
             Field("submission"),
             Submit("submit", _("Weiter zu den Fragen"), css_class="btn-brand btn-lg"),
         )
-
-    def clean_name(self) -> str:
-        return " ".join(self.cleaned_data["name"].split())
-
-    def clean_region(self) -> str:
-        return " ".join(self.cleaned_data["region"].split())
 
 
 class SignupForm(forms.ModelForm):
@@ -271,6 +292,7 @@ class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):
         ]
         labels = {"name": _("Name"), "region": _("Region"), **PROFILE_FACT_LABELS}
         help_texts = PROFILE_FACT_HELP
+        field_classes = {"name": NameField, "region": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -283,6 +305,7 @@ class ActionForm(forms.ModelForm):
     class Meta:
         model = Action
         fields = ["status", "owner", "due_date", "kpi_baseline", "notes"]
+        field_classes = {"owner": NameField}
         labels = {
             "status": _("Status"),
             "owner": _("Wer kümmert sich?"),
@@ -347,8 +370,8 @@ class InviteForm(forms.Form):
 
 
 class ConsultantSignupForm(SignupForm):
-    name = forms.CharField(label=_("Ihr Name"), max_length=200)
-    firm = forms.CharField(label=_("Firma"), max_length=200, required=False)
+    name = NameField(label=_("Ihr Name"), max_length=200)
+    firm = NameField(label=_("Firma"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -370,6 +393,7 @@ class ConsultantProfileForm(forms.ModelForm):
     class Meta:
         model = ConsultantProfile
         fields = ["name", "firm", "contact_email", "phone", "website"]
+        field_classes = {"name": NameField, "firm": NameField, "phone": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

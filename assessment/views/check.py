@@ -14,13 +14,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, scoring
+from assessment import access, mail_limits, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
 from assessment.models import (
     Answer,
     Assessment,
+    MailLog,
     Question,
     Questionnaire,
     Respondent,
@@ -157,6 +158,18 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         context = resume_link_context(request, assessment, raw_token, first_time=False)
         context["email_form"] = form
         return render(request, "assessment/resume_link.html", context, status=400)
+    try:
+        mail_limits.reserve(
+            kind=MailLog.Kind.RESUME_LINK,
+            recipient=form.cleaned_data["email"],
+            company=assessment.company,
+            assessment=assessment,
+        )
+    except mail_limits.MailLimitReached as limit:
+        context = resume_link_context(request, assessment, raw_token, first_time=False)
+        context["email_form"] = form
+        messages.error(request, limit.message)
+        return render(request, "assessment/resume_link.html", context, status=429)
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
     send_mail(
         subject=_("Ihr Link zum Reifegrad-Check"),

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts
+from assessment import access, charts, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -26,7 +26,16 @@ from assessment.forms import (
     ReassessmentForm,
 )
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
-from assessment.models import Action, Assessment, Company, Invitation, Measurement, Questionnaire
+from assessment.mail_limits import one_line
+from assessment.models import (
+    Action,
+    Assessment,
+    Company,
+    Invitation,
+    MailLog,
+    Measurement,
+    Questionnaire,
+)
 from assessment.report import report_context
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
@@ -378,6 +387,11 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
         messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
         return redirect("company", company_id=company.pk)
     email = form.cleaned_data["email"].lower()
+    try:
+        mail_limits.reserve(kind=MailLog.Kind.INVITATION, recipient=email, company=company)
+    except mail_limits.MailLimitReached as limit:
+        messages.error(request, limit.message)
+        return redirect("company", company_id=company.pk)
     _invitation, raw_token = Invitation.issue(
         company=company, email=email, invited_by=request.user, role=form.cleaned_data["role"]
     )
@@ -389,7 +403,7 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
             "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
             "%(link)s\n"
         )
-        % {"inviter": request.user.email, "company": str(company), "link": link},
+        % {"inviter": request.user.email, "company": one_line(str(company)), "link": link},
         from_email=None,
         recipient_list=[email],
     )

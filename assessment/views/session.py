@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessment import access
+from assessment import access, mail_limits
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
-from assessment.models import Respondent, ResumeToken
+from assessment.forms import NameField
+from assessment.mail_limits import one_line
+from assessment.models import MailLog, Respondent, ResumeToken
 from assessment.page_form import is_advisor, page_changes, page_context
 from assessment.team import team_view
 from assessment.workflows import (
@@ -30,7 +32,7 @@ from assessment.workflows import (
 
 
 class TeamMemberForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name oder Rolle"), max_length=200)
+    name = NameField(label=gettext_lazy("Name oder Rolle"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("E-Mail (freiwillig)"), required=False)
 
 
@@ -49,10 +51,23 @@ def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
         _token, raw_token = ResumeToken.issue(assessment=assessment, respondent=respondent)
         new_link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
-        if form.cleaned_data["email"]:
+        email = form.cleaned_data["email"]
+        try:
+            if email:
+                mail_limits.reserve(
+                    kind=MailLog.Kind.RESPONDENT,
+                    recipient=email,
+                    company=assessment.company,
+                    assessment=assessment,
+                )
+        except mail_limits.MailLimitReached as limit:
+            # The link is made and shown; only the mail is not sent.
+            messages.error(request, limit.message)
+            email = ""
+        if email:
             send_mail(
                 subject=_("Ihre Einschätzung ist gefragt: %(company)s")
-                % {"company": str(assessment.company)},
+                % {"company": one_line(str(assessment.company))},
                 message=_(
                     "Guten Tag,\n\nfür den Reifegrad-Check von „%(company)s“ ist Ihre eigene "
                     "Einschätzung gefragt. Beantworten Sie die Fragen so, wie Sie es sehen – "
@@ -60,7 +75,7 @@ def team(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 )
                 % {"company": str(assessment.company), "link": new_link},
                 from_email=None,
-                recipient_list=[form.cleaned_data["email"]],
+                recipient_list=[email],
             )
         form = TeamMemberForm()
     respondents = list(

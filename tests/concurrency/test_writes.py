@@ -7,7 +7,6 @@ interleave.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from functools import partial
@@ -85,6 +84,7 @@ def test_parallel_posts_of_one_profile_form_start_one_check(live: Live) -> None:
         fields = {**PROFILE, "submission": submission}
         tabs = [copy_of(person) for _ in range(5)]
         token = csrf_token(form_page)
+        ((before,),) = live.query("SELECT count(*) FROM assessment_assessment")
         replies = all_at_once(
             [
                 partial(
@@ -94,11 +94,8 @@ def test_parallel_posts_of_one_profile_form_start_one_check(live: Live) -> None:
             ]
         )
         assert {reply.status for reply in replies} == {200}
-        digest = hashlib.sha256(submission.encode()).hexdigest()
-        checks = live.query(
-            "SELECT company_id FROM assessment_assessment WHERE submission_hash = %s", (digest,)
-        )
-        assert len(checks) == 1
+        ((after,),) = live.query("SELECT count(*) FROM assessment_assessment")
+        assert after - before == 1
         # Every tab shows a working link to that one check.
         links = {re.search(r"/weiter/([^/\"]+)/", reply.text).group(1) for reply in replies}
         for link in links:
