@@ -134,6 +134,10 @@ def assessment_for_member(request: HttpRequest, public_id: uuid.UUID | str) -> A
     return assessment
 
 
+# A setting-like name, not an import: the app runs with and without django-allauth.
+ALLAUTH_EMAIL_ADDRESS: str = "account.EmailAddress"
+
+
 def verified_users() -> QuerySet[User]:
     """Active accounts with a verified e-mail address.
 
@@ -143,7 +147,7 @@ def verified_users() -> QuerySet[User]:
     users = User.objects.filter(is_active=True)
     if not apps.is_installed("allauth.account"):
         return users
-    email_address = apps.get_model("account", "EmailAddress")
+    email_address = apps.get_model(ALLAUTH_EMAIL_ADDRESS)
     return users.filter(Exists(email_address.objects.filter(user=OuterRef("pk"), verified=True)))
 
 

@@ -37,7 +37,7 @@ class NameField(forms.CharField):
     """A one-line text such as a name, firm, region or role, cleaned by clean_name_text."""
 
     def to_python(self, value: Any) -> str:
-        return clean_name_text(super().to_python(value))
+        return clean_name_text(super().to_python(value) or "")
 
 
 PROFILE_FACT_FIELDS = ["turnover_band", "kleinunternehmer", "customers", "staff_personal_data"]

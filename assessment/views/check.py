@@ -67,8 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             # The same form again (a double click, a retry after a lost answer): the check
             # it started, with a new link, since only the link's hash is kept. The value
             # was issued to this browser's session, so nobody else can send it.
-            assessment = duplicate.assessment
-            if assessment is None or assessment.is_completed:
+            if duplicate.assessment is None or duplicate.assessment.is_completed:
                 return message_page(
                     request,
                     title=_("Dieses Formular wurde schon abgeschickt"),
@@ -76,6 +75,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     start_link=True,
                     status=409,
                 )
+            assessment = duplicate.assessment
             _token, raw_token = ResumeToken.issue(assessment=assessment)
         access.grant(request, assessment)
         return render(
