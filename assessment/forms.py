@@ -15,22 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from assessment.answers import MAX_NOTE_LENGTH
 from assessment.models import Action, Company, ConsultantProfile, Measurement, User
 
+# Invisible characters that change how the text around them is shown or joined:
+# bidirectional embeddings, overrides and isolates, zero-width space, word joiner, BOM.
+INVISIBLE = frozenset(
+    "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
 
 def clean_name_text(value: str) -> str:
-    """A name as it is stored: NFC, no control or format characters (newlines, tabs, NUL,
-    bidirectional overrides), whitespace collapsed to single spaces, no space at the ends.
+    """A name as it is stored: NFC, no control characters (a line break or tab becomes a
+    space, NUL, escape and the like are removed), no bidirectional overrides or zero-width
+    spaces, whitespace collapsed to single spaces, no space at the ends.
 
     Names end up in mail subjects, PDF covers, file names and CSV cells, where a newline
-    breaks a header and an invisible character misleads; every form that saves a name
-    cleans it here (through NameField).
+    breaks a header and an override turns text around on screen; every form that saves a
+    name cleans it here (through NameField).
     """
-    value = unicodedata.normalize("NFC", value)
-    visible = "".join(
-        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
-        for char in value
-        if unicodedata.category(char) != "Cf"
-    )
-    return " ".join(visible.split())
+    kept = []
+    for char in unicodedata.normalize("NFC", value):
+        if char.isspace() or unicodedata.category(char) in {"Zl", "Zp"}:
+            kept.append(" ")
+        elif unicodedata.category(char) != "Cc" and char not in INVISIBLE:
+            kept.append(char)
+    return " ".join("".join(kept).split())
 
 
 class NameField(forms.CharField):

@@ -14,6 +14,7 @@ from django.urls import reverse
 from assessment.access import has_verified_account
 from assessment.benchmark import MINIMUM_PEERS, peer_position
 from assessment.models import (
+    Action,
     Assessment,
     Company,
     ConsultantProfile,
@@ -182,7 +183,18 @@ def test_names_are_cleaned_in_the_profile_and_the_consultant_forms(client, small
     )
     assert consultant_page.status_code == 302
     profile = ConsultantProfile.objects.get()
-    assert (profile.name, profile.firm) == ("Berta Beraterin", "Firma [31m")
+    assert (profile.name, profile.firm) == ("Berta Beraterin", "Firma[31m")
+
+
+def test_who_takes_care_of_a_step_is_cleaned(client, owner, company):
+    action = Action.objects.create(company=company, recommendation_key="r_x", title="Schritt")
+    client.force_login(owner)
+    client.post(
+        reverse("update_action", args=[company.pk, action.pk]),
+        {f"a{action.pk}-status": "doing", f"a{action.pk}-owner": "A\x00nna\n\u202eMeier"},
+    )
+    action.refresh_from_db()
+    assert action.owner == "Anna Meier"
 
 
 # --- Request bodies

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from assessment.consultants import neutralise
-from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership
+from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership, User
 from tests.factories import completed_assessment
 
 
@@ -296,10 +296,13 @@ def test_a_company_can_invite_and_remove_its_consultant(client, owner, approved)
 
 
 def make_peers(questionnaire, count, *, industry="crafts", size_band="2-9", level=0.5):
+    """Companies with an account each: only those count as peers."""
     for index in range(count):
         company = Company.objects.create(
             name=f"Peer {index}", industry=industry, size_band=size_band
         )
+        peer = User.objects.create_user(email=f"peer-{industry}-{level}-{index}@example.com")
+        Membership.objects.create(company=company, user=peer, role="owner")
         completed_assessment(questionnaire, company=company, level=level)
 
 
