@@ -1,4 +1,4 @@
-from django.contrib.auth.backends import ModelBackend
+from allauth.account.auth_backends import AuthenticationBackend
 from django.http import HttpRequest
 
 from assessment.models import User
@@ -13,8 +13,9 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-class ProfileLoadingBackend(ModelBackend):
-    """Loads the consultant profile with the user, so pages need no extra query for it."""
+class ProfileLoadingBackend(AuthenticationBackend):
+    """django-allauth's backend (log in by e-mail address) that loads the consultant profile
+    with the user, so pages need no extra query for it."""
 
     def get_user(self, user_id: int) -> User | None:
         user = User.objects.select_related("consultant_profile").filter(pk=user_id).first()

@@ -8,7 +8,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -210,13 +209,13 @@ class SignupForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Konto anlegen"), css_class="btn-brand"))
 
+    def validate_unique(self) -> None:
+        # Whether the address has an account is never said on the page (enumeration-safe
+        # sign-up): the view mails the existing account's owner instead.
+        pass
+
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("Mit dieser Adresse gibt es schon ein Konto. Bitte melden Sie sich an.")
-            )
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -237,20 +236,6 @@ class SignupForm(forms.ModelForm):
         if commit:
             user.save()
         return user
-
-
-class EmailLoginForm(AuthenticationForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].label = _("E-Mail-Adresse")
-        self.fields["username"].widget = forms.EmailInput(
-            attrs={"autocomplete": "email", "autofocus": True}
-        )
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("Anmelden"), css_class="btn-brand"))
-
-    def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
 
 
 class ResumeEmailForm(forms.Form):

@@ -3,7 +3,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+
+from assessment.accounts import has_totp, second_factor_required
 
 # When the session was last saved (a Unix time), so a request knows whether to renew it.
 LAST_SEEN = "last_seen"
@@ -52,6 +55,30 @@ class SessionIdleTimeout:
             # Changing the session makes SessionMiddleware save it, with a new expiry.
             session[LAST_SEEN] = now
         return response
+
+
+class ConsultantSecondFactor:
+    """Where the operator requires it (REQUIRE_2FA_FOR_CONSULTANTS), an approved consultant
+    without an authenticator app is sent to set one up before any other page.
+
+    Account pages (log out, two-factor setup, verification), static files and the language
+    switch stay open so the setup itself can be done.
+    """
+
+    OPEN_PREFIXES = ("/konto/", "/static/", "/i18n/", "/health/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.REQUIRE_2FA_FOR_CONSULTANTS and request.user.is_authenticated:
+            if (
+                not request.path.startswith(self.OPEN_PREFIXES)
+                and second_factor_required(request.user)
+                and not has_totp(request.user)
+            ):
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
 
 
 def body_limit(path: str) -> int:

@@ -41,7 +41,8 @@ def client_address(request: HttpRequest) -> str:
 def login_name(request: HttpRequest, credentials: dict | None = None) -> str:
     """The e-mail address a login attempt names, written the way accounts store it."""
     source = credentials if credentials else getattr(request, "POST", {})
-    name = source.get(settings.AXES_USERNAME_FORM_FIELD) or ""
+    # django-allauth passes the address as `email`; the form field is `login`.
+    name = source.get("email") or source.get(settings.AXES_USERNAME_FORM_FIELD) or ""
     return str(name).strip().lower()[:254]
 
 

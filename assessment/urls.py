@@ -1,5 +1,5 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from assessment.views import (
     accounts,
@@ -78,30 +78,27 @@ urlpatterns = [
         consultant.portfolio_export,
         name="portfolio_export",
     ),
-    path("konto/registrieren/", accounts.signup, name="signup"),
-    path("konto/anmelden/", accounts.LoginView.as_view(), name="login"),
-    path("konto/abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    # Accounts are django-allauth's (config/urls.py, under /konto/); the German addresses
+    # that links and bookmarks point to lead there, with their ?next=.
+    path(
+        "konto/registrieren/",
+        RedirectView.as_view(pattern_name="account_signup", query_string=True),
+        name="signup",
+    ),
+    path(
+        "konto/anmelden/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="login",
+    ),
+    path(
+        "konto/abmelden/",
+        RedirectView.as_view(pattern_name="account_logout"),
+        name="logout",
+    ),
     path(
         "konto/passwort/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
+        RedirectView.as_view(pattern_name="account_reset_password"),
         name="password_reset",
     ),
-    path(
-        "konto/passwort/gesendet/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "konto/passwort/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "konto/passwort/fertig/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
+    path("konto/", accounts.account_overview, name="account"),
 ]

@@ -192,6 +192,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "assessment",
 ]
 
@@ -210,6 +213,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After authentication: an approved consultant without a second factor, where the
+    # operator requires one, is sent to set it up before any other page.
+    "assessment.middleware.ConsultantSecondFactor",
     # Last, as django-axes asks: it turns a lockout noted during login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -241,6 +248,7 @@ AUTH_USER_MODEL = "assessment.User"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out address and e-mail pair is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
+    # django-allauth's backend (log in by e-mail address), loading the consultant profile.
     "assessment.auth.ProfileLoadingBackend",
 ]
 PASSWORD_HASHERS = [
@@ -288,6 +296,8 @@ EMAIL_BACKEND = env_str(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per mail.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -356,7 +366,8 @@ if TRUSTED_PROXY_COUNT < 0:
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "username"
+# The field of django-allauth's login form.
+AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "assessment.throttle.login_name"
 AXES_CLIENT_IP_CALLABLE = "assessment.throttle.client_address"
 AXES_LOCKOUT_CALLABLE = "assessment.views.accounts.locked_out"
@@ -384,7 +395,7 @@ for _name, _value in {
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "companies"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -425,6 +436,46 @@ for _name, _value in {
 }.items():
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more")
+
+# Accounts (django-allauth): the e-mail address is the login; a new account is usable only
+# once its address is verified; sign-up and password reset answer the same whether an
+# account exists or not (the existing address gets a mail instead).
+ACCOUNT_ADAPTER = "assessment.accounts.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Sessions end after the idle timeout (SESSION_IDLE_TIMEOUT_MINUTES), as before.
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Reifegrad] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SESSION_COOKIE_SECURE else "http"
+# Counted in the shared cache, so every app server sees the same counts. Failed logins are
+# django-axes' part (per e-mail and client address, above); a second count here would
+# answer a locked pair with a form error instead of the lockout page.
+ACCOUNT_RATE_LIMITS = {
+    "login": f"{env_int('ACCOUNT_LOGIN_RATE_PER_MINUTE', 30)}/m/ip",
+    "login_failed": False,
+    "signup": f"{env_int('ACCOUNT_SIGNUP_RATE_PER_HOUR', 20)}/h/ip",
+    "reset_password": f"{env_int('ACCOUNT_RESET_RATE_PER_HOUR', 20)}/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Two-factor login (django-allauth's mfa): an authenticator app (TOTP) and recovery codes,
+# offered to everyone; REQUIRE_2FA_FOR_CONSULTANTS=1 makes it a must for consultants.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Reifegrad"
+REQUIRE_2FA_FOR_CONSULTANTS = env_bool("REQUIRE_2FA_FOR_CONSULTANTS", False)
 
 # The public address of the app, for links in mails sent outside a request (reminders).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

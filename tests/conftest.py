@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.management import call_command
 
 from assessment.models import Membership, User
@@ -35,19 +36,26 @@ def fresh_questionnaire_cache():
     models._CONTENT_CACHE.clear()
 
 
+def verified_user(email: str, password: str) -> User:
+    """An account whose address is verified, as every account that can log in has."""
+    user = User.objects.create_user(email=email, password=password)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
 @pytest.fixture
 def owner(db) -> User:
-    return User.objects.create_user(email="inhaberin@example.com", password="x-Secret-123")
+    return verified_user("inhaberin@example.com", "x-Secret-123")
 
 
 @pytest.fixture
 def consultant(db) -> User:
-    return User.objects.create_user(email="berater@example.com", password="x-Secret-123")
+    return verified_user("berater@example.com", "x-Secret-123")
 
 
 @pytest.fixture
 def outsider(db) -> User:
-    return User.objects.create_user(email="fremd@example.com", password="x-Secret-123")
+    return verified_user("fremd@example.com", "x-Secret-123")
 
 
 @pytest.fixture
@@ -73,3 +81,16 @@ def company(owner):
     )
     Membership.objects.create(company=company, user=owner, role=Membership.Role.OWNER)
     return company
+
+
+def confirm_address_from_mail(client, message) -> object:
+    """Open the verification link of a sent mail in `client` and confirm it, as a person
+    does (allauth asks for a click on the page the link opens)."""
+    import re
+    from urllib.parse import urlsplit
+
+    found = re.search(r"https?://[^\s]+/konto/confirm-email/[^\s]+/", message.body)
+    assert found, message.body
+    path = urlsplit(found.group(0)).path
+    assert client.get(path).status_code == 200
+    return client.post(path)

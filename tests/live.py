@@ -133,6 +133,10 @@ class Server:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
+    @property
+    def mail_directory(self) -> Path:
+        return self.log.parent / "mail"
+
 
 @contextmanager
 def run_gunicorn(
@@ -200,11 +204,25 @@ def gunicorn(
         "SECURE_COOKIES": "0",
         "STATIC_MANIFEST": "0",
         "LOG_LEVEL": "WARNING",
+        # Mails (address verification) as files next to the log, for the test to read.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(log.parent / "mail"),
         **extra_env,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     with run_gunicorn(env, log, "--access-logfile", "/dev/null", timeout=30) as server:
         yield server
+
+
+def verification_path(mail_directory: Path, email: str) -> str:
+    """The path of the newest address-verification link mailed to `email`."""
+    for message in sorted(mail_directory.glob("*.log"), key=lambda f: f.stat().st_mtime)[::-1]:
+        text = message.read_text()
+        if f"To: {email}" in text:
+            found = re.search(r"https?://[^/\s]+(/konto/confirm-email/[^\s]+/)", text)
+            if found:
+                return found.group(1)
+    raise AssertionError(f"no verification mail to {email} in {mail_directory}")
 
 
 @dataclass

@@ -21,6 +21,7 @@ from tests.live import (
     query,
     stored_answers,
     suite_on_postgresql,
+    verification_path,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -94,11 +95,15 @@ def test_a_journey_alternating_between_two_servers_keeps_session_answers_and_pdf
     assert query(database_url, "SELECT count(*) FROM assessment_renderedreport") == [(1,)]
 
     # An account made on one server is logged in on the other and owns the check.
-    signup_page = browser.get(b.base + "/konto/registrieren/")
+    signup_page = browser.get(b.base + "/konto/signup/")
     account = {"email": "sommer@example.com", "password1": "Sauerteig-2024!", "password2": ""}
     account["password2"] = account["password1"]
-    signed_up = browser.submit(signup_page, a.base + "/konto/registrieren/", account)
+    signed_up = browser.submit(signup_page, a.base + "/konto/signup/", account)
     assert signed_up.status == 302
+    # The address is verified from the mail (sent by a) on the other server.
+    confirm = verification_path(a.mail_directory, account["email"])
+    confirmed = browser.submit(browser.get(b.base + confirm), b.base + confirm, {})
+    assert confirmed.status == 302
     companies = browser.get(b.base + "/firmen/")
     assert companies.status == 200 and "Bäckerei Sommer" in companies.text
     company_path = re.search(r'href="(/firmen/\d+/)"', companies.text).group(1)
@@ -106,14 +111,17 @@ def test_a_journey_alternating_between_two_servers_keeps_session_answers_and_pdf
     assert company.status == 200 and "Bäckerei Sommer" in company.text
 
     # Logged out on one server is logged out on the other.
-    logged_out = browser.submit(company, b.base + "/konto/abmelden/", {})
+    logged_out = browser.submit(company, b.base + "/konto/logout/", {})
     assert logged_out.status == 302
     after_logout = browser.get(a.base + company_path)
-    assert after_logout.status == 302 and after_logout.location == "/konto/anmelden/"
+    assert after_logout.status == 302
+    assert after_logout.location == f"/konto/login/?next={company_path}"
 
-    login_page = browser.get(b.base + "/konto/anmelden/")
-    credentials = {"username": account["email"], "password": account["password1"]}
-    logged_in = browser.submit(login_page, a.base + "/konto/anmelden/", credentials)
+    # The old German address still leads to the login.
+    assert browser.get(b.base + "/konto/anmelden/").location == "/konto/login/"
+    login_page = browser.get(b.base + "/konto/login/")
+    credentials = {"login": account["email"], "password": account["password1"]}
+    logged_in = browser.submit(login_page, a.base + "/konto/login/", credentials)
     assert logged_in.status == 302
     assert browser.get(b.base + company_path).status == 200
 

@@ -7,10 +7,10 @@ other worker would keep serving its cached copy of a session that was logged out
 
 import pytest
 
-from tests.live import Browser, gunicorn, manage, own_database, query
+from tests.live import Browser, gunicorn, manage, own_database, query, verification_path
 
 COMPANIES = "/firmen/"
-LOGIN = "/konto/anmelden/"
+LOGIN = "/konto/login/"
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +25,13 @@ def servers(tmp_path_factory):
 
 
 def sign_up(browser: Browser, server, email: str) -> dict[str, str]:
+    """Sign up and follow the verification link from the mail: logged in."""
     account = {"email": email, "password1": "Sauerteig-2024!", "password2": "Sauerteig-2024!"}
-    page = browser.get(server.base + "/konto/registrieren/")
-    assert browser.submit(page, server.base + "/konto/registrieren/", account).status == 302
-    return {"username": email, "password": account["password1"]}
+    page = browser.get(server.base + "/konto/signup/")
+    assert browser.submit(page, server.base + "/konto/signup/", account).status == 302
+    confirm = server.base + verification_path(server.mail_directory, email)
+    assert browser.submit(browser.get(confirm), confirm, {}).status == 302
+    return {"login": email, "password": account["password1"]}
 
 
 def test_logout_in_one_worker_ends_the_session_in_the_other(servers):
@@ -40,7 +43,7 @@ def test_logout_in_one_worker_ends_the_session_in_the_other(servers):
     page = browser.get(b.base + COMPANIES)
     assert page.status == 200
 
-    assert browser.submit(page, b.base + "/konto/abmelden/", {}).status == 302
+    assert browser.submit(page, b.base + "/konto/logout/", {}).status == 302
     for server in (a, b):
         after = browser.get(server.base + COMPANIES)
         assert (after.status, after.location) == (302, LOGIN), server.base
@@ -64,7 +67,7 @@ def test_a_session_cookie_kept_after_logout_opens_nothing_anywhere(servers):
     assert with_cookies(copied).get(a.base + COMPANIES).status == 200
 
     page = browser.get(a.base + COMPANIES)
-    assert browser.submit(page, a.base + "/konto/abmelden/", {}).status == 302
+    assert browser.submit(page, a.base + "/konto/logout/", {}).status == 302
     for server in (b, a):
         after = with_cookies(copied).get(server.base + COMPANIES)
         assert (after.status, after.location) == (302, LOGIN), server.base

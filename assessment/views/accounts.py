@@ -1,70 +1,32 @@
-"""Sign up, log in and out; taking anonymously started checks into the account."""
+"""The account area and the login lockout page; sign-up, login and the rest are allauth's."""
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from assessment import access
-from assessment.auth import BACKEND
-from assessment.forms import EmailLoginForm, SignupForm
+from assessment.accounts import has_totp, second_factor_required
+from assessment.auth import AuthenticatedRequest
 from assessment.views.common import too_many_attempts
-from assessment.workflows import claim_assessments
 
 
-def safe_next(request: HttpRequest, default: str = "home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
-
-
-def claim_session_checks(request: HttpRequest) -> None:
-    grants = access.granted_ids(request)
-    if grants and request.user.is_authenticated:
-        claimed = claim_assessments(user=request.user, public_ids=grants)
-        if claimed:
-            messages.success(request, _("Ihr Check ist jetzt in Ihrem Konto gespeichert."))
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect(safe_next(request))
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        # login() keeps the session's data while it changes the session key.
-        login(request, user, backend=BACKEND)
-        claim_session_checks(request)
-        return redirect(safe_next(request))
+@login_required
+@require_GET
+def account_overview(request: AuthenticatedRequest) -> HttpResponse:
+    """Address, password and two-factor login in one place."""
     return render(
         request,
-        "registration/signup.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=400 if form.errors else 200,
+        "account/overview.html",
+        {
+            "addresses": EmailAddress.objects.filter(user=request.user),
+            "has_totp": has_totp(request.user),
+            "second_factor_required": second_factor_required(request.user),
+        },
     )
-
-
-class LoginView(auth_views.LoginView):
-    form_class = EmailLoginForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
-        claim_session_checks(self.request)
-        return response
 
 
 def locked_out(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.models import EmailAddress
+from allauth.account.utils import complete_signup
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessment import access
-from assessment.auth import BACKEND, AuthenticatedRequest
+from assessment.auth import AuthenticatedRequest
 from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
@@ -26,7 +31,7 @@ from assessment.consultants import (
     portfolio_table,
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
-from assessment.models import Company, ConsultantProfile, Questionnaire
+from assessment.models import Company, ConsultantProfile, Questionnaire, User
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,23 +39,60 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @require_http_methods(["GET", "POST"])
 def consultant_signup(request: HttpRequest) -> HttpResponse:
+    """A consultant account, awaiting verification of its address and then approval.
+
+    The answer is the same whether the address already has an account or not; its owner
+    gets a mail saying so instead (as with allauth's own sign-up).
+    """
     form = ConsultantSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        ConsultantProfile.objects.create(
-            user=user,
-            name=form.cleaned_data["name"],
-            firm=form.cleaned_data["firm"],
-            contact_email=user.email,
+        user = register_consultant(form)
+        if user is None:
+            # What allauth's sign-up does for a taken address: the same message and page
+            # as for a new one, and a mail to the address's owner.
+            email = form.cleaned_data["email"]
+            adapter = get_account_adapter(request)
+            adapter.send_account_already_exists_mail(email)
+            adapter.add_message(
+                request,
+                messages.INFO,
+                "account/messages/email_confirmation_sent.txt",
+                {"email": email, "login": False, "signup": True},
+            )
+            return redirect("account_email_verification_sent")
+        # allauth's own end of a sign-up: the verification mail, and a login once the
+        # address is confirmed in this browser.
+        return complete_signup(
+            request, user, settings.ACCOUNT_EMAIL_VERIFICATION, reverse("portfolio")
         )
-        login(request, user, backend=BACKEND)
-        return redirect("portfolio")
     return render(
         request,
         "consultant/signup.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def register_consultant(form: ConsultantSignupForm) -> User | None:
+    """The new account with its profile and unverified address; None if the address
+    already has an account."""
+    email = form.cleaned_data["email"]
+    if User.objects.filter(email__iexact=email).exists():
+        return None
+    try:
+        with transaction.atomic():
+            user = form.save()
+            ConsultantProfile.objects.create(
+                user=user,
+                name=form.cleaned_data["name"],
+                firm=form.cleaned_data["firm"],
+                contact_email=user.email,
+            )
+            EmailAddress.objects.create(user=user, email=user.email, primary=True)
+    except IntegrityError:
+        # The same address signed up at the same moment.
+        return None
+    return user
 
 
 def waiting_or_profile(request: AuthenticatedRequest) -> ConsultantProfile | HttpResponse:

@@ -3,7 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from assessment.models import ConsultantProfile, Membership, User
+from assessment.models import ConsultantProfile, Membership
+from tests.conftest import verified_user
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_loop import log_in
 from tests.e2e.test_self_assessment import start_check
@@ -56,7 +57,7 @@ def test_the_progress_bar_grows_without_style_attributes(site, page, policy_prob
 def test_portfolio_distribution_shows_shares_under_the_policy(
     site, page, policy_problems, default_questionnaire
 ):
-    user = User.objects.create_user(email="berta@beratung.example", password="Beratung-2026-Start")
+    user = verified_user("berta@beratung.example", "Beratung-2026-Start")
     ConsultantProfile.objects.create(
         user=user, name="Dr. Berta Beispiel", firm="Beispiel Beratung", approved=True
     )

@@ -6,7 +6,8 @@ import pytest
 from django.db import close_old_connections
 from playwright.sync_api import expect
 
-from assessment.models import Action, Answer, Assessment, Measurement, User
+from assessment.models import Action, Answer, Assessment, Measurement
+from tests.conftest import verified_user
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_self_assessment import answer_visible
 
@@ -41,7 +42,7 @@ def confirm_pages(page) -> None:
 
 
 def test_check_act_measure_reassess_compare(site, page, policy_problems):
-    User.objects.create_user(email="inhaberin@example.com", password="Blumen-2026-Laden")
+    verified_user("inhaberin@example.com", "Blumen-2026-Laden")
     log_in(page, site, "inhaberin@example.com", "Blumen-2026-Laden")
 
     page.get_by_role("link", name="Check für ein weiteres Unternehmen beginnen").click()

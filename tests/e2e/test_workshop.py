@@ -7,7 +7,8 @@ import pytest
 from django.db import close_old_connections
 from playwright.sync_api import expect
 
-from assessment.models import Assessment, ConsultantProfile, User
+from assessment.models import Assessment, ConsultantProfile
+from tests.conftest import verified_user
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_loop import log_in
 from tests.test_pdf import flat, pdf_text
@@ -34,7 +35,7 @@ def answer_open_questions(page) -> None:
 
 
 def test_workshop_with_a_team(site, page, browser, policy_problems):
-    user = User.objects.create_user(email="berta@beratung.example", password="Beratung-2026-Start")
+    user = verified_user("berta@beratung.example", "Beratung-2026-Start")
     ConsultantProfile.objects.create(
         user=user, name="Dr. Berta Beispiel", firm="Beispiel Beratung", approved=True
     )

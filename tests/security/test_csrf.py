@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Action, Answer, Assessment, Company, Invitation, Membership, User
+from tests.conftest import verified_user
 from tests.factories import PROFILE
 
 
@@ -23,7 +24,7 @@ class Target:
 
 def browser() -> Client:
     person = Client(enforce_csrf_checks=True)
-    person.get(reverse("login"))  # sets the CSRF cookie, as any page with a form does
+    person.get(reverse("account_login"))  # sets the CSRF cookie, as any page with a form does
     return person
 
 
@@ -38,7 +39,7 @@ def anonymous_check(person: Client) -> Assessment:
 
 
 def member_of_company(person: Client) -> Company:
-    user = User.objects.create_user(email="inhaberin@example.com", password="x-Secret-123")
+    user = verified_user("inhaberin@example.com", "x-Secret-123")
     company = Company.objects.create(name="Blumen Müller", industry="retail", size_band="2-9")
     Membership.objects.create(company=company, user=user)
     person.force_login(user)
@@ -91,17 +92,17 @@ def resume_link_new(person: Client) -> Target:
 
 
 def login(person: Client) -> Target:
-    User.objects.create_user(email="inhaberin@example.com", password="x-Secret-123")
+    verified_user("inhaberin@example.com", "x-Secret-123")
     return Target(
-        reverse("login"),
-        {"username": "inhaberin@example.com", "password": "x-Secret-123"},
+        reverse("account_login"),
+        {"login": "inhaberin@example.com", "password": "x-Secret-123"},
         lambda: "_auth_user_id" in person.session,
     )
 
 
 def logout(person: Client) -> Target:
     member_of_company(person)
-    return Target(reverse("logout"), {}, lambda: "_auth_user_id" in person.session)
+    return Target(reverse("account_logout"), {}, lambda: "_auth_user_id" in person.session)
 
 
 def company_settings(person: Client) -> Target:
@@ -140,7 +141,7 @@ def update_action(person: Client) -> Target:
 
 def signup(person: Client) -> Target:
     return Target(
-        reverse("signup"),
+        reverse("account_signup"),
         {"email": "neu@example.com", "password1": "Blumen-2026-L", "password2": "Blumen-2026-L"},
         lambda: User.objects.count(),
     )

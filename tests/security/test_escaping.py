@@ -30,6 +30,7 @@ from assessment.models import (
     User,
 )
 from assessment.workflows import build_report
+from tests.conftest import verified_user
 from tests.factories import answer_all, completed_assessment
 from tests.test_pdf import flat, pdf_text
 
@@ -148,7 +149,7 @@ def build_world(questionnaire, payload: str) -> tuple[dict[str, str], dict[str, 
     values = {field.name: field.value_for(payload) for field in FIELDS}
     pages: dict[str, str] = {}
 
-    consultant = User.objects.create_user(email="berta@beratung.example", password="x-Secret-1")
+    consultant = verified_user("berta@beratung.example", "x-Secret-1")
     ConsultantProfile.objects.create(user=consultant, name="Berta", approved=True)
     advisor = Client()
     advisor.force_login(consultant)
@@ -198,7 +199,7 @@ def build_world(questionnaire, payload: str) -> tuple[dict[str, str], dict[str, 
     member_client = Client()
     ok(
         member_client.post(
-            reverse("signup"),
+            reverse("account_signup"),
             {
                 "email": values["member_email"],
                 "password1": "Blumen-2026-Laden",

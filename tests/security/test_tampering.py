@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from assessment.models import (
     User,
 )
 from assessment.workflows import start_reassessment, start_self_assessment
+from tests.conftest import confirm_address_from_mail
 from tests.factories import PROFILE, answer_all
 
 # Names a form might be tricked with: every one must be ignored wherever it is sent.
@@ -280,7 +282,7 @@ def test_an_invitation_cannot_make_an_owner(member, company):
 
 def test_sign_up_cannot_make_staff(client, db):
     response = client.post(
-        reverse("signup"),
+        reverse("account_signup"),
         {
             **EXTRA,
             "email": "neu@example.com",
@@ -308,6 +310,7 @@ def test_a_consultant_cannot_approve_themselves(client, db):
     assert response.status_code == 302
     profile = ConsultantProfile.objects.get()
     assert not profile.approved and not profile.user.is_staff
+    confirm_address_from_mail(client, mail.outbox[-1])
     response = client.post(
         reverse("consultant_profile"),
         {**EXTRA, "name": "Neu", "logo_png": "AAAA", "user": FOREIGN_ID},

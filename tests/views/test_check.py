@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken
 from assessment.workflows import start_self_assessment
+from tests.conftest import confirm_address_from_mail
 from tests.factories import PROFILE
 
 
@@ -435,11 +436,13 @@ def test_an_outsider_gets_404_everywhere(client, questionnaire, outsider):
 
 
 @pytest.mark.real_password_hashing
-def test_signing_up_from_the_results_takes_the_check_along(client, questionnaire):
+def test_signing_up_from_the_results_takes_the_check_along_once_the_address_is_verified(
+    client, questionnaire
+):
     assessment, _link = start_anonymously(client)
     results = reverse("results", args=[assessment.public_id])
     response = client.post(
-        f"{reverse('signup')}?next={results}",
+        f"{reverse('account_signup')}?next={results}",
         {
             "email": "Neu@Example.com",
             "password1": "Blumen-2026-Laden",
@@ -447,16 +450,26 @@ def test_signing_up_from_the_results_takes_the_check_along(client, questionnaire
             "next": results,
         },
     )
-    assert response.status_code == 302 and response.url == results
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    # Not logged in and nothing claimed before the address is verified.
+    assert "_auth_user_id" not in client.session
+    assert not Membership.objects.filter(company=assessment.company).exists()
+    [message] = mail.outbox
+    assert message.to == ["neu@example.com"]
+
+    confirmed = confirm_address_from_mail(client, message)
+    assert confirmed.status_code == 302
     membership = Membership.objects.get(company=assessment.company)
     assert membership.user.email == "neu@example.com"
     assert membership.user.password.startswith("argon2")
+    assert client.session["_auth_user_id"] == str(membership.user.pk)
 
 
 def test_logging_in_takes_an_anonymous_check_along(client, questionnaire, owner):
     assessment, _link = start_anonymously(client)
     response = client.post(
-        reverse("login"), {"username": "INHABERIN@example.com", "password": "x-Secret-123"}
+        reverse("account_login"), {"login": "INHABERIN@example.com", "password": "x-Secret-123"}
     )
     assert response.status_code == 302
     assert Membership.objects.filter(company=assessment.company, user=owner).exists()
@@ -470,24 +483,34 @@ def test_a_shared_link_does_not_hand_over_an_owned_company(client, questionnaire
     _token, raw = ResumeToken.issue(assessment=assessment)
     colleague = Client()
     colleague.get(reverse("resume", args=[raw]))
-    colleague.post(reverse("login"), {"username": outsider.email, "password": "x-Secret-123"})
+    colleague.post(reverse("account_login"), {"login": outsider.email, "password": "x-Secret-123"})
     assert not Membership.objects.filter(user=outsider).exists()
 
 
-def test_signup_with_an_existing_email_is_refused(client, questionnaire, owner):
+def test_signup_with_an_existing_email_creates_nothing_and_mails_the_owner(
+    client, questionnaire, owner
+):
+    password_before = owner.password
     response = client.post(
-        reverse("signup"),
+        reverse("account_signup"),
         {"email": owner.email, "password1": "Blumen-2026-Laden", "password2": "Blumen-2026-Laden"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    owner.refresh_from_db()
+    assert owner.password == password_before
+    assert "_auth_user_id" not in client.session
+    [message] = mail.outbox
+    assert message.to == [owner.email]
+    assert "/konto/password/reset/" in message.body
 
 
 def test_password_reset_sends_a_mail_only_for_existing_accounts(client, questionnaire, owner):
-    known = client.post(reverse("password_reset"), {"email": owner.email})
-    unknown = client.post(reverse("password_reset"), {"email": "niemand@example.com"})
+    known = client.post(reverse("account_reset_password"), {"email": owner.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "niemand@example.com"})
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url
-    assert len(mail.outbox) == 1 and "/konto/passwort/" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "/konto/password/reset/key/" in mail.outbox[0].body
 
 
 def test_a_member_opens_the_check_after_logging_in_elsewhere(client, questionnaire, owner):

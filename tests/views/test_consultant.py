@@ -14,6 +14,7 @@ from PIL import Image
 
 from assessment.consultants import neutralise
 from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership, User
+from tests.conftest import confirm_address_from_mail
 from tests.factories import completed_assessment
 
 
@@ -55,8 +56,14 @@ def test_consultant_signup_waits_for_approval(client, default_questionnaire):
         },
     )
     assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
     profile = ConsultantProfile.objects.get(user__email="neu@beratung.example")
     assert not profile.approved
+    # Logged in only once the address is verified, from the link in the mail.
+    assert client.get(reverse("portfolio")).status_code == 302
+    [verification] = mail.outbox
+    confirmed = confirm_address_from_mail(client, verification)
+    assert confirmed.status_code == 302 and confirmed.url == reverse("portfolio")
     waiting = client.get(reverse("portfolio"))
     assert waiting.status_code == 403
     assert "wartet auf die Freigabe" in waiting.content.decode()

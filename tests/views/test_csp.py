@@ -90,7 +90,7 @@ def test_html_pages_carry_the_exact_policy(client):
 
 @pytest.mark.django_db
 def test_scripts_may_come_only_from_the_app_itself(client):
-    header = client.get(reverse("login"))["Content-Security-Policy"]
+    header = client.get(reverse("account_login"))["Content-Security-Policy"]
     script_sources = parse_policy(header)["script-src"]
     assert script_sources == ["'self'"]
     assert "unsafe-inline" not in header and "unsafe-eval" not in header
@@ -138,7 +138,9 @@ def pages(client, default_questionnaire, owner, consultant):
         "resume link": started,
         "questionnaire page": first_page,
         "finish": anonymous.get(reverse("finish", args=[assessment.public_id])),
-        "login": Client().get(reverse("login")),
+        "login": Client().get(reverse("account_login")),
+        "sign-up": Client().get(reverse("account_signup")),
+        "password reset": Client().get(reverse("account_reset_password")),
         "results": member.get(reverse("results", args=[done.public_id])),
         "company": member.get(reverse("company", args=[done.company_id])),
         "actions": member.get(reverse("actions", args=[done.company_id])),

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def log_in(client: Client, email: str, password: str, **extra: str):
-    return client.post(reverse("login"), {"username": email, "password": password}, **extra)
+    return client.post(reverse("account_login"), {"login": email, "password": password}, **extra)
 
 
 def fail_times(client: Client, email: str, times: int, **extra: str) -> list[int]:
@@ -143,7 +143,7 @@ def test_a_successful_login_resets_the_count(owner):
     client = Client(REMOTE_ADDR=ADDRESS_A)
     assert fail_times(client, owner.email, 4) == [200, 200, 200, 200]
     assert log_in(client, owner.email, RIGHT).status_code == 302
-    client.post(reverse("logout"))
+    client.post(reverse("account_logout"))
     assert fail_times(client, owner.email, 4) == [200, 200, 200, 200]
     assert log_in(client, owner.email, RIGHT).status_code == 302
 

@@ -52,7 +52,9 @@ def test_the_idle_timeout_is_the_session_lifetime():
 
 
 def test_logging_in_starts_the_idle_clock(client, owner):
-    response = client.post(reverse("login"), {"username": owner.email, "password": "x-Secret-123"})
+    response = client.post(
+        reverse("account_login"), {"login": owner.email, "password": "x-Secret-123"}
+    )
     assert response.status_code == 302
     assert 0 <= saved_ago(client) < 5
     expires_in = stored_session(client).expire_date - timezone.now()
@@ -65,7 +67,7 @@ def test_a_session_idle_longer_than_the_timeout_needs_a_new_login(client, owner)
     let_time_pass(client, datetime.timedelta(hours=2, seconds=1))
     response = client.get(reverse("companies"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
     assert "_auth_user_id" not in client.session
 
 

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand, CommandParser
 
 from assessment.models import User
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.is_staff = user.is_superuser = True
             user.save()
+        # The demo login works at once: its address counts as verified.
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: {email} / {password}  (admin: http://127.0.0.1:8000/admin/)"

@@ -50,7 +50,7 @@ def clean_duplicates(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessment", "0007_roadmap_conditions_profile_facts"),
+        ("assessment", "0008_existing_accounts_verified"),
     ]
 
     operations = [
