@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +25,7 @@ from assessment.models import (
     User,
 )
 from assessment.workflows import finish_assessment, start_reassessment
+from tests.conftest import verified_user
 from tests.factories import PROFILE, answer_all, completed_assessment
 
 
@@ -50,7 +52,7 @@ def test_peers_with_verified_accounts_or_a_consultant_session_count_once(
 ):
     victim = peer_company(small_questionnaire, 0, owner=owner)
     for index in range(1, MINIMUM_PEERS):
-        user = User.objects.create_user(email=f"peer{index}@example.com")
+        user = verified_user(f"peer{index}@example.com", "x-Secret-123")
         company = peer_company(small_questionnaire, index, owner=user)
         completed_assessment(small_questionnaire, company=company, level=0.9)  # a second check
     # The tenth peer: a check run with a consultant (a consultant-led latest check).
@@ -69,6 +71,12 @@ def test_peers_with_verified_accounts_or_a_consultant_session_count_once(
 
 def test_a_company_without_accounts_has_no_verified_account(small_questionnaire):
     assert not has_verified_account(peer_company(small_questionnaire, 1))
+
+
+def test_an_account_whose_address_is_not_verified_does_not_count(small_questionnaire):
+    unverified = User.objects.create_user(email="wegwerf@example.com")
+    EmailAddress.objects.create(user=unverified, email=unverified.email, verified=False)
+    assert not has_verified_account(peer_company(small_questionnaire, 1, owner=unverified))
 
 
 # --- Outgoing mail

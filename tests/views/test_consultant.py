@@ -13,8 +13,8 @@ from django.utils import timezone
 from PIL import Image
 
 from assessment.consultants import neutralise
-from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership, User
-from tests.conftest import confirm_address_from_mail
+from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership
+from tests.conftest import confirm_address_from_mail, verified_user
 from tests.factories import completed_assessment
 
 
@@ -308,7 +308,7 @@ def make_peers(questionnaire, count, *, industry="crafts", size_band="2-9", leve
         company = Company.objects.create(
             name=f"Peer {index}", industry=industry, size_band=size_band
         )
-        peer = User.objects.create_user(email=f"peer-{industry}-{level}-{index}@example.com")
+        peer = verified_user(f"peer-{industry}-{level}-{index}@example.com", "x-Secret-123")
         Membership.objects.create(company=company, user=peer, role="owner")
         completed_assessment(questionnaire, company=company, level=level)
 
