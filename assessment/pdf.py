@@ -8,7 +8,6 @@ app's own static files and data: URIs and refuses everything else.
 from __future__ import annotations
 
 import base64
-import hashlib
 import mimetypes
 import re
 import time
@@ -20,7 +19,6 @@ from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import Count, Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -29,9 +27,16 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.consultants import consultant_for_report
-from assessment.models import Action, Answer, Assessment, ConsultantProfile, RenderedReport
-from assessment.report import disagreements, history_context, radar_svg, report_context, trend_svg
-from assessment.workflows import Report, advice_content, build_report
+from assessment.models import Assessment, RenderedReport
+from assessment.report import (
+    disagreements,
+    history_context,
+    radar_svg,
+    report_context,
+    trend_svg,
+)
+from assessment.report import revision_of as report_revision
+from assessment.workflows import Report, build_report
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
@@ -187,53 +192,9 @@ def render(report: Report) -> tuple[bytes, Timing]:
 
 
 def revision_of(assessment: Assessment, language: str) -> str:
-    """Changes whenever anything the report shows changes: answers, actions, profile, the
-    newest recommendation catalogue, and the day (the roadmap is planned from today)."""
-    answers = Answer.objects.filter(assessment=assessment).aggregate(
-        count=Count("id"), latest=Max("updated_at")
-    )
-    actions = list(
-        Action.objects.filter(company_id=assessment.company_id)
-        .order_by("pk")
-        .values_list("pk", "status", "updated_at")
-    )
-    company = assessment.company
-    earlier = list(
-        Assessment.objects.filter(company_id=assessment.company_id, status="completed")
-        .order_by("pk")
-        .values_list("pk", "completed_at")
-    )
-    consultants = list(
-        ConsultantProfile.objects.filter(
-            user__memberships__company_id=assessment.company_id, approved=True
-        )
-        .order_by("pk")
-        .values_list("pk", "name", "firm", "contact_email", "phone", "website", "logo_png")
-    )
-    parts = [
-        LAYOUT_VERSION,
-        language,
-        assessment.questionnaire.content_hash,
-        assessment.status,
-        answers["count"],
-        answers["latest"],
-        company.name,
-        company.industry,
-        company.size_band,
-        company.region,
-        company.monthly_budget_eur,
-        company.monthly_hours,
-        company.reassessment_interval_months,
-        sorted(company.profile_facts().items()),
-        advice_content(assessment.questionnaire).questionnaire.content_hash,
-        actions,
-        earlier,
-        [hashlib.sha256(repr(c).encode()).hexdigest() for c in consultants],
-        # The roadmap counts its phases from the day it is rendered: a dated duty must never
-        # show as ahead after its date has passed.
-        timezone.localdate(),
-    ]
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+    """The stored PDF's revision: everything the report shows (`report.revision_of`), the
+    consultant on its cover and the layout of the template and stylesheet."""
+    return report_revision(assessment, language, branding=True, layout=LAYOUT_VERSION)
 
 
 def safe_filename(assessment: Assessment) -> str:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats, timezone
+from django.core.cache import cache
+from django.db import connection
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from assessment import charts
-from assessment.models import Answer, StoredAnswer
+from assessment import charts, roadmap, scoring
+from assessment.models import (
+    Action,
+    Answer,
+    Assessment,
+    ConsultantProfile,
+    QuestionnaireContent,
+    Respondent,
+    StoredAnswer,
+)
 from assessment.roadmap import PlannedStep
-from assessment.workflows import Report
+from assessment.workflows import Report, advice_content, build_report
 
 
 def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
@@ -30,12 +42,11 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
 def report_context(report: Report) -> dict:
     content, result = report.content, report.result
     dimension_rows: list[dict[str, Any]] = []
+    all_levers = result.levers()  # sorted once, not once per dimension
     for dimension in content.dimensions:
         dimension_result = result.dimension(dimension.key)
         assert dimension_result is not None  # the result has every dimension of its content
-        levers = [
-            q for q in result.levers() if q.dimension == dimension.key and q.dimension_lever >= 1
-        ]
+        levers = [q for q in all_levers if q.dimension == dimension.key and q.dimension_lever >= 1]
         dimension_rows.append(
             {
                 "dimension": dimension,
@@ -171,6 +182,13 @@ def step_item(report: Report, step: PlannedStep) -> dict:
 
 def history_context(report: Report) -> dict | None:
     """Progress since the previous completed assessment of the company, if there is one."""
+    facts = history_facts(report)
+    return None if facts is None else resolve_history(report, facts)
+
+
+def history_facts(report: Report) -> dict | None:
+    """`history_context` as plain data (question and dimension keys instead of the content's
+    objects), so that it can be cached."""
     from assessment.models import Action, Assessment
 
     assessment = report.assessment
@@ -182,8 +200,9 @@ def history_context(report: Report) -> dict | None:
             completed_at__lt=until,
         )
         .exclude(pk=assessment.pk)
+        .select_related("questionnaire")
         .order_by("completed_at")
-        .only("pk", "completed_at", "result")
+        .only("pk", "public_id", "completed_at", "result", "status", "questionnaire")
     )
     if not earlier:
         return None
@@ -195,7 +214,9 @@ def history_context(report: Report) -> dict | None:
         now_score = report.result.dimension_score(dimension.key)
         before = previous_scores.get(dimension.key)
         delta = None if now_score is None or before is None else now_score - before
-        rows.append({"dimension": dimension, "before": before, "now": now_score, "delta": delta})
+        rows.append(
+            {"dimension": dimension.key, "before": before, "now": now_score, "delta": delta}
+        )
     overall_before = previous_result.get("overall")
     overall_now = report.result.overall
     points = [
@@ -222,7 +243,7 @@ def history_context(report: Report) -> dict | None:
     questions = report.content.questions
     changed = [
         {
-            "question": questions[item.key],
+            "question": item.key,
             "before": questions[item.key].answer_labels(item.before),
             "after": questions[item.key].answer_labels(item.after),
         }
@@ -231,25 +252,21 @@ def history_context(report: Report) -> dict | None:
     ]
     action_rows = []
     for action in actions:
-        recommendation = report.advice.recommendation(
-            action.recommendation_key
-        ) or report.content.recommendation(action.recommendation_key)
+        recommendation = step_recommendation(report, action.recommendation_key)
         trigger = recommendation.trigger_question if recommendation else None
         question_delta = comparison.question_delta(trigger.key, *snapshots) if trigger else None
         step_dimension = recommendation.dimension if recommendation else None
         action_rows.append(
             {
                 "action": action,
-                "question": trigger,
                 "question_delta": None if question_delta is None else 100 * question_delta,
-                "dimension": step_dimension,
                 "dimension_delta": comparison.dimension_delta(step_dimension.key)
                 if step_dimension
                 else None,
             }
         )
     return {
-        "previous": previous,
+        "previous": {"public_id": previous.public_id, "completed_at": previous.completed_at},
         "changed": changed,
         "action_rows": action_rows,
         "rows": rows,
@@ -259,6 +276,36 @@ def history_context(report: Report) -> dict | None:
         else overall_now - overall_before,
         "points": points,
         "actions": actions,
+    }
+
+
+def step_recommendation(report: Report, key: str):
+    """A step of the newest catalogue, or of the assessment's own version if it was dropped."""
+    return report.advice.recommendation(key) or report.content.recommendation(key)
+
+
+def resolve_history(report: Report, facts: dict) -> dict:
+    """`history_facts` with the content's dimensions, questions and steps in place of keys."""
+    content = report.content
+    action_rows = []
+    for row in facts["action_rows"]:
+        recommendation = step_recommendation(report, row["action"].recommendation_key)
+        action_rows.append(
+            {
+                **row,
+                "question": recommendation.trigger_question if recommendation else None,
+                "dimension": recommendation.dimension if recommendation else None,
+            }
+        )
+    return {
+        **facts,
+        "rows": [
+            {**row, "dimension": content.dimension(row["dimension"])} for row in facts["rows"]
+        ],
+        "changed": [
+            {**item, "question": content.questions[item["question"]]} for item in facts["changed"]
+        ],
+        "action_rows": action_rows,
     }
 
 
@@ -418,6 +465,11 @@ def export_step(content, step: PlannedStep) -> dict:
 
 def disagreements(report: Report) -> list[dict]:
     """Questions where the team's own answers lay two or more levels apart."""
+    return resolve_disagreements(report, disagreement_facts(report))
+
+
+def disagreement_facts(report: Report) -> list[dict]:
+    """`disagreements` as plain data (question keys), so that it can be cached."""
     from assessment.team import team_view
 
     view = team_view(report.assessment)
@@ -426,7 +478,7 @@ def disagreements(report: Report) -> list[dict]:
         question = report.content.questions[item.key]
         rows.append(
             {
-                "question": question,
+                "question": item.key,
                 "answers": [
                     (
                         respondent.name,
@@ -439,3 +491,183 @@ def disagreements(report: Report) -> list[dict]:
             }
         )
     return rows
+
+
+def resolve_disagreements(report: Report, facts: list[dict]) -> list[dict]:
+    return [{**row, "question": report.content.questions[row["question"]]} for row in facts]
+
+
+def revision_of(
+    assessment: Assessment,
+    language: str,
+    *,
+    advice: QuestionnaireContent | None = None,
+    branding: bool = False,
+    layout: str = "",
+) -> str:
+    """Changes whenever anything a report of the assessment shows may change: its answers
+    and the team's, the company's actions, budget and profile facts, its other completed
+    checks, the newest recommendation catalogue, the language and the day (the roadmap is
+    planned from today); with `branding`, the consultant shown on the PDF's cover.
+
+    One query (two with `branding`), whatever the amount of data: counts and latest change
+    times rather than the rows themselves. `advice` is the newest catalogue if the caller has
+    loaded it already (one query fewer); `layout` is a version of what is rendered from it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(REVISION_SQL, revision_parameters(assessment))
+        parts = cursor.fetchone()
+    company = assessment.company
+    if advice is None:
+        advice = advice_content(assessment.questionnaire)
+    consultants = (
+        list(
+            ConsultantProfile.objects.filter(
+                user__memberships__company_id=assessment.company_id, approved=True
+            )
+            .order_by("pk")
+            .values_list("pk", "name", "firm", "contact_email", "phone", "website", "logo_png")
+        )
+        if branding
+        else []
+    )
+    revision = [
+        layout,
+        language,
+        assessment.status,
+        assessment.completed_at,
+        assessment.questionnaire.content_hash,
+        advice.questionnaire.content_hash,
+        parts,
+        company.name,
+        company.industry,
+        company.size_band,
+        company.region,
+        company.monthly_budget_eur,
+        company.monthly_hours,
+        company.reassessment_interval_months,
+        sorted(company.profile_facts().items()),
+        [hashlib.sha256(repr(c).encode()).hexdigest() for c in consultants],
+        # The roadmap counts its phases from the day it is planned: a dated duty must never
+        # show as ahead after its date has passed.
+        timezone.localdate(),
+    ]
+    return hashlib.sha256(repr(revision).encode("utf-8")).hexdigest()
+
+
+# Counts and latest changes of everything a report reads, as four one-row aggregates.
+# Written as SQL because the same query built with the ORM (eleven subqueries) took about 20 ms
+# to build and compile on every results page, more than planning the roadmap. Plain aggregates
+# that SQLite and PostgreSQL run alike; the table names come from the models, every value is
+# a query parameter.
+REVISION_TEMPLATE = """
+SELECT a.answer_count, a.answers_changed, r.respondent_count, r.respondent_last,
+       c.action_count, c.actions_changed, c.action_last,
+       d.completed_count, d.completed_first, d.completed_latest, d.completed_last
+FROM (SELECT COUNT(*) AS answer_count, MAX(updated_at) AS answers_changed
+      FROM {answers} WHERE assessment_id = %s) a,
+     (SELECT COUNT(*) AS respondent_count, MAX(id) AS respondent_last
+      FROM {respondents} WHERE assessment_id = %s) r,
+     (SELECT COUNT(*) AS action_count, MAX(updated_at) AS actions_changed, MAX(id) AS action_last
+      FROM {actions} WHERE company_id = %s) c,
+     (SELECT COUNT(*) AS completed_count, MIN(completed_at) AS completed_first,
+             MAX(completed_at) AS completed_latest, MAX(id) AS completed_last
+      FROM {assessments} WHERE company_id = %s AND status = %s) d
+"""
+REVISION_SQL = REVISION_TEMPLATE.format(
+    answers=Answer._meta.db_table,
+    respondents=Respondent._meta.db_table,
+    actions=Action._meta.db_table,
+    assessments=Assessment._meta.db_table,
+)
+
+
+def revision_parameters(assessment: Assessment) -> list:
+    return [
+        assessment.pk,
+        assessment.pk,
+        assessment.company_id,
+        assessment.company_id,
+        Assessment.Status.COMPLETED.value,
+    ]
+
+
+# Bump when what `ResultsFacts` holds or how it is computed changes.
+RESULTS_FACTS_VERSION = "1"
+# The revision holds the day, so an entry is never read on the next day: it may go then.
+# An entry is about 30 KB (pickled), one per completed check viewed per day and language.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class ResultsFacts:
+    """What the results page needs that takes time to compute, as plain data (no content
+    objects, no HTML): kept in the shared cache per revision of a completed check."""
+
+    answers: dict[str, StoredAnswer]
+    result: scoring.Result
+    roadmap: roadmap.Roadmap
+    radar: str  # SVG, escaped by the chart module
+    history: dict | None
+    disagreements: list[dict]
+
+
+@dataclass(frozen=True)
+class ResultsData:
+    """The report, the radar chart, the history and the team's disagreements of one
+    assessment, ready for the results page."""
+
+    report: Report
+    radar: str
+    history: dict | None
+    disagreements: list[dict]
+    from_cache: bool
+
+
+def results_data(*, assessment: Assessment) -> ResultsData:
+    """The results page's data: computed once per revision of a completed check and kept in
+    Django's cache (shared by every worker), computed anew for a check still in progress."""
+    advice = advice_content(assessment.questionnaire)
+    if not assessment.is_completed:
+        return resolve_results(assessment, advice, compute_results(assessment, advice), False)
+    language = (translation.get_language() or "de")[:2]
+    revision = revision_of(assessment, language, advice=advice)
+    key = f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
+    facts = cache.get(key)
+    if isinstance(facts, ResultsFacts):
+        return resolve_results(assessment, advice, facts, True)
+    facts = compute_results(assessment, advice)
+    cache.set(key, facts, RESULTS_CACHE_SECONDS)
+    return resolve_results(assessment, advice, facts, False)
+
+
+def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
+    report = build_report(assessment=assessment, advice=advice)
+    return ResultsFacts(
+        answers=report.answers,
+        result=report.result,
+        roadmap=report.roadmap,
+        radar=radar_svg(report),
+        history=history_facts(report),
+        disagreements=disagreement_facts(report),
+    )
+
+
+def resolve_results(
+    assessment: Assessment, advice: QuestionnaireContent, facts: ResultsFacts, from_cache: bool
+) -> ResultsData:
+    report = Report(
+        assessment=assessment,
+        content=assessment.questionnaire.content(),
+        answers=facts.answers,
+        result=facts.result,
+        roadmap=facts.roadmap,
+        advice=advice,
+    )
+    return ResultsData(
+        report=report,
+        radar=facts.radar,
+        history=None if facts.history is None else resolve_history(report, facts.history),
+        disagreements=resolve_disagreements(report, facts.disagreements),
+        from_cache=from_cache,
+    )

@@ -245,9 +245,11 @@ def plan_inputs(
     return {key: value for key, value in inputs.items() if visible.get(key, False)}
 
 
-def build_report(*, assessment: Assessment) -> Report:
+def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None = None) -> Report:
+    """Score the assessment and plan its roadmap; `advice` when the caller has it already."""
     content = assessment.questionnaire.content()
-    advice = advice_content(assessment.questionnaire)
+    if advice is None:
+        advice = advice_content(assessment.questionnaire)
     answers = stored_answers(assessment)
     result = scoring.score(content.spec, answer_inputs(answers))
     actions = list(Action.objects.filter(company_id=assessment.company_id))

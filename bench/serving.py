@@ -36,7 +36,13 @@ DATABASES = ("sqlite", "postgres")
 POSTGRES_SERVER = os.environ.get(
     "BENCH_POSTGRES_SERVER", "postgres://reifegrad:reifegrad@127.0.0.1:5432"
 )
-POSTGRES_NAME = os.environ.get("BENCH_POSTGRES_NAME", "reifegrad_bench")
+# BENCH_DATABASE_NAME lets runs side by side use databases of their own (BENCH_POSTGRES_NAME
+# is its earlier name, still read).
+POSTGRES_NAME = (
+    os.environ.get("BENCH_DATABASE_NAME")
+    or os.environ.get("BENCH_POSTGRES_NAME")
+    or "reifegrad_bench"
+)
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.report import disagreements, history_context, radar_svg, report_context
+from assessment.report import report_context, results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     AssessmentClosed,
@@ -36,7 +36,6 @@ from assessment.workflows import (
     AssessmentUnconfirmed,
     DuplicateSubmission,
     answer_inputs,
-    build_report,
     finish_assessment,
     primary_respondent,
     save_answers,
@@ -415,16 +414,18 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id)
-    report = build_report(assessment=assessment)
+    data = results_data(assessment=assessment)
+    report = data.report
     context = report_context(report)
     # The chart module escapes every label; the SVG is ours, not user input.
-    context["radar"] = mark_safe(radar_svg(report))  # noqa: S308
+    context["radar"] = mark_safe(data.radar)  # noqa: S308
     context["is_member"] = request.user.is_authenticated and access.can_open_company(
         request, assessment.company_id
     )
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
-    context["history"] = history_context(report)
-    context["disagreements"] = disagreements(report)
+    context["history"] = data.history
+    context["disagreements"] = data.disagreements
+    # Not cached: it compares with other companies, whose checks change without this one.
     context["peers"] = (
         peer_position(assessment.company, report.result.overall)
         if assessment.is_completed

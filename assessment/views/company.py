@@ -36,7 +36,7 @@ from assessment.models import (
     Measurement,
     Questionnaire,
 )
-from assessment.report import report_context
+from assessment.report import report_context, results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     LastOwner,
@@ -44,7 +44,6 @@ from assessment.workflows import (
     accept_invitation,
     adopt_step,
     advice_content,
-    build_report,
     remove_membership,
     set_action_status,
     snapshot_of,
@@ -115,7 +114,11 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     last = completed[-1] if completed else None
     questionnaire = last.questionnaire if last else Questionnaire.objects.current()
     content = questionnaire.content() if questionnaire else None
-    roadmap_context = report_context(build_report(assessment=last)) if last else None
+    roadmap_context = None
+    if last is not None:
+        last.company = company  # the same row, already loaded
+        # The same cached data as the check's results page, per revision.
+        roadmap_context = report_context(results_data(assessment=last).report)
     actions = list(company.actions.all())
     today = timezone.localdate()
     due = reassessment_due(company, last)

@@ -1,0 +1,212 @@
+"""The results page of a completed check: its data is computed once per revision and kept in
+Django's shared cache; every input of the roadmap makes a new revision, so nobody sees stale
+data after a change."""
+
+import datetime
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from assessment.access import SESSION_GRANTS
+from assessment.models import Action, Answer, Assessment, Company, Membership
+from assessment.report import results_data, revision_of
+from assessment.workflows import build_report, start_reassessment
+from tests.factories import completed_assessment
+
+
+def granted_client(*assessments: Assessment) -> Client:
+    client = Client()
+    session = client.session
+    session[SESSION_GRANTS] = [str(a.public_id) for a in assessments]
+    session.save()
+    return client
+
+
+def results_url(assessment: Assessment) -> str:
+    return reverse("results", args=[assessment.public_id])
+
+
+def page(client: Client, assessment: Assessment, **headers) -> str:
+    response = client.get(results_url(assessment), **headers)
+    assert response.status_code == 200
+    # The CSRF token differs from one response to the next, whatever the cache holds.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+def uncached_page(client: Client, assessment: Assessment, **headers) -> str:
+    cache.clear()
+    return page(client, assessment, **headers)
+
+
+def fresh(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_related("company", "questionnaire").get(pk=assessment.pk)
+
+
+@pytest.fixture
+def checks(default_questionnaire, owner):
+    """A company with an earlier and a latest completed check, weak enough for a long
+    roadmap, and an owner."""
+    company = Company.objects.create(
+        name="Tischlerei Holz",
+        industry="crafts",
+        size_band="2-9",
+        monthly_budget_eur=150,
+        monthly_hours=6,
+    )
+    Membership.objects.create(company=company, user=owner, role=Membership.Role.OWNER)
+    earlier = completed_assessment(default_questionnaire, company=company, level=0.0)
+    Assessment.objects.filter(pk=earlier.pk).update(
+        completed_at=timezone.now() - datetime.timedelta(days=90)
+    )
+    latest = completed_assessment(default_questionnaire, company=company, level=0.2)
+    return earlier, latest
+
+
+def test_the_cached_results_page_equals_the_uncached_one(checks):
+    _earlier, latest = checks
+    client = granted_client(latest)
+    cold = uncached_page(client, latest)
+    warm = page(client, latest)
+    assert results_data(assessment=fresh(latest)).from_cache
+    assert warm == cold
+    assert "data-progress-since" in warm and "data-step=" in warm
+
+
+def test_the_data_is_kept_in_the_database_cache_every_worker_shares(checks):
+    _earlier, latest = checks
+    assert settings.CACHES["default"]["BACKEND"] == ("django.core.cache.backends.db.DatabaseCache")
+    cache.clear()
+    page(granted_client(latest), latest)
+    table = settings.CACHES["default"]["LOCATION"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608 - our own setting
+        keys = [row[0] for row in cursor.fetchall()]
+    assert any(":results:" in key for key in keys)
+
+
+def test_a_check_in_progress_is_never_served_from_the_cache(checks):
+    _earlier, latest = checks
+    draft = start_reassessment(company=latest.company, user=None, carry_over=True)
+    results_data(assessment=fresh(draft))
+    assert not results_data(assessment=fresh(draft)).from_cache
+
+
+def later_answers(assessment: Assessment) -> None:
+    """A stronger answer to every scored question (as an admin correction would do)."""
+    content = assessment.questionnaire.content()
+    for answer in Answer.objects.filter(assessment=assessment).select_related("question"):
+        question = content.questions[answer.question.key]
+        if not question.scored:
+            continue
+        best = max(question.option_list, key=lambda option: option.points)
+        Answer.objects.filter(pk=answer.pk).update(
+            options=[best.key], not_applicable=False, updated_at=timezone.now()
+        )
+
+
+def first_step_done(assessment: Assessment) -> None:
+    step = build_report(assessment=fresh(assessment)).roadmap.phases[0].steps[0]
+    Action.objects.create(
+        company=assessment.company,
+        recommendation_key=step.key,
+        title=step.key,
+        status=Action.Status.DONE,
+        done_at=timezone.now(),
+    )
+
+
+def more_budget(assessment: Assessment) -> None:
+    Company.objects.filter(pk=assessment.company_id).update(
+        monthly_budget_eur=2000, monthly_hours=40
+    )
+
+
+def consumers_and_staff(assessment: Assessment) -> None:
+    Company.objects.filter(pk=assessment.company_id).update(
+        customers=["consumers"], staff_personal_data="ge_20", turnover_band="gt_800k"
+    )
+
+
+CHANGES = {
+    "answer": later_answers,
+    "action status": first_step_done,
+    "budget": more_budget,
+    "profile facts": consumers_and_staff,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_of_any_roadmap_input_shows_at_once(checks, change):
+    _earlier, latest = checks
+    client = granted_client(latest)
+    page(client, latest)
+    before = page(client, latest)  # from the cache
+    revision = revision_of(fresh(latest), "de")
+    CHANGES[change](latest)
+    assert revision_of(fresh(latest), "de") != revision
+    after = page(client, latest)
+    assert after != before
+    assert after == uncached_page(client, latest)
+
+
+def test_the_action_status_changes_the_roadmap_shown(checks):
+    _earlier, latest = checks
+    client = granted_client(latest)
+    step = build_report(assessment=fresh(latest)).roadmap.phases[0].steps[0]
+    assert f'data-step="{step.key}"' in page(client, latest)
+    first_step_done(latest)
+    assert f'data-step="{step.key}"' not in page(client, latest)
+
+
+def test_the_language_has_its_own_cached_data(checks):
+    _earlier, latest = checks
+    client = granted_client(latest)
+    german = page(client, latest)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page(client, latest)
+    assert english != german and 'lang="en"' in english
+    assert english == uncached_page(client, latest)
+    with translation.override("en"):
+        english_revision = revision_of(fresh(latest), "en")
+    assert english_revision != revision_of(fresh(latest), "de")
+
+
+def test_the_next_day_plans_anew(checks, monkeypatch):
+    _earlier, latest = checks
+    client = granted_client(latest)
+    page(client, latest)
+    before = page(client, latest)
+    later = timezone.localdate() + datetime.timedelta(days=200)
+    monkeypatch.setattr(timezone, "localdate", lambda *args: later)
+    after = page(client, latest)
+    assert after != before
+    assert after == uncached_page(client, latest)
+    assert results_data(assessment=fresh(latest)).report.roadmap.today == later
+
+
+@pytest.mark.parametrize("earlier_checks", [1, 8])
+def test_results_page_queries_do_not_grow_with_the_company(
+    default_questionnaire, django_assert_max_num_queries, earlier_checks
+):
+    company = Company.objects.create(name="Blumen", industry="retail", size_band="2-9")
+    for index in range(earlier_checks):
+        done = completed_assessment(default_questionnaire, company=company, level=index / 10)
+        Assessment.objects.filter(pk=done.pk).update(
+            completed_at=timezone.now() - datetime.timedelta(days=30 * (earlier_checks - index))
+        )
+        Action.objects.create(
+            company=company, recommendation_key=f"r{index}", title="x", status="done"
+        )
+    latest = completed_assessment(default_questionnaire, company=company, level=0.5)
+    client = granted_client(latest)
+    client.get(results_url(latest))
+    # Session, the assessment with its company and questionnaire, the newest catalogue, the
+    # revision, the cached data, and the peers (other companies change without this check).
+    with django_assert_max_num_queries(6):
+        assert client.get(results_url(latest)).status_code == 200
