@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from assessment.models import (
@@ -405,3 +405,45 @@ def matrix_markdown() -> str:
         lines.append(f"| {permission.description} | {names} | " + " | ".join(cells) + " |")
     legend = [f"- `{key}`: {text}" for key, text in ROLES.items()]
     return "\n".join(lines) + "\n\n" + "\n".join(legend) + "\n"
+
+
+def verified_users() -> QuerySet[User]:
+    """Active accounts with a verified e-mail address.
+
+    With django-allauth's account app installed, an address counts once allauth marks it
+    verified; without it, every active account counts (there is no verification yet).
+    """
+    users = User.objects.filter(is_active=True)
+    if not apps.is_installed("allauth.account"):
+        return users
+    email_address = apps.get_model(ALLAUTH_EMAIL_ADDRESS)
+    return users.filter(Exists(email_address.objects.filter(user=OuterRef("pk"), verified=True)))
+
+
+def verified_company_filter() -> Q:
+    """Companies a person with a verified account belongs to (owner, member, consultant),
+    or whose latest completed check was run in a consultant session.
+
+    Only these count as peers in the benchmark: anonymous throw-away checks do not.
+    """
+    verified_member = Exists(
+        Membership.objects.filter(company=OuterRef("pk"), user__in=verified_users())
+    )
+    consultant_session = Exists(
+        Assessment.objects.filter(
+            pk=Subquery(
+                Assessment.objects.filter(
+                    company=OuterRef(OuterRef("pk")), status=Assessment.Status.COMPLETED
+                )
+                .order_by("-completed_at")
+                .values("pk")[:1]
+            ),
+            mode=Assessment.Mode.CONSULTANT,
+        )
+    )
+    return Q(verified_member) | Q(consultant_session)
+
+
+def has_verified_account(company: Company) -> bool:
+    """Whether the company counts as a peer (see verified_company_filter)."""
+    return Company.objects.filter(verified_company_filter(), pk=company.pk).exists()

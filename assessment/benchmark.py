@@ -1,7 +1,9 @@
 """How a company compares with others of its industry and size in this installation.
 
 Shown only when at least ten other companies are in the group, so that no single company's
-result can be inferred.
+result can be inferred. Peers are companies with a verified account or a consultant-led
+latest check (access.verified_company_filter), each counted once with its latest completed
+check: anonymous throw-away checks cannot fill the group and narrow down one company.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.db.models import FloatField, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from assessment.access import verified_company_filter
 from assessment.models import Assessment, Company
 
 MINIMUM_PEERS = 10
@@ -38,7 +41,9 @@ def peer_position(company: Company, overall: float | None) -> PeerPosition | Non
         return None
     others = [
         value
-        for value in Company.objects.filter(industry=company.industry, size_band=company.size_band)
+        for value in Company.objects.filter(
+            verified_company_filter(), industry=company.industry, size_band=company.size_band
+        )
         .exclude(pk=company.pk)
         .annotate(latest=latest_overall_subquery())
         .values_list("latest", flat=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
@@ -12,6 +13,38 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.answers import MAX_NOTE_LENGTH
 from assessment.models import Action, Company, ConsultantProfile, Measurement, User
+
+# Invisible characters that change how the text around them is shown or joined:
+# bidirectional embeddings, overrides and isolates, zero-width space, word joiner, BOM.
+INVISIBLE = frozenset(
+    "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def clean_name_text(value: str) -> str:
+    """A name as it is stored: NFC, no control characters (a line break or tab becomes a
+    space, NUL, escape and the like are removed), no bidirectional overrides or zero-width
+    spaces, whitespace collapsed to single spaces, no space at the ends.
+
+    Names end up in mail subjects, PDF covers, file names and CSV cells, where a newline
+    breaks a header and an override turns text around on screen; every form that saves a
+    name cleans it here (through NameField).
+    """
+    kept = []
+    for char in unicodedata.normalize("NFC", value):
+        if char.isspace() or unicodedata.category(char) in {"Zl", "Zp"}:
+            kept.append(" ")
+        elif unicodedata.category(char) != "Cc" and char not in INVISIBLE:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+class NameField(forms.CharField):
+    """A one-line text such as a name, firm, region or role, cleaned by clean_name_text."""
+
+    def to_python(self, value: Any) -> str:
+        return clean_name_text(super().to_python(value) or "")
+
 
 PROFILE_FACT_FIELDS = ["turnover_band", "kleinunternehmer", "customers", "staff_personal_data"]
 PROFILE_FACT_LABELS = {
@@ -104,6 +137,7 @@ class ProfileForm(ProfileFactsMixin, forms.ModelForm):
             **PROFILE_FACT_LABELS,
         }
         help_texts = PROFILE_FACT_HELP
+        field_classes = {"name": NameField, "region": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,12 +184,6 @@ class ProfileForm(ProfileFactsMixin, forms.ModelForm):
             Field("submission"),
             Submit("submit", _("Weiter zu den Fragen"), css_class="btn-brand btn-lg"),
         )
-
-    def clean_name(self) -> str:
-        return " ".join(self.cleaned_data["name"].split())
-
-    def clean_region(self) -> str:
-        return " ".join(self.cleaned_data["region"].split())
 
 
 class SignupForm(forms.ModelForm):
@@ -256,6 +284,7 @@ class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):
         ]
         labels = {"name": _("Name"), "region": _("Region"), **PROFILE_FACT_LABELS}
         help_texts = PROFILE_FACT_HELP
+        field_classes = {"name": NameField, "region": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -268,6 +297,7 @@ class ActionForm(forms.ModelForm):
     class Meta:
         model = Action
         fields = ["status", "owner", "due_date", "kpi_baseline", "notes"]
+        field_classes = {"owner": NameField}
         labels = {
             "status": _("Status"),
             "owner": _("Wer kümmert sich?"),
@@ -342,8 +372,8 @@ class InviteForm(forms.Form):
 
 
 class ConsultantSignupForm(SignupForm):
-    name = forms.CharField(label=_("Ihr Name"), max_length=200)
-    firm = forms.CharField(label=_("Firma"), max_length=200, required=False)
+    name = NameField(label=_("Ihr Name"), max_length=200)
+    firm = NameField(label=_("Firma"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -365,6 +395,7 @@ class ConsultantProfileForm(forms.ModelForm):
     class Meta:
         model = ConsultantProfile
         fields = ["name", "firm", "contact_email", "phone", "website"]
+        field_classes = {"name": NameField, "firm": NameField, "phone": NameField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

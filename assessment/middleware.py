@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -78,3 +79,91 @@ class ConsultantSecondFactor:
             ):
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def body_limit(path: str) -> int:
+    """The largest request body (bytes) accepted for `path` (settings.REQUEST_BODY_LIMITS)."""
+    for pattern, limit in settings.REQUEST_BODY_LIMITS:
+        if re.match(pattern, path):
+            return limit
+    return settings.REQUEST_BODY_LIMIT
+
+
+TOO_LARGE = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Anfrage zu groß</title></head>
+<body><h1>Anfrage zu groß</h1>
+<p>Die gesendeten Daten sind größer als erlaubt (höchstens %(limit)s KB).
+Bitte gehen Sie zurück und senden Sie weniger, zum Beispiel eine kleinere Datei.</p>
+<p lang="en">Request too large: at most %(limit)s KB are accepted here.</p>
+</body></html>
+"""
+
+LENGTH_REQUIRED = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Länge fehlt</title></head>
+<body><h1>Länge fehlt</h1>
+<p>Anfragen mit Daten müssen ihre Länge angeben (Content-Length).</p>
+<p lang="en">Requests with a body must state its length (Content-Length).</p>
+</body></html>
+"""
+
+
+class RequestBodyLimit:
+    """Refuses a request body over the limit for its path before anything reads it.
+
+    Runs first: neither the CSRF check nor a view parses a body of a refused request, so a
+    gigabyte sent to any form is never read into memory or written to a temporary file.
+    A body without a stated length (chunked transfer) is refused too, since its size is
+    only known after reading it. Put the same ceiling into the reverse proxy (README).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = body_limit(request.path_info)
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if not declared:
+            if request.META.get("HTTP_TRANSFER_ENCODING"):
+                return HttpResponse(
+                    LENGTH_REQUIRED, status=411, content_type="text/html; charset=utf-8"
+                )
+            return self.get_response(request)
+        try:
+            length = int(declared)
+        except ValueError:
+            return HttpResponse(status=400)
+        if length > limit:
+            response = HttpResponse(
+                TOO_LARGE % {"limit": limit // 1024},
+                status=413,
+                content_type="text/html; charset=utf-8",
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
+class PrivateByDefault:
+    """`Cache-Control: private, no-store` on every response that does not say otherwise.
+
+    Nearly every page shows somebody's data (a check, its results, a company, a portfolio,
+    an export, a resume link's page); the few public ones (start page, health check,
+    static files) are listed in PUBLIC_PATHS or served before this runs. A response that
+    set its own Cache-Control keeps it.
+    """
+
+    PUBLIC_PATHS = frozenset({"/", "/health/"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        if request.path_info in self.PUBLIC_PATHS or request.path_info.startswith(
+            settings.STATIC_URL
+        ):
+            return response
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -674,9 +674,26 @@ class Assessment(models.Model):
     )
     # Frozen once completed: the scoring result as JSON, so old results never change.
     result = models.JSONField(null=True, blank=True)
+    # SHA-256 of the one-time value of the profile form that started this check: the same
+    # form sent twice (a double click, two tabs racing) starts one check, never two.
+    submission_hash = models.CharField(max_length=64, default="", blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_hash"],
+                condition=~models.Q(submission_hash=""),
+                name="one_check_per_profile_submission",
+            ),
+            # "Neuen Check beginnen" continues the open draft; concurrent clicks cannot
+            # open a second one of the same kind.
+            models.UniqueConstraint(
+                fields=["company", "mode"],
+                condition=models.Q(status="draft"),
+                name="one_draft_per_company_and_mode",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company} {self.started_at:%Y-%m-%d}"
@@ -864,6 +881,14 @@ class Action(models.Model):
 
     class Meta:
         ordering = ["due_date", "created_at"]
+        constraints = [
+            # Adopting a step twice (two tabs, two people at once) gives one open action.
+            models.UniqueConstraint(
+                fields=["company", "recommendation_key"],
+                condition=models.Q(status__in=["planned", "doing"]),
+                name="one_open_action_per_step",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -993,6 +1018,39 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.company_id} {self.due_date}"
+
+
+class MailLog(models.Model):
+    """One mail the app sent on somebody's request, counted against the mail limits.
+
+    In the database so every worker and app server counts the same mails; rows older than
+    the longest limit window are deleted as new ones are written.
+    """
+
+    class Kind(models.TextChoices):
+        RESUME_LINK = "resume_link", _("Link zum Check")
+        INVITATION = "invitation", _("Einladung")
+        RESPONDENT = "respondent", _("Link für Teammitglied")
+        PASSWORD_RESET = "password_reset", _("Passwort zurücksetzen")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # SHA-256 of the lower-cased address: the limit needs equality, not the address itself.
+    recipient_hash = models.CharField(max_length=64)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient_hash", "sent_at"], name="mail_log_recipient_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.sent_at:%Y-%m-%d %H:%M:%S}"
 
 
 class RenderedReport(models.Model):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessment import roadmap, scoring
@@ -40,16 +41,53 @@ class AssessmentIncomplete(Exception):
         self.missing = missing
 
 
-@transaction.atomic
+class DuplicateSubmission(Exception):
+    """This profile form has already started a check: `assessment`."""
+
+    def __init__(self, assessment: Assessment | None) -> None:
+        super().__init__("profile form sent twice")
+        self.assessment = assessment
+
+
+def submission_hash(submission: str) -> str:
+    return hashlib.sha256(submission.encode("utf-8")).hexdigest() if submission else ""
+
+
 def start_self_assessment(
-    *, company: Company, questionnaire, user: User | None = None
+    *, company: Company, questionnaire, user: User | None = None, submission: str = ""
 ) -> tuple[Assessment, str]:
-    """A new company's first check: the assessment, its respondent and a resume link."""
+    """A new company's first check: the assessment, its respondent and a resume link.
+
+    `submission` is the profile form's one-time value; its hash is a unique column, so the
+    same form sent twice, even at the same moment, starts one check and the other request
+    gets DuplicateSubmission with the check that won.
+    """
+    digest = submission_hash(submission)
+    try:
+        return _start_self_assessment(
+            company=company, questionnaire=questionnaire, user=user, digest=digest
+        )
+    except IntegrityError:
+        if not digest:
+            raise
+        company.pk = None
+        raise DuplicateSubmission(
+            Assessment.objects.filter(submission_hash=digest).select_related("company").first()
+        ) from None
+
+
+@transaction.atomic
+def _start_self_assessment(
+    *, company: Company, questionnaire, user: User | None, digest: str
+) -> tuple[Assessment, str]:
     company.save()
     if user is not None:
         Membership.objects.create(company=company, user=user, role=Membership.Role.OWNER)
     assessment = Assessment.objects.create(
-        company=company, questionnaire=questionnaire, mode=Assessment.Mode.SELF
+        company=company,
+        questionnaire=questionnaire,
+        mode=Assessment.Mode.SELF,
+        submission_hash=digest,
     )
     Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
     _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
@@ -97,8 +135,20 @@ def save_answers(
 
     All or nothing: a page whose answers need several statements is never half saved. No
     savepoint (as in `bulk_create`): nobody retries a failed save inside an outer transaction.
+
+    The assessment's row is locked and its status read again in the transaction that
+    writes, and `finish_assessment` takes the same lock: an answer is either saved before
+    the result is frozen (and counted in it) or refused. (SQLite has no row locks; its
+    IMMEDIATE transactions let one writer at a time in, which serialises the same way.)
     """
-    if assessment.is_completed:
+    status = (
+        Assessment.objects.select_for_update()
+        .filter(pk=assessment.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != Assessment.Status.DRAFT:
+        assessment.status = status or assessment.status
         raise AssessmentClosed
     now = timezone.now()
     # Rows are grouped by the fields they change: a note or its visibility that was not
@@ -296,9 +346,19 @@ def start_reassessment(
     ) or Questionnaire.objects.current()
     if questionnaire is None:
         raise Questionnaire.DoesNotExist("no questionnaire is loaded")
-    assessment = Assessment.objects.create(
-        company=company, questionnaire=questionnaire, mode=mode, previous=previous
-    )
+    try:
+        # A savepoint, so the conflict below leaves the outer transaction usable.
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                company=company, questionnaire=questionnaire, mode=mode, previous=previous
+            )
+    except IntegrityError:
+        # At most one draft per company and mode (a unique constraint): a concurrent
+        # click opened it a moment ago, and this click continues it.
+        draft = company.assessments.filter(status=Assessment.Status.DRAFT, mode=mode).first()
+        if draft is None:
+            raise
+        return draft
     respondent = Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
     if carry_over and previous is not None:
         content = questionnaire.content()
@@ -381,20 +441,43 @@ def trigger_value_now(company: Company, recommendation_key: str) -> float | None
 
 
 def adopt_step(*, company: Company, recommendation_key: str, title: str, owner: str = "") -> Action:
-    """Turn a roadmap step into an action; adopting it twice gives the same open action."""
-    open_action = company.actions.filter(
+    """Turn a roadmap step into an action; adopting it twice gives the same open action.
+
+    A unique constraint allows one open action per step and company; the insert that loses
+    a race returns the one that won.
+    """
+    open_actions = company.actions.filter(
         recommendation_key=recommendation_key,
         status__in=[Action.Status.PLANNED, Action.Status.DOING],
-    ).first()
+    )
+    open_action = open_actions.first()
     if open_action is not None:
         return open_action
-    return Action.objects.create(
-        company=company, recommendation_key=recommendation_key, title=title[:200], owner=owner
-    )
+    try:
+        with transaction.atomic():
+            return Action.objects.create(
+                company=company,
+                recommendation_key=recommendation_key,
+                title=title[:200],
+                owner=owner,
+            )
+    except IntegrityError:
+        winner = open_actions.first()
+        if winner is None:
+            raise
+        return winner
+
+
+class StepAlreadyOpen(Exception):
+    """Another action of the same step is planned or in progress."""
 
 
 def set_action_status(*, action: Action, status: str) -> Action:
-    """Record when a step was done and where its trigger stood, so it returns only on a fall."""
+    """Record when a step was done and where its trigger stood, so it returns only on a fall.
+
+    Reopening a step that has another open action raises StepAlreadyOpen (the constraint
+    of one open action per step).
+    """
     action.status = status
     if status == Action.Status.DONE:
         if action.done_at is None:
@@ -405,7 +488,11 @@ def set_action_status(*, action: Action, status: str) -> Action:
     else:
         action.done_at = None
         action.trigger_value_when_done = None
-    action.save()
+    try:
+        with transaction.atomic():
+            action.save()
+    except IntegrityError:
+        raise StepAlreadyOpen from None
     return action
 
 

@@ -199,7 +199,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "assessment.middleware.RequestBodyLimit",
     "django.middleware.security.SecurityMiddleware",
+    "assessment.middleware.PrivateByDefault",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "assessment.middleware.SessionIdleTimeout",
@@ -282,7 +285,7 @@ STORAGES = {
     },
 }
 if SERVE_COLLECTED_STATIC:
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -399,6 +402,44 @@ for _name, _value in {
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "companies"
 LOGOUT_REDIRECT_URL = "home"
+
+# Request bodies: the largest accepted, in KB, refused with 413 before anything reads them
+# (assessment.middleware.RequestBodyLimit). The reverse proxy should refuse the same
+# (nginx: client_max_body_size, README). Paths are regular expressions from the start.
+REQUEST_BODY_LIMIT = 1024 * env_int("REQUEST_BODY_LIMIT_KB", 256)
+LOGO_UPLOAD_LIMIT = 1024 * env_int("LOGO_UPLOAD_LIMIT_KB", 1024)
+QUESTIONNAIRE_UPLOAD_LIMIT = 1024 * env_int("QUESTIONNAIRE_UPLOAD_LIMIT_KB", 2048)
+# The moderation page sends every question of a check with its note at once.
+FACILITATION_BODY_LIMIT = 1024 * env_int("FACILITATION_BODY_LIMIT_KB", 1024)
+REQUEST_BODY_LIMITS = [
+    (r"^/berater/profil/$", LOGO_UPLOAD_LIMIT),
+    (r"^/admin/assessment/questionnaire/", QUESTIONNAIRE_UPLOAD_LIMIT),
+    (r"^/check/[0-9a-f-]+/moderation/$", FACILITATION_BODY_LIMIT),
+]
+# Django's own ceilings behind it: form fields at most the largest non-file limit, and
+# uploads up to the largest limit kept in memory, so no upload is written to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(REQUEST_BODY_LIMIT, FACILITATION_BODY_LIMIT)
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(LOGO_UPLOAD_LIMIT, QUESTIONNAIRE_UPLOAD_LIMIT)
+
+# Mails the app sends on somebody's request (resume links, invitations, team members'
+# links): at most so many within MAIL_LIMIT_WINDOW_MINUTES per recipient address, per
+# check and per company; counted in the database (MailLog), so every server shares them.
+MAIL_LIMIT_WINDOW = timedelta(minutes=env_int("MAIL_LIMIT_WINDOW_MINUTES", 60))
+MAIL_LIMIT_PER_RECIPIENT = env_int("MAIL_LIMIT_PER_RECIPIENT", 3)
+MAIL_LIMIT_PER_ASSESSMENT = env_int("MAIL_LIMIT_PER_ASSESSMENT", 10)
+MAIL_LIMIT_PER_COMPANY = env_int("MAIL_LIMIT_PER_COMPANY", 20)
+for _name, _value in {
+    "REQUEST_BODY_LIMIT_KB": REQUEST_BODY_LIMIT,
+    "LOGO_UPLOAD_LIMIT_KB": LOGO_UPLOAD_LIMIT,
+    "QUESTIONNAIRE_UPLOAD_LIMIT_KB": QUESTIONNAIRE_UPLOAD_LIMIT,
+    "FACILITATION_BODY_LIMIT_KB": FACILITATION_BODY_LIMIT,
+    "MAIL_LIMIT_WINDOW_MINUTES": MAIL_LIMIT_WINDOW.total_seconds(),
+    "MAIL_LIMIT_PER_RECIPIENT": MAIL_LIMIT_PER_RECIPIENT,
+    "MAIL_LIMIT_PER_ASSESSMENT": MAIL_LIMIT_PER_ASSESSMENT,
+    "MAIL_LIMIT_PER_COMPANY": MAIL_LIMIT_PER_COMPANY,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
 
 # Accounts (django-allauth): the e-mail address is the login; a new account is usable only
 # once its address is verified; sign-up and password reset answer the same whether an

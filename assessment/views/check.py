@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, scoring
+from assessment import access, mail_limits, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
 from assessment.models import (
     Answer,
     Assessment,
+    MailLog,
     Question,
     Questionnaire,
     Respondent,
@@ -35,6 +36,7 @@ from assessment.workflows import (
     AssessmentClosed,
     AssessmentIncomplete,
     AssessmentUnconfirmed,
+    DuplicateSubmission,
     NotClaimable,
     answer_inputs,
     claim_assessment,
@@ -54,19 +56,31 @@ def profile(request: HttpRequest) -> HttpResponse:
     if questionnaire is None:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
+    if request.method == "GET":
+        remember_form(request, form["submission"].value())
     if request.method == "POST" and form.is_valid():
-        submission = form.cleaned_data["submission"]
-        assessment = earlier_submission(request, submission)
         user = request.user if request.user.is_authenticated else None
-        if assessment is not None:
-            # The same form again (a double click, a retry after a lost answer): the check
-            # it started, with a new link, since only the link's hash is kept.
-            _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
-        else:
+        try:
             assessment, raw_token = start_self_assessment(
-                company=form.save(commit=False), questionnaire=questionnaire, user=user
+                company=form.save(commit=False),
+                questionnaire=questionnaire,
+                user=user,
+                submission=issued_submission(request, form.cleaned_data["submission"]),
             )
-            remember_submission(request, submission, assessment)
+        except DuplicateSubmission as duplicate:
+            # The same form again (a double click, a retry after a lost answer): the check
+            # it started, with a new link, since only the link's hash is kept. The value
+            # was issued to this browser's session, so nobody else can send it.
+            if duplicate.assessment is None or duplicate.assessment.is_completed:
+                return message_page(
+                    request,
+                    title=_("Dieses Formular wurde schon abgeschickt"),
+                    text=_("Bitte beginnen Sie einen neuen Check."),
+                    start_link=True,
+                    status=409,
+                )
+            assessment = duplicate.assessment
+            _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
         if user is None:
             access.grant(request, ResumeToken.objects.get(token_hash=ResumeToken.hash(raw_token)))
         return render(
@@ -82,25 +96,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-SESSION_SUBMISSIONS = "profile_submissions"
+SESSION_FORMS = "profile_forms"
 
 
-def earlier_submission(request: HttpRequest, submission: str) -> Assessment | None:
-    """The check this browser already started with this very profile form, if any."""
-    public_id = request.session.get(SESSION_SUBMISSIONS, {}).get(submission) if submission else None
-    if public_id is None:
-        return None
-    assessment = Assessment.objects.filter(public_id=public_id).first()
-    if assessment is None or assessment.is_completed or not access.can_open(request, assessment):
-        return None
-    return assessment
+def remember_form(request: HttpRequest, submission: str) -> None:
+    """Note the one-time value of a profile form shown to this browser (the last ten)."""
+    issued = [value for value in request.session.get(SESSION_FORMS, []) if value != submission]
+    request.session[SESSION_FORMS] = [*issued, submission][-10:]
 
 
-def remember_submission(request: HttpRequest, submission: str, assessment: Assessment) -> None:
-    if submission:
-        remembered = dict(request.session.get(SESSION_SUBMISSIONS, {}))
-        remembered[submission] = str(assessment.public_id)
-        request.session[SESSION_SUBMISSIONS] = dict(list(remembered.items())[-10:])
+def issued_submission(request: HttpRequest, submission: str) -> str:
+    """The form's one-time value if this browser was shown that form, else none: a value
+    copied into another browser starts a check of its own and opens nobody else's."""
+    return submission if submission and submission in request.session.get(SESSION_FORMS, []) else ""
 
 
 def resume_link_context(
@@ -164,6 +172,18 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         context = resume_link_context(request, assessment, raw_token, first_time=False)
         context["email_form"] = form
         return render(request, "assessment/resume_link.html", context, status=400)
+    try:
+        mail_limits.reserve(
+            kind=MailLog.Kind.RESUME_LINK,
+            recipient=form.cleaned_data["email"],
+            company=assessment.company,
+            assessment=assessment,
+        )
+    except mail_limits.MailLimitReached as limit:
+        context = resume_link_context(request, assessment, raw_token, first_time=False)
+        context["email_form"] = form
+        messages.error(request, limit.message)
+        return render(request, "assessment/resume_link.html", context, status=429)
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
     send_mail(
         subject=_("Ihr Link zum Reifegrad-Check"),
@@ -215,6 +235,10 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(next_page_url(assessment, None))
 
 
+def closed_message() -> str:
+    return _("Dieser Check ist bereits abgeschlossen; Antworten lassen sich nicht mehr ändern.")
+
+
 def page_links(assessment: Assessment, number: int, dimensions: list) -> list[dict]:
     """The page navigation: every dimension's page, the current one marked."""
     return [
@@ -239,10 +263,7 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
         return redirect("submit_answers", public_id=assessment.public_id)
     if assessment.is_completed:
         if request.method == "POST":
-            closed = _(
-                "Dieser Check ist bereits abgeschlossen; Antworten lassen sich nicht mehr ändern."
-            )
-            messages.warning(request, closed)
+            messages.warning(request, closed_message())
         return redirect("results", public_id=assessment.public_id)
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
@@ -256,11 +277,16 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     dimension = content.dimensions[number - 1]
     changes, errors = page_changes(request, dimension.question_list, answers, advisor=advisor)
     if changes:
-        save_answers(
-            assessment=assessment,
-            respondent=respondent or primary_respondent(assessment),
-            changes=changes,
-        )
+        try:
+            save_answers(
+                assessment=assessment,
+                respondent=respondent or primary_respondent(assessment),
+                changes=changes,
+            )
+        except AssessmentClosed:
+            # Finished while this page was being sent: the frozen result stays as it is.
+            messages.warning(request, closed_message())
+            return redirect("results", public_id=assessment.public_id)
     if errors:
         answers = stored_answers(assessment, respondent)
         context = page_context(assessment, number, answers, errors, advisor=advisor)
@@ -283,14 +309,7 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     found = access.require_check(request, public_id, "answer")
     assessment, respondent = found.assessment, found.respondent
     if assessment.is_completed or (respondent is not None and respondent.submitted_at):
-        return JsonResponse(
-            {
-                "saved": False,
-                "error": _("Dieser Check ist bereits abgeschlossen."),
-                "results": reverse("results", args=[assessment.public_id]),
-            },
-            status=409,
-        )
+        return closed_json(assessment)
     content = assessment.questionnaire.content()
     question = content.questions.get(request.POST.get("question", "")[:64])
     if question is None:
@@ -310,11 +329,14 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     parsed = parse_answer(question, values, note, note_private)
     if isinstance(parsed, str):
         return JsonResponse({"saved": False, "error": parsed}, status=400)
-    save_answers(
-        assessment=assessment,
-        respondent=respondent or primary_respondent(assessment),
-        changes=[parsed],
-    )
+    try:
+        save_answers(
+            assessment=assessment,
+            respondent=respondent or primary_respondent(assessment),
+            changes=[parsed],
+        )
+    except AssessmentClosed:
+        return closed_json(assessment)
     done = scoring.progress(content.spec, answer_inputs(stored_answers(assessment, respondent)))
     return JsonResponse(
         {
@@ -325,6 +347,17 @@ def save_answer(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
             "applicable": done.applicable,
             "percent": round(100 * done.completeness),
         }
+    )
+
+
+def closed_json(assessment: Assessment) -> JsonResponse:
+    return JsonResponse(
+        {
+            "saved": False,
+            "error": _("Dieser Check ist bereits abgeschlossen."),
+            "results": reverse("results", args=[assessment.public_id]),
+        },
+        status=409,
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts
+from assessment import access, charts, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -27,12 +27,22 @@ from assessment.forms import (
     ReassessmentForm,
 )
 from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
-from assessment.models import Action, Assessment, Company, Invitation, Measurement, Questionnaire
+from assessment.mail_limits import one_line
+from assessment.models import (
+    Action,
+    Assessment,
+    Company,
+    Invitation,
+    MailLog,
+    Measurement,
+    Questionnaire,
+)
 from assessment.report import report_context, results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
     LastOwner,
+    StepAlreadyOpen,
     accept_invitation,
     adopt_step,
     advice_content,
@@ -173,6 +183,8 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
         messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
         return redirect("check_page", public_id=open_draft.public_id, number=1)
     as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
+    # Concurrent clicks that all passed the check above get the same draft: a unique
+    # constraint allows one draft per company and mode.
     assessment = start_reassessment(
         company=company,
         user=request.user,
@@ -330,8 +342,18 @@ def update_action(request: HttpRequest, company_id: int, action_id: int) -> Http
         action = form.save(commit=False)
         new_status = action.status
         action.status = previous_status
-        set_action_status(action=action, status=new_status)
-        messages.success(request, _("Gespeichert."))
+        try:
+            set_action_status(action=action, status=new_status)
+        except StepAlreadyOpen:
+            messages.error(
+                request,
+                _(
+                    "Dieser Schritt steht schon offen auf Ihrer Liste; bitte arbeiten Sie "
+                    "dort weiter."
+                ),
+            )
+        else:
+            messages.success(request, _("Gespeichert."))
     else:
         messages.error(
             request,
@@ -372,6 +394,11 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
         messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
         return redirect("company", company_id=company.pk)
     email = form.cleaned_data["email"].lower()
+    try:
+        mail_limits.reserve(kind=MailLog.Kind.INVITATION, recipient=email, company=company)
+    except mail_limits.MailLimitReached as limit:
+        messages.error(request, limit.message)
+        return redirect("company", company_id=company.pk)
     _invitation, raw_token = Invitation.issue(
         company=company, email=email, invited_by=request.user, role=form.cleaned_data["role"]
     )
@@ -383,7 +410,7 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
             "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
             "%(link)s\n"
         )
-        % {"inviter": request.user.email, "company": str(company), "link": link},
+        % {"inviter": request.user.email, "company": one_line(str(company)), "link": link},
         from_email=None,
         recipient_list=[email],
     )

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessment import access
+from assessment import access, mail_limits
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
 from assessment.auth import AuthenticatedRequest
-from assessment.models import Respondent, ResumeToken
+from assessment.forms import NameField
+from assessment.mail_limits import one_line
+from assessment.models import MailLog, Respondent, ResumeToken
 from assessment.page_form import is_advisor, page_changes, page_context
 from assessment.team import team_view
 from assessment.workflows import (
@@ -31,7 +33,7 @@ from assessment.workflows import (
 
 
 class TeamMemberForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name oder Rolle"), max_length=200)
+    name = NameField(label=gettext_lazy("Name oder Rolle"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("E-Mail (freiwillig)"), required=False)
 
 
@@ -52,10 +54,23 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
             assessment=assessment, respondent=respondent, created_by=request.user
         )
         new_link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
-        if form.cleaned_data["email"]:
+        email = form.cleaned_data["email"]
+        try:
+            if email:
+                mail_limits.reserve(
+                    kind=MailLog.Kind.RESPONDENT,
+                    recipient=email,
+                    company=assessment.company,
+                    assessment=assessment,
+                )
+        except mail_limits.MailLimitReached as limit:
+            # The link is made and shown; only the mail is not sent.
+            messages.error(request, limit.message)
+            email = ""
+        if email:
             send_mail(
                 subject=_("Ihre Einschätzung ist gefragt: %(company)s")
-                % {"company": str(assessment.company)},
+                % {"company": one_line(str(assessment.company))},
                 message=_(
                     "Guten Tag,\n\nfür den Reifegrad-Check von „%(company)s“ ist Ihre eigene "
                     "Einschätzung gefragt. Beantworten Sie die Fragen so, wie Sie es sehen – "
@@ -63,7 +78,7 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
                 )
                 % {"company": str(assessment.company), "link": new_link},
                 from_email=None,
-                recipient_list=[form.cleaned_data["email"]],
+                recipient_list=[email],
             )
         form = TeamMemberForm()
     respondents = list(
@@ -177,9 +192,15 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         questions = [q for d in content.dimensions for q in d.question_list]
         changes, errors = page_changes(request, questions, answers, advisor=advisor)
         if changes:
-            save_answers(
-                assessment=assessment, respondent=primary_respondent(assessment), changes=changes
-            )
+            try:
+                save_answers(
+                    assessment=assessment,
+                    respondent=primary_respondent(assessment),
+                    changes=changes,
+                )
+            except AssessmentClosed:
+                messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
+                return redirect("results", public_id=assessment.public_id)
         if not errors:
             return redirect("finish", public_id=assessment.public_id)
         answers = stored_answers(assessment)

@@ -24,6 +24,7 @@ from assessment.workflows import start_reassessment
 from tests.factories import PROFILE
 
 MEGABYTE = 1_000_000
+LONG_NOTE = "x" * 20_000  # longer than a note may be, well within the request size limit
 RTL = "Rechnung\u202egnunhceR"  # a right-to-left override turns the rest around on screen
 EMOJI = "Blumen 🌷 Müller 👩🏽‍🌾 数字化"
 NUL_NOTE = "vorher\x00nachher"
@@ -59,10 +60,10 @@ def save(client, assessment, **data):
 @pytest.mark.parametrize(
     "note, message",
     [
-        ("x" * MEGABYTE, "Die Notiz ist zu lang"),
+        (LONG_NOTE, "Die Notiz ist zu lang"),
         (NUL_NOTE, "Die Notiz enthält ein Zeichen, das sich nicht speichern lässt."),
     ],
-    ids=["one megabyte", "NUL"],
+    ids=["too long", "NUL"],
 )
 @pytest.mark.parametrize(
     "question, option",
@@ -87,10 +88,10 @@ def test_a_note_that_cannot_be_kept_is_refused_and_the_answer_stays(
 @pytest.mark.parametrize(
     "note, message",
     [
-        ("x" * MEGABYTE, "Die Notiz ist zu lang"),
+        (LONG_NOTE, "Die Notiz ist zu lang"),
         (NUL_NOTE, "Die Notiz enthält ein Zeichen, das sich nicht speichern lässt."),
     ],
-    ids=["one megabyte", "NUL"],
+    ids=["too long", "NUL"],
 )
 @pytest.mark.parametrize("with_option", [True, False], ids=["with answer", "note only"])
 def test_a_page_with_such_a_note_says_so_and_keeps_the_answer(
@@ -106,12 +107,12 @@ def test_a_page_with_such_a_note_says_so_and_keeps_the_answer(
     assert saved(assessment) == (["email"], "erste Notiz")
 
 
-def test_a_request_larger_than_the_upload_limit_is_a_400(anonymous):
+def test_a_request_larger_than_the_body_limit_is_a_413(anonymous):
     client, assessment = anonymous
     response = save(
         client, assessment, question="proc_orders", option="system", note="x" * 3 * MEGABYTE
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert saved(assessment) == (["email"], "erste Notiz")
 
 
@@ -150,10 +151,11 @@ def test_a_page_with_invalid_utf8_in_a_field_name_keeps_the_answers(anonymous):
     "name, status, shown",
     [
         (EMOJI, 200, EMOJI),
-        (RTL, 200, RTL),
-        ("Blumen\x00Müller", 400, "Nullzeichen"),
+        # Names lose control characters and overrides (forms.clean_name_text).
+        (RTL, 200, "RechnunggnunhceR"),
+        ("Blumen\x00Müller", 200, "BlumenMüller"),
         ("B" * 201, 400, "höchstens 200 Zeichen"),
-        ("B" * MEGABYTE, 400, "höchstens 200 Zeichen"),
+        ("B" * MEGABYTE, 413, "Anfrage zu groß"),
     ],
     ids=["emoji", "right-to-left", "NUL", "201 characters", "one megabyte"],
 )
@@ -192,9 +194,7 @@ def member(client, owner, company):
     "field, value, message",
     [
         ("name", "B" * 10_000, "höchstens 200 Zeichen"),
-        ("name", "Blumen\x00Müller", "Nullzeichen"),
         ("region", "K" * 101, "höchstens 100 Zeichen"),
-        ("region", "K\x00ln", "Nullzeichen"),
     ],
 )
 def test_odd_company_settings_are_refused_with_a_message(member, company, field, value, message):
@@ -216,10 +216,9 @@ def test_odd_company_settings_are_refused_with_a_message(member, company, field,
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("notes", "n" * MEGABYTE, "Höchstens 2000 Zeichen."),
+        ("notes", "n" * 5000, "Höchstens 2000 Zeichen."),
         ("notes", "a\x00b", "Nullzeichen"),
         ("owner", "o" * 201, "höchstens 200 Zeichen"),
-        ("owner", "A\x00nna", "Nullzeichen"),
     ],
 )
 def test_odd_action_fields_are_refused_with_a_message(member, company, field, value, message):
@@ -257,9 +256,7 @@ def test_odd_measurements_are_refused_with_a_message(member, company, value, not
     assert not Measurement.objects.exists()
 
 
-@pytest.mark.parametrize(
-    "name, message", [("T" * 201, "höchstens 200 Zeichen"), ("La\x00ger", "Nullzeichen")]
-)
+@pytest.mark.parametrize("name, message", [("T" * 201, "höchstens 200 Zeichen")])
 def test_odd_team_member_names_are_refused(client, consultant, questionnaire, name, message):
     ConsultantProfile.objects.create(user=consultant, name="Berta", approved=True)
     company = Company.objects.create(name="Korn", industry="crafts", size_band="2-9")
@@ -272,6 +269,19 @@ def test_odd_team_member_names_are_refused(client, consultant, questionnaire, na
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Respondent.objects.filter(is_primary=False).exists()
+
+
+def test_nul_in_names_is_removed(member, company):
+    data = {
+        "name": "Blumen\x00Müller",
+        "region": "K\x00ln",
+        "monthly_budget_eur": "100",
+        "monthly_hours": "8",
+        "reassessment_interval_months": "6",
+    }
+    member.post(reverse("company_settings", args=[company.pk]), data)
+    company.refresh_from_db()
+    assert (company.name, company.region) == ("BlumenMüller", "Kln")
 
 
 def test_nul_in_search_and_login_fields_is_no_500(client, consultant, owner):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from assessment.consultants import neutralise
 from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership
-from tests.conftest import confirm_address_from_mail
+from tests.conftest import confirm_address_from_mail, verified_user
 from tests.factories import completed_assessment
 
 
@@ -303,10 +303,13 @@ def test_a_company_can_invite_and_remove_its_consultant(client, owner, approved)
 
 
 def make_peers(questionnaire, count, *, industry="crafts", size_band="2-9", level=0.5):
+    """Companies with an account each: only those count as peers."""
     for index in range(count):
         company = Company.objects.create(
             name=f"Peer {index}", industry=industry, size_band=size_band
         )
+        peer = verified_user(f"peer-{industry}-{level}-{index}@example.com", "x-Secret-123")
+        Membership.objects.create(company=company, user=peer, role="owner")
         completed_assessment(questionnaire, company=company, level=level)
 
 

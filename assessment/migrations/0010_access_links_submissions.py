@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0008_existing_accounts_verified'),
+        ('assessment', '0009_concurrency_constraints_mail_log'),
     ]
 
     operations = [
