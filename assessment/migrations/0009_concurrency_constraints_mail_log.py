@@ -49,6 +49,10 @@ def clean_duplicates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The clean-up deletes rows whose foreign keys PostgreSQL checks at commit; a unique
+    # index on the same table cannot be built in that transaction, so each step commits.
+    atomic = False
+
     dependencies = [
         ("assessment", "0008_existing_accounts_verified"),
     ]
