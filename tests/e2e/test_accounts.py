@@ -24,6 +24,8 @@ def submit(page) -> None:
 def test_sign_up_verify_and_turn_on_two_factor_login(site, page, policy_problems, settings):
     settings.MFA_TOTP_TOLERANCE = 1  # the login code below is the next step's
     start_check(page, site)
+    mail_form = page.locator("form[action*='/link/mail/']").get_attribute("action")
+    public_id = re.search(r"/check/([0-9a-f-]{36})/", mail_form).group(1)
 
     # Sign-up: nothing happens until the address is verified.
     page.goto(site + "/konto/registrieren/")
@@ -38,7 +40,10 @@ def test_sign_up_verify_and_turn_on_two_factor_login(site, page, policy_problems
     link = re.search(r"https?://\S+/konto/confirm-email/\S+/", verification.body).group(0)
     page.goto(site + re.sub(r"^https?://[^/]+", "", link))
     submit(page)
-    # Logged in, and the check started before is in the account.
+    # Logged in; the check started before joins the account once the owner confirms it.
+    page.goto(site + f"/check/{public_id}/uebernehmen/")
+    page.get_by_role("button", name="Ja, in mein Konto übernehmen").click()
+    expect(page.get_by_text("Der Check ist jetzt in Ihrem Konto gespeichert.")).to_be_visible()
     page.goto(site + "/firmen/")
     expect(page.get_by_text("Blumen Müller & Töchter")).to_be_visible()
 
