@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from assessment.models import Action, Assessment, Company, QuestionnaireContent
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from assessment.roadmap import add_months
 
 
 def reassessment_due(company: Company, last_completed: Assessment | None) -> datetime.date | None:

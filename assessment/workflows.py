@@ -583,7 +583,7 @@ def submit_own_answers(*, respondent: Respondent) -> None:
 
 def update_due_date(*, company: Company, last_completed_at=None) -> None:
     """Store when the next check is due: last completion plus the company's interval."""
-    from assessment.history import add_months
+    from assessment.roadmap import add_months
 
     if last_completed_at is None:
         last = (
