@@ -204,6 +204,14 @@ class Roadmap:
     def step(self, key: str) -> PlannedStep | None:
         return next((s for s in [*self.steps, *self.unscheduled] if s.key == key), None)
 
+    def next_steps(self, count: int = 3) -> list[PlannedStep]:
+        """The steps for this month: the first `count` of the Now phase, in plan order.
+
+        The results page and the PDF's executive page both show these.
+        """
+        now = next((phase for phase in self.phases if phase.key == "now"), None)
+        return list(now.steps[:count]) if now else []
+
     def to_dict(self) -> dict:
         return plain(asdict(self))
 

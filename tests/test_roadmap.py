@@ -726,3 +726,13 @@ def test_prerequisites_come_first_and_urgent_steps_are_in_now(
 def test_reassessment_follows_the_interval(months):
     roadmap = make_plan([step("a")], answers_with({"q0": 0}), reassess_months=months)
     assert roadmap.reassess_on == add_months(TODAY, months)
+
+
+def test_next_steps_are_the_first_steps_of_now_in_plan_order():
+    catalogue = [step(f"s{i:02d}", "q0", effort_hours=1.0) for i in range(30)]
+    roadmap = make_plan(catalogue, answers_with({"q0": 0}), budget=Budget(0, 4))
+    now = roadmap.phases[0].steps
+    assert len(now) == 12
+    assert roadmap.next_steps() == list(now[:3])
+    assert roadmap.next_steps(1) == [now[0]]
+    assert make_plan([], budget=Budget(0, 4)).next_steps() == []
