@@ -124,6 +124,8 @@ class Questionnaire(models.Model):
     content_hash = models.CharField(max_length=64)
     source_file = models.CharField(max_length=300, blank=True)
     loaded_at = models.DateTimeField(default=timezone.now)
+    # Bands written on whole points ("from: 26"): levels follow the rounded score.
+    whole_point_bands = models.BooleanField(default=False)
 
     title = Translated("title")
     description = Translated("description")
@@ -181,7 +183,14 @@ class QuestionnaireContent:
         dimension_keys = {dimension.pk: dimension.key for dimension in self.dimensions}
         self.spec = scoring.QuestionnaireSpec(
             dimensions=tuple(
-                scoring.DimensionSpec(key=dimension.key, weight=dimension.weight)
+                scoring.DimensionSpec(
+                    key=dimension.key,
+                    weight=dimension.weight,
+                    groups=tuple(
+                        scoring.GroupSpec(key=group["key"], weight=group["weight"])
+                        for group in dimension.groups
+                    ),
+                )
                 for dimension in self.dimensions
             ),
             questions=tuple(
@@ -193,6 +202,7 @@ class QuestionnaireContent:
                 scoring.BandSpec(key=band.key, lower=band.lower, upper=band.upper)
                 for band in self.bands
             ),
+            whole_point_bands=self.questionnaire.whole_point_bands,
         )
         self.catalogue = tuple(step.step_spec() for step in self.recommendations)
 
@@ -277,6 +287,8 @@ class Dimension(models.Model):
     description_de = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     weight = models.FloatField(default=1.0)
+    # Question groups with fixed shares: [{"key", "weight", "title_de", "title_en"}], in order.
+    groups = models.JSONField(default=list, blank=True)
 
     title = Translated("title")
     description = Translated("description")
@@ -326,6 +338,10 @@ class Question(models.Model):
     condition_question_key = models.SlugField(max_length=64, blank=True)
     condition_any_of = models.JSONField(default=list, blank=True)
     sources = models.JSONField(default=list, blank=True)
+    # The key of its group in the dimension's `groups`; blank when the dimension has none.
+    group = models.SlugField(max_length=64, blank=True)
+    # A tick list saved with nothing ticked is an answer worth 0 ("empty: zero").
+    empty_zero = models.BooleanField(default=False)
 
     text = Translated("text")
     help = Translated("help")
@@ -372,6 +388,8 @@ class Question(models.Model):
             scored=self.scored,
             max_points=self.max_points,
             condition=condition,
+            group=self.group,
+            empty_zero=self.empty_zero,
         )
 
 
