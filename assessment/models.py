@@ -362,6 +362,9 @@ class Question(models.Model):
         state (anything with `options` and `not_applicable`)."""
         from django.utils.translation import gettext
 
+        if answer is not None and self.empty_zero and not answer.options:
+            if not answer.not_applicable:
+                return gettext("nichts angekreuzt")  # an answer worth 0, see `empty: zero`
         if answer is None or (not answer.options and not answer.not_applicable):
             return gettext("keine Antwort") if empty is None else empty
         if answer.not_applicable:

@@ -170,3 +170,16 @@ def test_instrument_is_stored_with_its_groups_and_bands(instrument):
         ("advanced", 51, 75),
         ("leader", 76, 100),
     ]
+
+
+def test_an_empty_zero_answer_reads_nothing_ticked(instrument):
+    from django.utils import translation
+
+    from assessment.scoring import AnswerInput
+
+    areas = instrument.questions.prefetch_related("options").get(key="invest_areas")
+    areas.option_list = list(areas.options.order_by("order"))
+    with translation.override("en"):
+        assert areas.answer_labels(AnswerInput(options=())) == "nothing ticked"
+        assert areas.answer_labels(None) == "no answer"
+        assert areas.answer_labels(AnswerInput(not_applicable=True)) == "does not apply"

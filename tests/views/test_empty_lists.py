@@ -2,6 +2,7 @@
 is an answer worth 0; a list the person never saw, or one its condition hides, stays open."""
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,39 @@ def test_a_list_its_condition_hides_is_not_saved_as_zero(client, owner, tmp_path
     answer = Answer.objects.get(assessment=assessment, question__key="invest_areas")
     assert answer.options == []
     assert assessment.compute_result().question("invest_areas").score == 0.0
+
+
+# --- Whole-point bands: the shown number and the level follow one rounding rule
+
+
+def test_results_show_whole_points_and_the_level_of_that_number(client, owner, instrument):
+    assessment = start_for(client, owner, instrument)
+    save_url = reverse("save_answer", args=[assessment.public_id])
+    answers = {
+        "invest_areas": ["it_infra", "sales"],
+        "invest_plan": ["no"],
+        "tech_cloud": ["s3"],
+        "tech_crm": ["s0"],
+        "tech_erp": ["_na"],
+        "idx_website": ["yes"],
+        "idx_einvoice": ["no"],
+        "idx_backup": ["no"],
+        "idx_2fa": ["no"],
+    }
+    for key, options in answers.items():
+        assert client.post(save_url, {"question": key, "option": options}).status_code == 200
+    response = client.get(reverse("results", args=[assessment.public_id]))
+    page = response.content.decode()
+    # Overall 26.25 -> 26, in the band from 26 ("Fortgeschritten"); business 27.5 -> 28.
+    assert re.search(r"data-overall-index>26<", page)
+    assert "Fortgeschritten" in page
+    assert ">28<" in page
+
+
+def test_the_points_filter_rounds_half_up_like_the_bands():
+    from assessment.templatetags.reifegrad import points
+
+    assert points(0.285 * 100) == 29  # 28.499999999999996 stands for 28.5
+    assert points(25.5) == 26
+    assert points(25.49) == 25
+    assert points(None) == ""
