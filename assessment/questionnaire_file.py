@@ -319,6 +319,11 @@ def parse_text(raw: str, filename: str) -> dict:
     """Validate a questionnaire given as YAML text; errors carry line numbers."""
     try:
         data = load_marked_yaml(raw)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = filename if mark is None else f"{filename}, line {mark.line + 1}"
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise QuestionnaireFileError([f"{where}: is not valid YAML: {problem}"]) from None
     except yaml.YAMLError as error:
         raise QuestionnaireFileError([f"{filename}: is not valid YAML: {error}"]) from None
     return parse_data(data, filename)
@@ -422,7 +427,7 @@ def parse_levels(check: Validator, levels: Any) -> tuple[list[dict], bool]:
                     field="from",
                 )
                 start = None
-            bounds = {"min": start, "max": None}
+            bounds: dict[str, float | None] = {"min": start, "max": None}
         else:
             bounds = {
                 "min": check.number(level, "min", where, high=100),

@@ -853,3 +853,9 @@ def test_files_without_the_new_fields_keep_their_hash():
     assert content_hash(parse_data(with_empty, "probe.yaml")) != content_hash(
         parse_data(without, "probe.yaml")
     )
+
+
+def test_invalid_yaml_names_its_line():
+    errors = text_errors("        text: {de: Shop, en: Shop}", "        text: {de: Shop?, en: Shop")
+    assert len(errors) == 1
+    assert errors[0].startswith("probe.yaml, line 19: is not valid YAML:")
