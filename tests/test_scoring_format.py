@@ -236,3 +236,21 @@ def test_the_level_on_whole_points_is_the_band_of_the_shown_number(tenths):
 def test_whole_points_round_up_a_float_a_hair_below_the_half():
     assert repr(0.285 * 100) == "28.499999999999996"  # the float arithmetic gives for 28.5
     assert whole_points(0.285 * 100) == 29
+
+
+def test_consolidation_counts_an_empty_zero_list_as_the_bottom_step():
+    from dataclasses import replace
+
+    from assessment.consolidation import agreement
+
+    question = replace(
+        tick_list(True).questions[0], options=tick_list(True).questions[0].options[:2]
+    )
+    empty, both = AnswerInput(options=()), AnswerInput(options=("a", "b"))
+    result = agreement(question, [empty, both, empty])
+    assert result.levels == (0, 4, 0)
+    assert result.disagreement
+    assert result.proposal == AnswerInput(options=())  # most ticked nothing: worth 0
+    ordinary = replace(question, empty_zero=False)
+    assert agreement(ordinary, [empty, both, empty]).levels == (None, 4, None)
+    assert agreement(ordinary, [empty, both, empty]).proposal is None
