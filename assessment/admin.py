@@ -41,13 +41,13 @@ class LevelBandInline(ReadOnlyMixin, admin.TabularInline):
 
 class DimensionInline(ReadOnlyMixin, admin.TabularInline):
     model = Dimension
-    fields = ["order", "key", "title_de", "title_en", "weight"]
+    fields = ["order", "key", "title_de", "title_en", "weight", "groups"]
     show_change_link = True
 
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "version", "title_de", "loaded_at", "source_file"]
+    list_display = ["key", "version", "title_de", "loaded_at", "source_file", "whole_point_bands"]
     list_filter = ["key"]
     inlines = [LevelBandInline, DimensionInline]
 
@@ -59,7 +59,17 @@ class OptionInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "dimension", "kind", "weight", "allow_na", "scored", "text_de"]
+    list_display = [
+        "key",
+        "dimension",
+        "group",
+        "kind",
+        "weight",
+        "allow_na",
+        "empty_zero",
+        "scored",
+        "text_de",
+    ]
     list_filter = ["questionnaire", "dimension__key", "kind", "allow_na"]
     search_fields = ["key", "text_de", "text_en"]
     list_select_related = ["dimension"]
@@ -68,13 +78,13 @@ class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class QuestionInline(ReadOnlyMixin, admin.TabularInline):
     model = Question
-    fields = ["order", "key", "kind", "weight", "allow_na", "text_de"]
+    fields = ["order", "key", "group", "kind", "weight", "allow_na", "empty_zero", "text_de"]
     show_change_link = True
 
 
 @admin.register(Dimension)
 class DimensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "title_de", "questionnaire", "weight", "order"]
+    list_display = ["key", "title_de", "questionnaire", "weight", "groups", "order"]
     list_filter = ["questionnaire"]
     inlines = [QuestionInline]
 
