@@ -1144,7 +1144,29 @@ def content_hash(content: dict) -> str:
 
 def load_questionnaire_file(*, path: Path) -> LoadOutcome:
     """Validate and store a file as one questionnaire version (see the module docstring)."""
-    content = parse_file(path)
+    return load_content(content=parse_file(path), source_file=str(path))
+
+
+def load_questionnaire_text(*, text: str, filename: str) -> LoadOutcome:
+    """Validate and store an uploaded file's text, under the same versioning rules."""
+    return load_content(content=parse_text(text, filename), source_file=filename)
+
+
+def version_problem(content: dict, source: str) -> str | None:
+    """Why this content cannot be stored under its key and version; None if it can."""
+    existing = Questionnaire.objects.filter(key=content["key"], version=content["version"]).first()
+    if existing is None or existing.content_hash == content_hash(content):
+        return None
+    if existing.is_in_use():
+        return (
+            f"{source}: {content['key']} version {content['version']} is already used by "
+            f"assessments and cannot change; bump 'version' to "
+            f"{next_version(content['key'])} to load the changed file"
+        )
+    return None
+
+
+def load_content(*, content: dict, source_file: str) -> LoadOutcome:
     digest = content_hash(content)
     with transaction.atomic():
         existing = (
@@ -1155,14 +1177,11 @@ def load_questionnaire_file(*, path: Path) -> LoadOutcome:
         if existing is not None:
             if existing.content_hash == digest:
                 return LoadOutcome(existing, "unchanged")
-            if existing.is_in_use():
-                raise QuestionnaireInUse(
-                    f"{path}: {content['key']} version {content['version']} is already used by "
-                    f"assessments and cannot change; bump 'version' to "
-                    f"{next_version(content['key'])} to load the changed file"
-                )
+            problem = version_problem(content, source_file)
+            if problem:
+                raise QuestionnaireInUse(problem)
             existing.delete()
-        questionnaire = store(content, digest=digest, source_file=str(path))
+        questionnaire = store(content, digest=digest, source_file=source_file)
     return LoadOutcome(questionnaire, "created" if existing is None else "replaced")
 
 
