@@ -105,3 +105,12 @@ def test_only_operators_may_upload(client, owner, who):
     response = client.get(reverse(URL))
     assert response.status_code in (302, 403)
     assert not Questionnaire.objects.exists()
+
+
+def test_the_upload_page_speaks_english_too(admin_client, db):
+    admin_client.cookies["django_language"] = "en"
+    response = upload(admin_client, INSTRUMENT.read_text(encoding="utf-8"))
+    page = response.content.decode()
+    assert "Preview: published-style, version 1" in page
+    assert ">Publish<" in page
+    assert "German" in page and "English" in page
