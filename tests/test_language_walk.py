@@ -394,6 +394,9 @@ def test_english_pages_show_no_german_text(vocabulary, default_questionnaire):
     assert_walked(pages, "en")
     found = {name: leftovers(text, vocabulary.german) for name, text in pages.items()}
     assert {name: texts for name, texts in found.items() if texts} == {}
+    assert foreign_dates(pages, "en") == {}
+    today = timezone.localdate()
+    assert f"{today.day} {today:%b %Y}" in pages["company"]  # "1 Dec 2026"
 
 
 @pytest.mark.django_db
@@ -402,6 +405,21 @@ def test_german_pages_show_no_english_text(vocabulary, default_questionnaire):
     assert_walked(pages, "de")
     found = {name: leftovers(text, vocabulary.english) for name, text in pages.items()}
     assert {name: texts for name, texts in found.items() if texts} == {}
+    assert foreign_dates(pages, "de") == {}
+    assert f"{timezone.localdate():%d.%m.%Y}" in pages["company"]
+
+
+# Numeric dates: "05/25/2018" (US) or "25.05.2018" (German) in an English page, or a US
+# date in a German one, are dates not formatted for the reader's language.
+NUMERIC_DATE = {
+    "en": re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b"),
+    "de": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"),
+}
+
+
+def foreign_dates(pages: dict[str, str], language: str) -> dict[str, list[str]]:
+    found = {name: NUMERIC_DATE[language].findall(text) for name, text in pages.items()}
+    return {name: dates for name, dates in found.items() if dates}
 
 
 def test_a_leftover_is_found_in_visible_text_but_not_in_markup(vocabulary):
