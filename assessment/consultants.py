@@ -22,6 +22,7 @@ from assessment.models import (
     Assessment,
     Company,
     ConsultantProfile,
+    LevelBand,
     Membership,
     User,
 )
@@ -165,8 +166,6 @@ def level_names() -> dict[str, str]:
 
     A key keeps its name across versions; where two versions disagree the newer one wins.
     """
-    from assessment.models import LevelBand
-
     names: dict[str, str] = {}
     for band in LevelBand.objects.order_by("questionnaire__version", "order"):
         names[band.key] = band.name
@@ -229,13 +228,13 @@ def history_table(company: Company) -> Table:
             if dimension["key"] not in dimension_keys:
                 dimension_keys.append(dimension["key"])
     titles: dict[str, str] = {}
-    level_names: dict[str, str] = {}
+    band_names: dict[str, str] = {}
     for questionnaire in sorted(
         {assessment.questionnaire for assessment in assessments}, key=lambda q: q.version
     ):
         content = questionnaire.content()
         titles.update({dimension.key: dimension.title for dimension in content.dimensions})
-        level_names.update({band.key: band.name for band in content.bands})
+        band_names.update({band.key: band.name for band in content.bands})
     rows = []
     for assessment in assessments:
         result = assessment.result or {}
@@ -251,7 +250,7 @@ def history_table(company: Company) -> Table:
                     "version": assessment.questionnaire.version,
                 },
                 rounded(result.get("overall")),
-                level_names.get(level, level),
+                band_names.get(level, level),
                 *(rounded(scores.get(key)) for key in dimension_keys),
             )
         )
