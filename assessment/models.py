@@ -789,6 +789,8 @@ class Respondent(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="respondents")
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     name = models.CharField(max_length=200, blank=True)
+    # What the person does in the company ("Verkauf", "Buchhaltung"); shown on the team page.
+    role = models.CharField(max_length=100, blank=True)
     is_primary = models.BooleanField(default=False)
     # A team member handed in their own answers; from then on their link shows a thank-you.
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -819,6 +821,9 @@ class Answer(models.Model):
     carried_over = models.BooleanField(default=False)
     # A carried-over answer nobody has looked at again yet; blocks completion.
     unconfirmed = models.BooleanField(default=False)
+    # A final answer the consultant chose in the consolidation (a person's answer, the
+    # proposal, or an edit there); any later change elsewhere clears it.
+    decided = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -844,6 +849,7 @@ class StoredAnswer:
         "note_private",
         "carried_over",
         "unconfirmed",
+        "decided",
     )
 
     question_key: str
@@ -853,6 +859,28 @@ class StoredAnswer:
     note_private: bool
     carried_over: bool
     unconfirmed: bool
+    decided: bool
+
+
+class ProposalBatch(models.Model):
+    """One "apply all proposals" in the consolidation, kept so that it can be undone.
+
+    `changes` holds one entry per question it changed: the final answer before (or None
+    where there was none) and the answer it set, as plain data.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="proposal_batches"
+    )
+    changes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{len(self.changes)} proposals for {self.assessment_id}"
 
 
 class Action(models.Model):

@@ -229,7 +229,7 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     if respondent is not None:
         if assessment.is_completed or respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
-        return redirect(next_page_url(assessment, respondent))
+        return redirect("respondent_welcome", public_id=assessment.public_id)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     return redirect(next_page_url(assessment, None))

@@ -37,7 +37,9 @@ def advisor(client, consultant):
 
 def invite(advisor, assessment, name, email=""):
     response = advisor.post(
-        reverse("team", args=[assessment.public_id]), {"name": name, "email": email}
+        reverse("team", args=[assessment.public_id]),
+        {"name": name, "email": email},
+        follow=True,
     )
     return re.search(r'value="(http://testserver/weiter/[^"]+)"', response.content.decode()).group(
         1
@@ -79,30 +81,65 @@ def test_team_members_answer_on_their_own_and_disagreement_shows(advisor, worksh
         for a in Answer.objects.filter(assessment=workshop, respondent__is_primary=True)
     }
     assert final["web_mobile"] == ["good"]
-    assert final["web_editing"] == ["self_some"]  # the middle of "nobody" and "self_easy"
+    # "nobody" against "self_easy" has no majority: no proposal, never an average.
+    assert "web_editing" not in final
+    results = advisor.get(reverse("results", args=[workshop.public_id])).content.decode()
+    assert "Nicht gemeinsam festgelegt" in results
+
+    owner_id = Respondent.objects.get(name="Inhaberin").pk
+    choose = reverse("consolidation_choose", args=[workshop.public_id])
+    assert (
+        advisor.post(choose, {"question": "web_editing", "take": f"r{owner_id}"}).status_code == 302
+    )
+    chosen = Answer.objects.get(
+        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
+    )
+    assert chosen.options == ["self_easy"] and chosen.decided
 
     results = advisor.get(reverse("results", args=[workshop.public_id])).content.decode()
     assert "Wo Ihr Team uneins war" in results
     assert "Inhaberin: Wir ändern es selbst" in results
+    assert "Gemeinsam festgelegt:" in results
 
 
-def test_proposals_do_not_overwrite_final_answers_unless_asked(advisor, workshop):
+def final_answer(assessment, key):
+    answer = Answer.objects.filter(
+        assessment=assessment, respondent__is_primary=True, question__key=key
+    ).first()
+    return None if answer is None else answer.options
+
+
+def test_apply_all_asks_first_and_can_be_undone_except_rows_changed_since(advisor, workshop):
     link = invite(advisor, workshop, "Verkauf")
     other = invite(advisor, workshop, "Buchhaltung")
     save = reverse("save_answer", args=[workshop.public_id])
-    for person_link, option in ((link, "nobody"), (other, "nobody")):
+    for person_link in (link, other):
         person = Client()
         person.get(person_link)
-        person.post(save, {"question": "web_editing", "option": option})
+        person.post(save, {"question": "web_editing", "option": "nobody"})
+        person.post(save, {"question": "web_mobile", "option": "good"})
     advisor.post(save, {"question": "web_editing", "option": "self_easy"})
-    advisor.post(reverse("apply_proposals", args=[workshop.public_id]))
-    assert Answer.objects.get(
-        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
-    ).options == ["self_easy"]
-    advisor.post(reverse("apply_proposals", args=[workshop.public_id]), {"overwrite": "1"})
-    assert Answer.objects.get(
-        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
-    ).options == ["nobody"]
+    apply_all = reverse("apply_proposals", args=[workshop.public_id])
+    confirm = advisor.get(apply_all)
+    assert confirm.status_code == 200
+    assert 'data-pending-count="2"' in confirm.content.decode()
+    # Asking changed nothing.
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    assert final_answer(workshop, "web_mobile") is None
+
+    advisor.post(apply_all)
+    assert final_answer(workshop, "web_editing") == ["nobody"]
+    assert final_answer(workshop, "web_mobile") == ["good"]
+    # Changed after "apply all": undo names it and leaves it.
+    advisor.post(save, {"question": "web_mobile", "option": "ok"})
+    undone = advisor.post(reverse("undo_proposals", args=[workshop.public_id]), follow=True)
+    page = undone.content.decode()
+    assert "Seitdem geändert und deshalb so gelassen" in page
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    assert final_answer(workshop, "web_mobile") == ["ok"]
+    # Undone once; a second undo has nothing left.
+    again = advisor.post(reverse("undo_proposals", args=[workshop.public_id]), follow=True)
+    assert "nichts rückgängig" in again.content.decode()
 
 
 def test_private_notes_stay_out_of_the_report_and_away_from_the_client(advisor, workshop, owner):
