@@ -7,9 +7,9 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db.models import Count
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -155,8 +155,7 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
         .annotate(answered=Count("answers"))
         .order_by("pk")
     )
-    for respondent in respondents:
-        respondent.status = respondent_status(respondent)
+    rows = [{"respondent": r, "status": respondent_status(r)} for r in respondents]
     return render(
         request,
         "session/team.html",
@@ -164,7 +163,7 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
             "assessment": assessment,
             "form": form,
             "send_form": SendLinkForm(),
-            "respondents": respondents,
+            "rows": rows,
             "new_link": take_new_link(request, assessment) if request.method == "GET" else None,
         },
         status=400 if form.errors else 200,

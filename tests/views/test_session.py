@@ -225,3 +225,99 @@ def test_a_consultant_starting_a_check_gets_a_consultant_session(advisor, worksh
     new = Assessment.objects.get(company=company)
     assert new.mode == "consultant"
     assert response.url == reverse("facilitate", args=[new.public_id])
+
+
+def test_team_page_redirects_after_creating_a_link_and_shows_it_once(advisor, workshop):
+    team = reverse("team", args=[workshop.public_id])
+    response = advisor.post(team, {"name": "Inhaberin", "role": "Geschäftsführung"})
+    assert response.status_code == 302 and response.url == team
+    shown = advisor.get(team).content.decode()
+    link = re.search(r'value="(http://testserver/weiter/[^"]+)"', shown).group(1)
+    assert "Geschäftsführung" in shown and "noch nicht begonnen" in shown
+    # A reload neither shows the secret again nor makes a second person.
+    again = advisor.get(team).content.decode()
+    assert link not in again and "Inhaberin" in again
+    assert Respondent.objects.filter(assessment=workshop, is_primary=False).count() == 1
+    # Only the hash is stored.
+    assert link.rsplit("/", 2)[-2] not in str(
+        list(workshop.resume_tokens.values_list("token_hash", flat=True))
+    )
+
+
+def test_reissuing_a_link_blocks_the_old_one(advisor, workshop):
+    old_link = invite(advisor, workshop, "Verkauf")
+    respondent = Respondent.objects.get(assessment=workshop, name="Verkauf")
+    page = advisor.post(
+        reverse("team_reissue", args=[workshop.public_id, respondent.pk]), follow=True
+    ).content.decode()
+    new_link = re.search(r'value="(http://testserver/weiter/[^"]+)"', page).group(1)
+    assert new_link != old_link
+    assert Client().get(old_link).status_code == 404
+    person = Client()
+    welcome = person.get(new_link, follow=True).content.decode()
+    assert "Bäckerei Korn" in welcome and "Berta" in welcome
+    assert "nur die Beratung" in welcome
+    assert "Anmelden" not in welcome
+
+
+def test_sending_a_link_mails_a_new_one_and_removing_deletes_the_person(advisor, workshop):
+    old_link = invite(advisor, workshop, "Lager")
+    respondent = Respondent.objects.get(assessment=workshop, name="Lager")
+    advisor.post(
+        reverse("team_send", args=[workshop.public_id, respondent.pk]),
+        {"email": "lager@korn.example"},
+    )
+    assert mail.outbox[-1].to == ["lager@korn.example"]
+    sent = re.search(r"http://testserver/weiter/\S+", mail.outbox[-1].body).group(0)
+    assert sent != old_link and Client().get(old_link).status_code == 404
+    assert Client().get(sent).status_code == 302
+    bad = advisor.post(
+        reverse("team_send", args=[workshop.public_id, respondent.pk]), {"email": "kein"}
+    )
+    assert bad.status_code == 302 and len(mail.outbox) == 1
+    advisor.post(reverse("team_remove", args=[workshop.public_id, respondent.pk]))
+    assert not Respondent.objects.filter(pk=respondent.pk).exists()
+    assert Client().get(sent).status_code == 404
+
+
+def test_a_consultant_cannot_touch_team_members_of_another_check(advisor, workshop, owner):
+    other_company = Company.objects.create(name="Fremd", industry="retail", size_band="2-9")
+    Membership.objects.create(company=other_company, user=owner, role="owner")
+    other = start_reassessment(
+        company=other_company, user=owner, carry_over=False, mode=Assessment.Mode.CONSULTANT
+    )
+    stranger = Respondent.objects.create(assessment=other, name="Fremde")
+    # Their person through our check, or through theirs: both 404, nothing changes.
+    for check in (workshop, other):
+        for name in ("team_reissue", "team_remove"):
+            response = advisor.post(reverse(name, args=[check.public_id, stranger.pk]))
+            assert response.status_code == 404
+    assert Respondent.objects.filter(pk=stranger.pk).exists()
+    assert not stranger.tokens.exists()
+
+
+def test_choosing_per_row_takes_a_person_the_proposal_or_an_edit(advisor, workshop):
+    links = [invite(advisor, workshop, name) for name in ("A", "B", "C")]
+    save = reverse("save_answer", args=[workshop.public_id])
+    for person_link, option in zip(links, ("nobody", "nobody", "self_easy"), strict=True):
+        person = Client()
+        person.get(person_link)
+        person.post(save, {"question": "web_editing", "option": option})
+    choose = reverse("consolidation_choose", args=[workshop.public_id])
+    b, c = (Respondent.objects.get(assessment=workshop, name=n).pk for n in ("B", "C"))
+    advisor.post(choose, {"question": "web_editing", "take": f"r{c}"})
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    advisor.post(choose, {"question": "web_editing", "take": "proposal"})
+    assert final_answer(workshop, "web_editing") == ["nobody"]  # two of three
+    advisor.post(choose, {"question": "web_editing", "take": "edit", "answer": "self_some"})
+    assert final_answer(workshop, "web_editing") == ["self_some"]
+    page = advisor.get(reverse("consolidation", args=[workshop.public_id])).content.decode()
+    assert 'data-state="decided"' in page
+    # Tampered choices: a 400 or a message, never a changed answer.
+    assert advisor.post(choose, {"question": "nope", "take": "proposal"}).status_code == 400
+    assert advisor.post(choose, {"question": "web_editing", "take": "r999999"}).status_code == 400
+    assert advisor.post(choose, {"question": "web_editing", "take": "x"}).status_code == 400
+    advisor.post(choose, {"question": "web_editing", "take": "edit", "answer": "invented"})
+    assert final_answer(workshop, "web_editing") == ["self_some"]
+    advisor.post(choose, {"question": "web_editing", "take": f"r{b}"})
+    assert final_answer(workshop, "web_editing") == ["nobody"]
