@@ -518,6 +518,9 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "assessment": assessment,
             "sections": sections,
+            "answered": context["answered"],
+            "applicable": context["applicable"],
+            "percent": context["percent"],
             "advisor": advisor,
             "not_applicable_value": NOT_APPLICABLE,
             "max_note_length": MAX_NOTE_LENGTH,
