@@ -143,7 +143,7 @@ def test_apply_all_asks_first_and_can_be_undone_except_rows_changed_since(adviso
 
 
 def test_private_notes_stay_out_of_the_report_and_away_from_the_client(advisor, workshop, owner):
-    from assessment.pdf import assessment_pdf
+    from assessment.reports.pdf import assessment_pdf
     from tests.test_pdf import flat, pdf_text
 
     page = advisor.get(reverse("check_page", args=[workshop.public_id, 1])).content.decode()
