@@ -69,6 +69,7 @@ def test_team_members_answer_on_their_own_and_disagreement_shows(advisor, worksh
     assert "data-submit-answers" in owner.get(submit).content.decode()
     thanks = owner.post(submit)
     assert "Vielen Dank" in thanks.content.decode()
+    assert "Anmelden" not in thanks.content.decode()
     assert Respondent.objects.get(name="Inhaberin").submitted_at is not None
 
     page = advisor.get(reverse("consolidation", args=[workshop.public_id])).content.decode()
