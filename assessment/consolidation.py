@@ -26,7 +26,8 @@ def level(question: QuestionSpec, answer: AnswerInput | None) -> int | None:
         return None
     chosen = effective_options(question, answer)
     if not chosen:
-        return None
+        # A list saved with nothing ticked is the bottom step where it counts as 0.
+        return 0 if question_score(question, answer) == 0.0 else None
     if question.kind == "scale":
         return next(i for i, option in enumerate(question.options) if option.key == chosen[0])
     if question.kind == "single":
@@ -87,7 +88,11 @@ def proposal(
             )
             >= majority
         )
-        return AnswerInput(options=chosen) if chosen else None
+        if chosen:
+            return AnswerInput(options=chosen)
+        # A tick list where "nothing ticked" is an answer: proposed when most left it empty.
+        empty = sum(1 for a in given if not a.not_applicable and not effective_options(question, a))
+        return AnswerInput() if question.empty_zero and empty >= majority else None
     firsts = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
     for option in question.options:
         if sum(1 for chosen in firsts if chosen == (option.key,)) >= majority:

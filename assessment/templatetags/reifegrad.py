@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
+from assessment import scoring
 from assessment.models import Option, Question
 
 register = template.Library()
@@ -24,6 +25,14 @@ def signed(value: float | None, decimals: int = 1) -> str:
     if rounded < 0:
         return f"−{text}"
     return f"±{text}"
+
+
+@register.filter
+def points(value: float | None) -> int | str:
+    """A score as whole points, rounded half up: the number the level bands are read on."""
+    if value is None or value == "":
+        return ""
+    return scoring.whole_points(float(value))
 
 
 @register.filter
