@@ -93,7 +93,7 @@ PERMISSIONS: dict[str, Permission] = {
         PEOPLE_OF_THE_COMPANY | {RESPONDENT, LINK_HOLDER},
     ),
     "submit_own_answers": Permission(
-        "eigene Antworten abgeben (nur Team-Link)", frozenset({RESPONDENT})
+        "Begrüßung, eigene Antworten abgeben, Dank (nur Team-Link)", frozenset({RESPONDENT})
     ),
     "complete": Permission("Check abschließen", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}),
     "view_results": Permission(
@@ -106,7 +106,9 @@ PERMISSIONS: dict[str, Permission] = {
         "Check ohne Konto ins eigene Konto übernehmen (mit Bestätigung)", frozenset({LINK_HOLDER})
     ),
     "run_workshop": Permission(
-        "Team-Links, Moderation, Abgleich der Team-Antworten", PEOPLE_OF_THE_COMPANY
+        "Team-Links (erstellen, neu ausstellen, senden, entfernen), Moderation, Abgleich der "
+        "Team-Antworten (wählen, alle Vorschläge, rückgängig)",
+        PEOPLE_OF_THE_COMPANY,
     ),
     "view_company": Permission(
         "Firmenseite, Verlauf, Vergleich, Schritte, Export", PEOPLE_OF_THE_COMPANY
@@ -174,6 +176,12 @@ URL_ACTIONS: dict[str, str] = {
     "facilitate": "run_workshop",
     "consolidation": "run_workshop",
     "apply_proposals": "run_workshop",
+    "undo_proposals": "run_workshop",
+    "consolidation_choose": "run_workshop",
+    "team_reissue": "run_workshop",
+    "team_send": "run_workshop",
+    "team_remove": "run_workshop",
+    "respondent_welcome": "submit_own_answers",
     "company": "view_company",
     "comparison": "view_company",
     "actions": "view_company",
@@ -357,6 +365,18 @@ def action_for(company: Company, action_id: int) -> Action:
     if action is None:
         raise Http404("No such action")
     return action
+
+
+def respondent_of(assessment: Assessment, respondent_id: int) -> Respondent:
+    """A team member of this check (never the final answers' respondent); else 404."""
+    respondent = (
+        assessment.respondents.filter(pk=respondent_id, is_primary=False)
+        .select_related("assessment__company")
+        .first()
+    )
+    if respondent is None:
+        raise Http404("No such team member")
+    return respondent
 
 
 def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -> Assessment:

@@ -421,11 +421,43 @@ class ConsultantProfileForm(forms.ModelForm):
             ) from None
 
 
+CLIENT_LABELS = {
+    "size_band": _("Wie viele Menschen arbeiten beim Kunden?"),
+    "region": _("Ort oder Region des Kunden (freiwillig)"),
+    "turnover_band": _(
+        "Jahresumsatz 2026 des Kunden (netto): Er entscheidet, ob der Kunde ab 2027 oder erst "
+        "ab 2028 E-Rechnungen ausstellen muss"
+    ),
+    "kleinunternehmer": _("Nutzt der Kunde die Kleinunternehmerregelung (§ 19 UStG)?"),
+    "customers": _("An wen verkauft der Kunde?"),
+    "staff_personal_data": _(
+        "Wie viele Personen arbeiten beim Kunden ständig mit personenbezogenen Daten am "
+        "Computer (Kundendaten, Personaldaten)?"
+    ),
+    "monthly_budget_eur": _("Was kann der Kunde pro Monat für digitale Schritte ausgeben? (EUR)"),
+    "monthly_hours": _(
+        "Wie viele Stunden pro Monat kann der Kunde oder sein Team dafür einsetzen?"
+    ),
+}
+CLIENT_HELP = {
+    "customers": _("Mehrere Antworten möglich. Leer lassen, wenn der Kunde es nicht sagen möchte."),
+    "staff_personal_data": _(
+        "Ab 20 Personen braucht der Kunde einen Datenschutzbeauftragten (§ 38 BDSG)."
+    ),
+    "monthly_budget_eur": _("Ein grober Betrag genügt; der Fahrplan plant die Schritte danach."),
+}
+
+
 class ClientForm(ProfileForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
         self.fields["name"].label = _("Name des Unternehmens")
+        # The consultant fills this in about their client: the questions speak of the client.
+        for name, label in CLIENT_LABELS.items():
+            self.fields[name].label = label
+        for name, help_text in CLIENT_HELP.items():
+            self.fields[name].help_text = help_text
         self.helper.inputs = []
         self.helper.layout.fields.pop()
         self.helper.add_input(Submit("submit", _("Kunden anlegen"), css_class="btn-brand"))

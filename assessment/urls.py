@@ -26,12 +26,38 @@ urlpatterns = [
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
     path("check/<uuid:public_id>/team/", session.team, name="team"),
+    path(
+        "check/<uuid:public_id>/team/<int:respondent_id>/neuer-link/",
+        session.team_reissue,
+        name="team_reissue",
+    ),
+    path(
+        "check/<uuid:public_id>/team/<int:respondent_id>/senden/",
+        session.team_send,
+        name="team_send",
+    ),
+    path(
+        "check/<uuid:public_id>/team/<int:respondent_id>/entfernen/",
+        session.team_remove,
+        name="team_remove",
+    ),
+    path("check/<uuid:public_id>/willkommen/", session.welcome, name="respondent_welcome"),
     path("check/<uuid:public_id>/moderation/", session.facilitate, name="facilitate"),
     path("check/<uuid:public_id>/abgleich/", session.consolidation, name="consolidation"),
     path(
         "check/<uuid:public_id>/abgleich/uebernehmen/",
         session.apply_proposals,
         name="apply_proposals",
+    ),
+    path(
+        "check/<uuid:public_id>/abgleich/waehlen/",
+        session.consolidation_choose,
+        name="consolidation_choose",
+    ),
+    path(
+        "check/<uuid:public_id>/abgleich/rueckgaengig/",
+        session.undo_proposals,
+        name="undo_proposals",
     ),
     path("check/<uuid:public_id>/link/neu/", check.resume_link_new, name="resume_link_new"),
     path("check/<uuid:public_id>/link/mail/", check.resume_link_email, name="resume_link_email"),

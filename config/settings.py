@@ -46,6 +46,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Comma-separated e-mail addresses, each "a@b.de" or "Name <a@b.de>", as Django's
+    (name, address) pairs; a malformed address stops the start."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    pairs = []
+    for item in env_list(name, []):
+        real_name, address = parseaddr(item)
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an e-mail address") from None
+        pairs.append((real_name or address, address))
+    return pairs
+
+
 SUPPORTED_DATABASES = {
     "django.db.backends.sqlite3": "sqlite:///PATH",
     "django.db.backends.postgresql": "postgres://USER:PASSWORD@HOST:PORT/NAME",
@@ -306,6 +325,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Reifegrad <noreply@localhost>")
+# The operators: told about every new consultant sign-up that waits for approval.
+MANAGERS = env_addresses("MANAGERS")
 
 LOGGING = {
     "version": 1,

@@ -125,7 +125,8 @@ def as_removed_member(world: World) -> Client:
     draft = world.draft.public_id
     assert client.get(reverse("resume", args=[world.resume_raw])).status_code == 302
     own_link = client.post(reverse("resume_link_new", args=[draft])).content.decode()
-    team = client.post(reverse("team", args=[draft]), {"name": "Lager"}).content.decode()
+    team = client.post(reverse("team", args=[draft]), {"name": "Lager"}, follow=True)
+    team = team.content.decode()
     team_link = re.search(r'value="http://testserver(/weiter/[^"]+)"', team).group(1)
     assert client.get(team_link).status_code == 302  # her browser holds a team link too
     assert re.search(r"/weiter/", own_link)
@@ -188,6 +189,10 @@ def plain(name: str) -> Callable[[World], str]:
     return lambda w: reverse(name)
 
 
+def extra(world: World) -> int:
+    return Respondent.objects.create(assessment=world.draft, name="Lager").pk
+
+
 # Where each URL name is requested; the public pages come last, since opening a resume
 # link or logging out changes who the browser is.
 URLS: dict[str, Callable[[World], str]] = {
@@ -204,6 +209,13 @@ URLS: dict[str, Callable[[World], str]] = {
     "facilitate": check("facilitate"),
     "consolidation": check("consolidation"),
     "apply_proposals": check("apply_proposals"),
+    "undo_proposals": check("undo_proposals"),
+    "consolidation_choose": check("consolidation_choose"),
+    "respondent_welcome": check("respondent_welcome"),
+    # Each on a team member made for it: the walk's own team member keeps her link.
+    "team_reissue": lambda w: reverse("team_reissue", args=[w.draft.public_id, extra(w)]),
+    "team_send": lambda w: reverse("team_send", args=[w.draft.public_id, extra(w)]),
+    "team_remove": lambda w: reverse("team_remove", args=[w.draft.public_id, extra(w)]),
     "finish": check("finish"),
     "company": of_company("company"),
     "comparison": lambda w: (

@@ -295,6 +295,8 @@ def disagreement_facts(report: Report) -> list[dict]:
                     for respondent in view.respondents
                 ],
                 "final": question.answer_labels(report.answers.get(item.key)),
+                # "Agreed" only for an answer the consultant chose in the consolidation.
+                "decided": bool(item.key in report.answers and report.answers[item.key].decided),
                 "spread": item.spread,
             }
         )

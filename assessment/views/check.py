@@ -230,7 +230,7 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
     if respondent is not None:
         if assessment.is_completed or respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
-        return redirect(next_page_url(assessment, respondent))
+        return redirect("respondent_welcome", public_id=assessment.public_id)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     return redirect(next_page_url(assessment, None))
@@ -472,7 +472,12 @@ def submit_answers(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         submit_own_answers(respondent=respondent)
         respondent.refresh_from_db(fields=["submitted_at"])
     if respondent.submitted_at is not None or found.assessment.is_completed:
-        return message_page(request, title=_("Vielen Dank!"), text=str(THANKS))
+        # The thank-you page shows a team member nothing they cannot use (no login offer).
+        return render(
+            request,
+            "assessment/message.html",
+            {"title": _("Vielen Dank!"), "text": str(THANKS), "respondent": respondent},
+        )
     return render(
         request,
         "assessment/submit_answers.html",

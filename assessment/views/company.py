@@ -137,6 +137,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "is_due": due is not None and due <= today,
             "today": today,
             "reassessment_form": ReassessmentForm(),
+            # Nothing to carry over before the first completed check: no choice to make.
+            "first_check": last is None,
+            "as_consultant": found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT),
             "settings_form": CompanySettingsForm(instance=company),
             "members": list(company.memberships.select_related("user").order_by("created_at")),
             "invitations": [i for i in company.invitations.all() if i.is_open],

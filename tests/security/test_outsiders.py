@@ -17,6 +17,7 @@ from assessment.models import (
     Invitation,
     Membership,
     Questionnaire,
+    Respondent,
     ResumeToken,
     User,
 )
@@ -33,6 +34,7 @@ READ_ONLY = {
     "company",
     "company_export",
     "consolidation",
+    "respondent_welcome",
 }
 
 
@@ -46,6 +48,7 @@ def victim(default_questionnaire, owner, consultant):
     action = Action.objects.create(company=company, recommendation_key="r_sec_2fa", title="2FA")
     invitation, _raw = Invitation.issue(company=company, email="x@example.com", invited_by=owner)
     ResumeToken.issue(assessment=assessment)
+    member = Respondent.objects.create(assessment=assessment, name="Verkauf")
     public_id = assessment.public_id
     company_id = company.pk
     return {
@@ -76,6 +79,12 @@ def victim(default_questionnaire, owner, consultant):
         "facilitate": [public_id],
         "consolidation": [public_id],
         "apply_proposals": [public_id],
+        "undo_proposals": [public_id],
+        "consolidation_choose": [public_id],
+        "respondent_welcome": [public_id],
+        "team_reissue": [public_id, member.pk],
+        "team_send": [public_id, member.pk],
+        "team_remove": [public_id, member.pk],
     }
 
 
