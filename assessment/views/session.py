@@ -7,7 +7,6 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessment import access, mail_limits
+from assessment import access, mail, mail_limits
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, AnswerChange
 from assessment.auth import AuthenticatedRequest
 from assessment.forms import NameField
@@ -68,17 +67,16 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.error(request, limit.message)
             email = ""
         if email:
-            send_mail(
+            mail.send(
                 subject=_("Ihre Einschätzung ist gefragt: %(company)s")
                 % {"company": one_line(str(assessment.company))},
-                message=_(
+                body=_(
                     "Guten Tag,\n\nfür den Reifegrad-Check von „%(company)s“ ist Ihre eigene "
                     "Einschätzung gefragt. Beantworten Sie die Fragen so, wie Sie es sehen – "
                     "unabhängig von den anderen:\n\n%(link)s\n"
                 )
                 % {"company": str(assessment.company), "link": new_link},
-                from_email=None,
-                recipient_list=[email],
+                recipients=[email],
             )
         form = TeamMemberForm()
     respondents = list(
