@@ -266,7 +266,11 @@ def test_a_task_that_keeps_killing_its_workers_ends_failed(settings, caplog):
     from assessment.mail import deliver
 
     deliver.enqueue(
-        subject="s", body="b", recipients=["x@example.com"], from_email=None, html_body=None,
+        subject="s",
+        body="b",
+        recipients=["x@example.com"],
+        from_email=None,
+        html_body=None,
         attempt=1,
     )
     started = timezone.now() - datetime.timedelta(seconds=61)
@@ -288,7 +292,11 @@ def test_a_task_still_within_its_time_is_left_to_its_worker(settings):
     from assessment.mail import deliver
 
     deliver.enqueue(
-        subject="s", body="b", recipients=["x@example.com"], from_email=None, html_body=None,
+        subject="s",
+        body="b",
+        recipients=["x@example.com"],
+        from_email=None,
+        html_body=None,
         attempt=1,
     )
     DBTaskResult.objects.update(
