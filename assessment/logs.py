@@ -16,9 +16,10 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.utils.log import AdminEmailHandler
+from sentry_sdk.types import Event, Hint
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -77,7 +78,7 @@ class JsonFormatter(logging.Formatter):
 class QueuedAdminEmailHandler(AdminEmailHandler):
     """Django's mail to ADMINS on errors, queued as a task instead of sent in the request."""
 
-    def send_mail(self, subject: str, message: str, *args: Any, **kwargs: Any) -> None:
+    def send_mail(self, subject: Any, message: Any, *args: Any, **kwargs: Any) -> None:
         from django.conf import settings
 
         from assessment import mail
@@ -87,7 +88,7 @@ class QueuedAdminEmailHandler(AdminEmailHandler):
         try:
             mail.send(
                 subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
-                body=message,
+                body=str(message),
                 recipients=[address for _name, address in settings.ADMINS],
                 from_email=settings.SERVER_EMAIL,
                 html_body=kwargs.get("html_message"),
@@ -100,8 +101,9 @@ class QueuedAdminEmailHandler(AdminEmailHandler):
 SAFE_HEADERS = {"user-agent", "accept-language", "content-type", "content-length", "referer"}
 
 
-def scrub_sentry_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def scrub_sentry_event(sentry_event: Event, hint: Hint) -> Event:
     """Drop what could identify a person or open a check before an event leaves the server."""
+    event = cast(dict[str, Any], sentry_event)
     request = event.get("request")
     if isinstance(request, dict):
         request.pop("cookies", None)
@@ -140,4 +142,4 @@ def scrub_sentry_event(event: dict[str, Any], hint: dict[str, Any]) -> dict[str,
             if isinstance(crumb.get("message"), str):
                 crumb["message"] = scrub_text(crumb["message"])
             crumb.pop("data", None)
-    return event
+    return sentry_event

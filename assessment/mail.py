@@ -49,14 +49,14 @@ def send_message(message: EmailMessage) -> None:
     html_body = None
     body = message.body
     if message.content_subtype == "html":
-        html_body = body
+        html_body = str(body)
     elif isinstance(message, EmailMultiAlternatives):
         for content, mimetype in message.alternatives:
             if mimetype == "text/html":
                 html_body = str(content)
     send(
-        subject=message.subject,
-        body=body,
+        subject=str(message.subject),
+        body=str(body),
         recipients=[*message.to, *message.cc, *message.bcc],
         from_email=message.from_email,
         html_body=html_body,

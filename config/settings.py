@@ -360,7 +360,7 @@ TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
 # PDF renders one client address may start within an hour (renders of a report already
 # stored cost nothing and are not counted).
 PDF_RENDERS_PER_HOUR = env_int("PDF_RENDERS_PER_HOUR", 20)
-for _name, _value in {
+for _task_setting, _task_value in {
     "EMAIL_TIMEOUT": EMAIL_TIMEOUT,
     "MAIL_RETRY_ATTEMPTS": MAIL_RETRY_ATTEMPTS,
     "MAIL_RETRY_BASE_SECONDS": MAIL_RETRY_BASE_SECONDS,
@@ -368,8 +368,8 @@ for _name, _value in {
     "TASK_MAX_ATTEMPTS": TASK_MAX_ATTEMPTS,
     "PDF_RENDERS_PER_HOUR": PDF_RENDERS_PER_HOUR,
 }.items():
-    if _value < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+    if _task_value < 1:
+        raise ImproperlyConfigured(f"{_task_setting} must be 1 or more")
 
 # Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
 # request id on every line logged during a request (assessment.logs).
