@@ -143,3 +143,28 @@ def test_bad_error_and_mail_settings_fail_loudly(env, complaint):
     finished = settings_with(**env)
     assert finished.returncode != 0
     assert "ImproperlyConfigured" in finished.stderr and complaint in finished.stderr
+
+
+def test_sentry_is_set_up_from_the_environment_without_personal_data():
+    code = (
+        "import django, json; django.setup(); import sentry_sdk; "
+        "options = sentry_sdk.get_client().options; "
+        "print(json.dumps([options['dsn'], options['send_default_pii'], "
+        "options['before_send'].__name__]))"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "x",
+            "PATH": "",
+            "SENTRY_DSN": "https://public@sentry.example.invalid/1",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode == 0, finished.stderr
+    dsn, send_default_pii, before_send = json.loads(finished.stdout)
+    assert dsn.startswith("https://public@") and send_default_pii is False
+    assert before_send == "scrub_sentry_event"

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -121,6 +122,15 @@ def test_a_mail_that_keeps_failing_ends_as_a_failed_task_with_an_error_line(
         for record in caplog.records
     )
     assert "inhaberin@example.com" not in caplog.text
+    # The operator sees it among the failed tasks in the admin.
+    from assessment.models import User
+
+    admin = Client()
+    admin.force_login(User.objects.create_superuser(email="a@example.com", password="x-S-123"))
+    listed = admin.get(
+        reverse("admin:django_tasks_database_dbtaskresult_changelist"), {"status": "FAILED"}
+    )
+    assert listed.status_code == 200 and "deliver" in listed.content.decode()
 
 
 def test_password_reset_mails_go_through_the_queue_and_a_dead_server_is_no_error(
