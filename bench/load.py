@@ -258,6 +258,8 @@ def task_workers(env: dict[str, str], log: Path, count: int) -> Iterator[None]:
                         stdout=output,
                         stderr=subprocess.STDOUT,
                         start_new_session=True,
+                        # As the README's worker unit (Nice=10): pages before renders.
+                        preexec_fn=lambda: os.nice(10),
                     )
                 )
             yield
