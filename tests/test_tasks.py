@@ -17,7 +17,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from assessment.models import RenderedReport, ReportRender
-from assessment.pdf import request_pdf
+from assessment.reports.pdf import request_pdf
 from assessment.worker import recover_stale_tasks
 from tests.factories import completed_assessment, hold_link
 from tests.security.test_abuse_limits import anonymous_check
@@ -215,7 +215,7 @@ def test_a_render_that_fails_ends_failed_in_the_task_list_and_tells_the_visitor(
     def broken(html):
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr("assessment.pdf.render_pdf_bytes", broken)
+    monkeypatch.setattr("assessment.reports.pdf.render_pdf_bytes", broken)
     run_worker()
     assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
     failed = client.get(url)

@@ -20,7 +20,7 @@ QUEUE_A_RENDER = """
 import json
 from django.utils import translation
 from assessment.models import Questionnaire
-from assessment.pdf import request_pdf
+from assessment.reports.pdf import request_pdf
 from tests.factories import completed_assessment
 
 assessment = completed_assessment(Questionnaire.objects.get())
