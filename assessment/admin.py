@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext
 
+from assessment import questionnaire_upload
 from assessment.models import (
     Action,
     Answer,
@@ -18,6 +23,12 @@ from assessment.models import (
     Recommendation,
     ReminderLog,
     User,
+)
+from assessment.questionnaire_file import (
+    QuestionnaireFileError,
+    QuestionnaireInUse,
+    load_questionnaire_text,
+    parse_text,
 )
 
 
@@ -41,15 +52,78 @@ class LevelBandInline(ReadOnlyMixin, admin.TabularInline):
 
 class DimensionInline(ReadOnlyMixin, admin.TabularInline):
     model = Dimension
-    fields = ["order", "key", "title_de", "title_en", "weight"]
+    fields = ["order", "key", "title_de", "title_en", "weight", "groups"]
     show_change_link = True
 
 
 @admin.register(Questionnaire)
 class QuestionnaireAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "version", "title_de", "loaded_at", "source_file"]
+    list_display = ["key", "version", "title_de", "loaded_at", "source_file", "whole_point_bands"]
     list_filter = ["key"]
     inlines = [LevelBandInline, DimensionInline]
+    change_list_template = "admin/assessment/questionnaire/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "upload/",
+            self.admin_site.admin_view(self.upload_view),
+            name="assessment_questionnaire_upload",
+        )
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a questionnaire file: every error with its line, a preview, then publish."""
+        if not request.user.has_perm("assessment.add_questionnaire"):
+            raise PermissionDenied
+        errors: list[str] = []
+        preview = None
+        token = ""
+        if request.method == "POST" and "publish" in request.POST:
+            found = questionnaire_upload.unsign(request.POST.get("token", ""))
+            if found is None:
+                errors = [gettext("Die Vorschau ist abgelaufen. Bitte laden Sie die Datei neu.")]
+            else:
+                text, filename = found
+                try:
+                    outcome = load_questionnaire_text(text=text, filename=filename)
+                except QuestionnaireFileError as error:
+                    errors = error.errors
+                except QuestionnaireInUse as error:
+                    errors = [str(error)]
+                else:
+                    messages.success(
+                        request,
+                        gettext("%(questionnaire)s ist veröffentlicht.")
+                        % {"questionnaire": outcome.questionnaire},
+                    )
+                    return redirect(
+                        "admin:assessment_questionnaire_change", outcome.questionnaire.pk
+                    )
+        elif request.method == "POST":
+            upload = request.FILES.get("file")
+            if upload is None:
+                errors = [gettext("Bitte wählen Sie eine Fragebogen-Datei (YAML) aus.")]
+            else:
+                filename = f"upload: {upload.name}"
+                try:
+                    text = questionnaire_upload.read_upload(upload)
+                    preview = questionnaire_upload.preview(parse_text(text, filename), filename)
+                except QuestionnaireFileError as error:
+                    errors = error.errors
+                else:
+                    token = questionnaire_upload.sign(text, filename)
+        context = {
+            **self.admin_site.each_context(request),
+            "errors": errors,
+            "preview": preview,
+            "token": token,
+        }
+        return render(
+            request,
+            "assessment/questionnaire_upload.html",
+            context,
+            status=400 if errors else 200,
+        )
 
 
 class OptionInline(ReadOnlyMixin, admin.TabularInline):
@@ -59,7 +133,17 @@ class OptionInline(ReadOnlyMixin, admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "dimension", "kind", "weight", "allow_na", "scored", "text_de"]
+    list_display = [
+        "key",
+        "dimension",
+        "group",
+        "kind",
+        "weight",
+        "allow_na",
+        "empty_zero",
+        "scored",
+        "text_de",
+    ]
     list_filter = ["questionnaire", "dimension__key", "kind", "allow_na"]
     search_fields = ["key", "text_de", "text_en"]
     list_select_related = ["dimension"]
@@ -68,13 +152,13 @@ class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 class QuestionInline(ReadOnlyMixin, admin.TabularInline):
     model = Question
-    fields = ["order", "key", "kind", "weight", "allow_na", "text_de"]
+    fields = ["order", "key", "group", "kind", "weight", "allow_na", "empty_zero", "text_de"]
     show_change_link = True
 
 
 @admin.register(Dimension)
 class DimensionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["key", "title_de", "questionnaire", "weight", "order"]
+    list_display = ["key", "title_de", "questionnaire", "weight", "groups", "order"]
     list_filter = ["questionnaire"]
     inlines = [QuestionInline]
 

@@ -24,7 +24,8 @@ def level(question: QuestionSpec, answer: AnswerInput | None) -> int | None:
         return None
     chosen = effective_options(question, answer)
     if not chosen:
-        return None
+        # A list saved with nothing ticked is the bottom step where it counts as 0.
+        return 0 if question_score(question, answer) == 0.0 else None
     if question.kind == "scale":
         return next(i for i, option in enumerate(question.options) if option.key == chosen[0])
     if question.kind == "single":
@@ -80,7 +81,9 @@ def proposal(
         if chosen:
             return AnswerInput(options=chosen)
         exclusive = next((o.key for o in question.options if o.exclusive), None)
-        return AnswerInput(options=(exclusive,)) if exclusive else None
+        if exclusive:
+            return AnswerInput(options=(exclusive,))
+        return AnswerInput() if question.empty_zero else None
     target = round_half_up(sum(known) / len(known))
     if question.kind == "scale":
         return AnswerInput(options=(question.options[target].key,))

@@ -124,6 +124,8 @@ class Questionnaire(models.Model):
     content_hash = models.CharField(max_length=64)
     source_file = models.CharField(max_length=300, blank=True)
     loaded_at = models.DateTimeField(default=timezone.now)
+    # Bands written on whole points ("from: 26"): levels follow the rounded score.
+    whole_point_bands = models.BooleanField(default=False)
 
     title = Translated("title")
     description = Translated("description")
@@ -184,12 +186,24 @@ class QuestionnaireContent:
     recommendations: list[Recommendation]
     spec: scoring.QuestionnaireSpec = field(init=False)
     catalogue: tuple[roadmap.StepSpec, ...] = field(init=False)
+    # Looked up several times per roadmap step on every results page and PDF.
+    recommendation_by_key: dict[str, Recommendation] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.recommendation_by_key = {}
+        for step in self.recommendations:
+            self.recommendation_by_key.setdefault(step.key, step)
         dimension_keys = {dimension.pk: dimension.key for dimension in self.dimensions}
         self.spec = scoring.QuestionnaireSpec(
             dimensions=tuple(
-                scoring.DimensionSpec(key=dimension.key, weight=dimension.weight)
+                scoring.DimensionSpec(
+                    key=dimension.key,
+                    weight=dimension.weight,
+                    groups=tuple(
+                        scoring.GroupSpec(key=group["key"], weight=group["weight"])
+                        for group in dimension.groups
+                    ),
+                )
                 for dimension in self.dimensions
             ),
             questions=tuple(
@@ -201,6 +215,7 @@ class QuestionnaireContent:
                 scoring.BandSpec(key=band.key, lower=band.lower, upper=band.upper)
                 for band in self.bands
             ),
+            whole_point_bands=self.questionnaire.whole_point_bands,
         )
         self.catalogue = tuple(step.step_spec() for step in self.recommendations)
 
@@ -247,7 +262,7 @@ class QuestionnaireContent:
         return next((band for band in self.bands if band.key == key), None)
 
     def recommendation(self, key: str) -> Recommendation | None:
-        return next((r for r in self.recommendations if r.key == key), None)
+        return self.recommendation_by_key.get(key)
 
 
 class LevelBand(models.Model):
@@ -285,6 +300,8 @@ class Dimension(models.Model):
     description_de = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     weight = models.FloatField(default=1.0)
+    # Question groups with fixed shares: [{"key", "weight", "title_de", "title_en"}], in order.
+    groups = models.JSONField(default=list, blank=True)
 
     title = Translated("title")
     description = Translated("description")
@@ -334,6 +351,10 @@ class Question(models.Model):
     condition_question_key = models.SlugField(max_length=64, blank=True)
     condition_any_of = models.JSONField(default=list, blank=True)
     sources = models.JSONField(default=list, blank=True)
+    # The key of its group in the dimension's `groups`; blank when the dimension has none.
+    group = models.SlugField(max_length=64, blank=True)
+    # A tick list saved with nothing ticked is an answer worth 0 ("empty: zero").
+    empty_zero = models.BooleanField(default=False)
 
     text = Translated("text")
     help = Translated("help")
@@ -354,6 +375,9 @@ class Question(models.Model):
         state (anything with `options` and `not_applicable`)."""
         from django.utils.translation import gettext
 
+        if answer is not None and self.empty_zero and not answer.options:
+            if not answer.not_applicable:
+                return gettext("nichts angekreuzt")  # an answer worth 0, see `empty: zero`
         if answer is None or (not answer.options and not answer.not_applicable):
             return gettext("keine Antwort") if empty is None else empty
         if answer.not_applicable:
@@ -380,6 +404,8 @@ class Question(models.Model):
             scored=self.scored,
             max_points=self.max_points,
             condition=condition,
+            group=self.group,
+            empty_zero=self.empty_zero,
         )
 
 

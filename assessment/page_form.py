@@ -21,7 +21,7 @@ from assessment.answers import (
     note_problem,
     parse_answer,
 )
-from assessment.models import Assessment, Question, StoredAnswer
+from assessment.models import Assessment, Question, Questionnaire, StoredAnswer
 from assessment.workflows import answer_inputs, stored_answers
 
 
@@ -151,10 +151,17 @@ def page_changes(
             if stored is not None and stored.note_private:
                 note = None
         seen = request.POST.get(f"seen-{question.key}")
-        if seen == form_state(values, note, note_private) and not (stored and stored.unconfirmed):
+        # A tick list with `empty: zero` that was shown and saved with nothing ticked is an
+        # answer worth 0, although its fields are just as the page showed them.
+        empty_answer = question.empty_zero and stored is None and not values
+        if (
+            seen == form_state(values, note, note_private)
+            and not (stored and stored.unconfirmed)
+            and not empty_answer
+        ):
             continue
-        clears_list = (
-            question.kind == Question.Kind.MULTIPLE and stored and not stored.not_applicable
+        clears_list = question.kind == Question.Kind.MULTIPLE and (
+            (stored and not stored.not_applicable) or empty_answer
         )
         if not values and not clears_list:
             # An untouched radio group keeps its answer and only takes a changed note.
@@ -172,4 +179,33 @@ def page_changes(
             errors[question.key] = parsed
         else:
             changes.append(parsed)
-    return changes, errors
+    return without_hidden_empty_answers(changes, answers), errors
+
+
+def without_hidden_empty_answers(
+    changes: list[AnswerChange], answers: dict[str, StoredAnswer]
+) -> list[AnswerChange]:
+    """Drop new empty answers to `empty: zero` lists that their condition hides.
+
+    Such a list is on the page but switched off; saving the page must not record a zero
+    that would count once the condition is met and the person has never seen the list.
+    """
+    candidates = [
+        change
+        for change in changes
+        if change.question.empty_zero
+        and not change.options
+        and not change.not_applicable
+        and answers.get(change.question.key) is None
+    ]
+    if not candidates:
+        return changes
+    questionnaire = Questionnaire.objects.get(pk=candidates[0].question.questionnaire_id)
+    inputs = answer_inputs(answers)
+    for change in changes:
+        inputs[change.question.key] = scoring.AnswerInput(
+            options=change.options, not_applicable=change.not_applicable
+        )
+    visible = scoring.visibility(questionnaire.content().spec, inputs)
+    hidden = {change.question.key for change in candidates if not visible[change.question.key]}
+    return [change for change in changes if change.question.key not in hidden]

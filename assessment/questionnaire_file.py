@@ -55,6 +55,91 @@ PROFILE_FACTS: dict[str, tuple[str, ...]] = {
 }
 
 
+class MarkedDict(dict):
+    """A YAML mapping that remembers its line and the line of each of its keys."""
+
+    line: int | None = None
+    key_lines: dict[Any, int]
+    # Keys written twice in this mapping: (key, first line, repeated line).
+    repeated: list[tuple[Any, int, int]]
+
+
+class MarkedList(list):
+    """A YAML sequence that remembers its line."""
+
+    line: int | None = None
+
+
+class MarkedLoader(yaml.SafeLoader):
+    """The safe loader, building mappings and lists that know where they stand in the file."""
+
+
+def construct_marked_mapping(loader: MarkedLoader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    mapping = MarkedDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    mapping.repeated = []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                node.start_mark,
+                "found an unhashable key",
+                key_node.start_mark,
+            ) from None
+        line = key_node.start_mark.line + 1
+        if key in mapping.key_lines:
+            mapping.repeated.append((key, mapping.key_lines[key], line))
+        else:
+            mapping.key_lines[key] = line
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+def construct_marked_list(loader: MarkedLoader, node: yaml.SequenceNode) -> MarkedList:
+    items = MarkedList(loader.construct_sequence(node, deep=True))
+    items.line = node.start_mark.line + 1
+    return items
+
+
+MarkedLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_marked_mapping
+)
+MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_marked_list)
+
+
+def load_marked_yaml(text: str) -> Any:
+    """Parse YAML like `yaml.safe_load`, keeping line numbers (see MarkedDict)."""
+    return yaml.load(text, Loader=MarkedLoader)  # noqa: S506 - MarkedLoader is a SafeLoader
+
+
+def line_of(value: Any) -> int | None:
+    return getattr(value, "line", None)
+
+
+def repeated_fields(data: Any) -> list[tuple[Any, int, int]]:
+    """Every key written twice in one mapping anywhere in the file, in file order."""
+    found: list[tuple[Any, int, int]] = []
+    if isinstance(data, MarkedDict):
+        found.extend(data.repeated)
+        for value in data.values():
+            found.extend(repeated_fields(value))
+    elif isinstance(data, list):
+        for item in data:
+            found.extend(repeated_fields(item))
+    return sorted(found, key=lambda entry: entry[2])
+
+
+BOOLEAN_HINT = (
+    "YAML reads unquoted yes, no, on, off, true and false as true/false; "
+    'put the key in quotes, e.g. "yes"'
+)
+
+
 class QuestionnaireFileError(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
@@ -77,24 +162,60 @@ class Validator:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.errors: list[str] = []
+        # The mapping each place in the file names, for the line numbers of its errors.
+        self.places: dict[str, dict] = {}
+        # Where a named thing ("question shop") stands by position, for files without lines.
+        self.positions: dict[str, str] = {}
 
-    def error(self, where: str, message: str) -> None:
-        self.errors.append(f"{self.filename}: {where}: {message}")
+    def at(self, where: str, data: Any) -> None:
+        """Remember which mapping `where` names, so its errors carry its line."""
+        if isinstance(data, dict):
+            self.places.setdefault(where, data)
+
+    def line(self, where: str, field: Any = None) -> int | None:
+        """The line of `field` in the mapping `where` names, else of the mapping itself."""
+        place = self.places.get(where)
+        if place is None:
+            # "question x trigger" -> "question x": the nearest enclosing place known.
+            candidates = [name for name in self.places if where.startswith(f"{name} ")]
+            if not candidates:
+                return None
+            place = self.places[max(candidates, key=len)]
+        key_lines = getattr(place, "key_lines", {})
+        if field is not None and field in key_lines:
+            return key_lines[field]
+        return line_of(place)
+
+    def error(self, where: str, message: str, field: Any = None, line: int | None = None) -> None:
+        line = line if line is not None else self.line(where, field)
+        prefix = self.filename if line is None else f"{self.filename}, line {line}"
+        self.errors.append(f"{prefix}: {where}: {message}")
+
+    def first_at(self, where: str) -> str:
+        """How an error names the first of two things with one key: its line, else its place."""
+        line = self.line(where)
+        if line is not None:
+            return f"first at line {line}"
+        return f"first at {self.positions.get(where, where)}"
 
     def mapping(self, value: Any, where: str) -> dict:
         if not isinstance(value, dict):
             self.error(where, "must be a mapping")
             return {}
+        self.at(where, value)
         return value
 
     def unknown_fields(self, data: dict, allowed: set[str], where: str) -> None:
         for name in sorted(set(data) - allowed, key=str):
-            self.error(where, f"unknown field {name!r}")
+            self.error(where, f"unknown field {name!r}", field=name)
 
     def key(self, data: dict, where: str) -> str:
         value = data.get("key")
+        if isinstance(value, bool):
+            self.error(where, f"'key' must be text, not {value!r}: {BOOLEAN_HINT}", field="key")
+            return ""
         if not isinstance(value, str) or not KEY_PATTERN.match(value):
-            self.error(where, "needs a 'key' of lowercase letters, digits, '-' or '_'")
+            self.error(where, "needs a 'key' of lowercase letters, digits, '-' or '_'", field="key")
             return ""
         return value
 
@@ -105,7 +226,7 @@ class Validator:
                 self.error(where, f"missing {name!r} (German and English)")
             return {language: "" for language in LANGUAGES}
         if not isinstance(value, dict):
-            self.error(where, f"{name!r} must have 'de' and 'en' entries")
+            self.error(where, f"{name!r} must have 'de' and 'en' entries", field=name)
             return {language: "" for language in LANGUAGES}
         result = {}
         for language in LANGUAGES:
@@ -115,16 +236,19 @@ class Validator:
                     where,
                     f"{name}.{language} must be text, not {entry!r} "
                     "(quote it: YAML reads yes/no/on/off as true/false)",
+                    field=name,
                 )
                 entry = ""
             elif not isinstance(entry, str) or not entry.strip():
-                self.error(where, f"missing translation {name}.{language}")
+                self.error(where, f"missing translation {name}.{language}", field=name)
                 entry = ""
             elif len(entry) > MAX_TEXT:
-                self.error(where, f"{name}.{language} is longer than {MAX_TEXT} characters")
+                self.error(
+                    where, f"{name}.{language} is longer than {MAX_TEXT} characters", field=name
+                )
             result[language] = entry.strip()
         for extra in sorted(set(value) - set(LANGUAGES), key=str):
-            self.error(where, f"{name!r} has an unknown language {extra!r}")
+            self.error(where, f"{name!r} has an unknown language {extra!r}", field=name)
         return result
 
     def number(
@@ -143,28 +267,42 @@ class Validator:
             self.error(where, f"missing {name!r}")
             return 0.0
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(where, f"{name!r} must be a number, not {value!r}")
+            self.error(where, f"{name!r} must be a number, not {value!r}", field=name)
             return 0.0
         too_low = value < low if low_inclusive else value <= low
         if too_low or (high is not None and value > high):
             bound = f"from {low:g}" if low_inclusive else f"above {low:g}"
             upper = f" to {high:g}" if high is not None else ""
-            self.error(where, f"{name!r} is {value!r}, out of range ({bound}{upper})")
+            self.error(where, f"{name!r} is {value!r}, out of range ({bound}{upper})", field=name)
         return float(value)
 
     def flag(self, data: dict, name: str, where: str, default: bool) -> bool:
         value = data.get(name, default)
         if not isinstance(value, bool):
-            self.error(where, f"{name!r} must be true or false")
+            self.error(where, f"{name!r} must be true or false", field=name)
             return default
         return value
 
     def strings(self, data: dict, name: str, where: str) -> list[str]:
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            self.error(where, f"{name!r} must be a list of texts")
+            self.error(where, f"{name!r} must be a list of texts", field=name)
             return []
-        return value
+        return list(value)
+
+    def keys(self, data: dict, name: str, where: str) -> list[str] | None:
+        """A list of option keys; None (with an error) when it is not one."""
+        value = data.get(name)
+        if isinstance(value, list) and any(isinstance(item, bool) for item in value):
+            self.error(
+                where,
+                f"{name!r} holds true/false instead of option keys: {BOOLEAN_HINT}",
+                field=name,
+            )
+            return None
+        if not isinstance(value, list) or not value or not all(isinstance(k, str) for k in value):
+            return None
+        return list(value)
 
 
 def parse_file(path: Path) -> dict:
@@ -174,8 +312,18 @@ def parse_file(path: Path) -> dict:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise QuestionnaireFileError([f"{filename}: cannot be read: {error}"]) from None
+    return parse_text(raw, filename)
+
+
+def parse_text(raw: str, filename: str) -> dict:
+    """Validate a questionnaire given as YAML text; errors carry line numbers."""
     try:
-        data = yaml.safe_load(raw)
+        data = load_marked_yaml(raw)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = filename if mark is None else f"{filename}, line {mark.line + 1}"
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise QuestionnaireFileError([f"{where}: is not valid YAML: {problem}"]) from None
     except yaml.YAMLError as error:
         raise QuestionnaireFileError([f"{filename}: is not valid YAML: {error}"]) from None
     return parse_data(data, filename)
@@ -183,6 +331,11 @@ def parse_file(path: Path) -> dict:
 
 def parse_data(data: Any, filename: str) -> dict:
     check = Validator(filename)
+    for field, first, repeated in repeated_fields(data):
+        check.errors.append(
+            f"{filename}, line {repeated}: field {field!r} is written twice in one place "
+            f"(first at line {first}); YAML would keep only the last"
+        )
     data = check.mapping(data, "top level")
     check.unknown_fields(
         data,
@@ -201,7 +354,7 @@ def parse_data(data: Any, filename: str) -> dict:
     key = check.key(data, "top level")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        check.error("top level", "'version' must be a whole number from 1")
+        check.error("top level", "'version' must be a whole number from 1", field="version")
         version = 0
     questionnaire = {
         "key": key,
@@ -209,8 +362,9 @@ def parse_data(data: Any, filename: str) -> dict:
         "title": check.text(data, "title", "top level"),
         "description": check.text(data, "description", "top level", required=False),
         "sources": check.strings(data, "sources", "top level"),
-        "levels": parse_levels(check, data.get("levels")),
     }
+    questionnaire["levels"], whole_point_bands = parse_levels(check, data.get("levels"))
+    questionnaire["whole_point_bands"] = whole_point_bands
     dimensions, questions = parse_dimensions(check, data.get("dimensions"))
     questionnaire["dimensions"] = dimensions
     questionnaire["recommendations"] = parse_recommendations(
@@ -221,69 +375,138 @@ def parse_data(data: Any, filename: str) -> dict:
     return questionnaire
 
 
-def parse_levels(check: Validator, levels: Any) -> list[dict]:
+def parse_levels(check: Validator, levels: Any) -> tuple[list[dict], bool]:
+    """The level bands, and whether they are written on whole points (`from`)."""
     if not isinstance(levels, list) or len(levels) < 2:
-        check.error("levels", "need a list of at least two level bands")
-        return []
+        check.error("levels", "need a list of at least two level bands", line=line_of(levels))
+        return [], False
+    raw_levels = [check.mapping(level, f"levels[{index}]") for index, level in enumerate(levels)]
+    whole_points = any("from" in level for level in raw_levels)
     result: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for index, level in enumerate(levels):
-        level = check.mapping(level, f"levels[{index}]")
+    seen: dict[str, str] = {}
+    for index, level in enumerate(raw_levels):
         key = check.key(level, f"levels[{index}]")
-        where = f"level {key or index}"
-        check.unknown_fields(level, {"key", "min", "max", "name", "description"}, where)
+        where = f"level {key}" if key else f"levels[{index}]"
         if key in seen:
-            check.error(where, "duplicate key")
-        seen.add(key)
+            check.error(
+                f"levels[{index}]",
+                f"duplicate key {key!r} ({check.first_at(seen[key])})",
+                field="key",
+            )
+            where = f"levels[{index}]"
+        elif key:
+            seen[key] = where
+            check.positions.setdefault(where, f"levels[{index}]")
+        check.at(where, level)
+        allowed = (
+            {"key", "from", "name", "description"}
+            if whole_points
+            else {
+                "key",
+                "min",
+                "max",
+                "name",
+                "description",
+            }
+        )
+        if whole_points and ("min" in level or "max" in level):
+            check.error(
+                where,
+                "bands are written either with 'from' (whole points) or with 'min' and 'max', "
+                "not both",
+                field="min" if "min" in level else "max",
+            )
+            allowed |= {"min", "max"}
+        check.unknown_fields(level, allowed, where)
+        if whole_points:
+            start = level.get("from")
+            if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= 100:
+                check.error(
+                    where,
+                    f"'from' must be a whole number from 0 to 100, not {start!r}",
+                    field="from",
+                )
+                start = None
+            bounds: dict[str, float | None] = {"min": start, "max": None}
+        else:
+            bounds = {
+                "min": check.number(level, "min", where, high=100),
+                "max": check.number(level, "max", where, high=100),
+            }
         result.append(
             {
                 "key": key,
-                "min": check.number(level, "min", where, high=100),
-                "max": check.number(level, "max", where, high=100),
+                **bounds,
                 "name": check.text(level, "name", where),
                 "description": check.text(level, "description", where, required=False),
             }
         )
-    if result:
-        if result[0]["min"] != 0:
-            check.error(
-                f"level {result[0]['key']}", "bad level bands: the first band must start at 0"
-            )
-        if result[-1]["max"] != 100:
-            check.error(
-                f"level {result[-1]['key']}", "bad level bands: the last band must end at 100"
-            )
-        for band in result:
-            if band["min"] >= band["max"]:
-                check.error(f"level {band['key']}", "bad level bands: 'min' must be below 'max'")
+    if not result:
+        return result, whole_points
+    first, last = result[0], result[-1]
+    if whole_points:
+        starts = [band["min"] for band in result]
+        if starts[0] is not None and starts[0] != 0:
+            check.error(f"level {first['key']}", "bad level bands: the first band must start at 0")
         for lower, upper in itertools.pairwise(result):
-            if lower["max"] != upper["min"]:
-                kind = "gap" if lower["max"] < upper["min"] else "overlap"
-                check.error(
-                    f"level {upper['key']}",
-                    f"bad level bands: {kind} between {lower['key']} (max {lower['max']:g}) "
-                    f"and {upper['key']} (min {upper['min']:g})",
-                )
-    return result
+            if lower["min"] is not None and upper["min"] is not None:
+                if upper["min"] <= lower["min"]:
+                    check.error(
+                        f"level {upper['key']}",
+                        f"bad level bands: 'from' {upper['min']} must be above the 'from' "
+                        f"{lower['min']} of {lower['key']}",
+                        field="from",
+                    )
+                # A band runs up to the point before the next one starts.
+                lower["max"] = upper["min"] - 1
+        last["max"] = 100
+        for band in result:
+            band["min"] = float(band["min"] or 0)
+            band["max"] = float(band["max"] if band["max"] is not None else band["min"])
+        return result, True
+    if first["min"] != 0:
+        check.error(f"level {first['key']}", "bad level bands: the first band must start at 0")
+    if last["max"] != 100:
+        check.error(f"level {last['key']}", "bad level bands: the last band must end at 100")
+    for band in result:
+        if band["min"] >= band["max"]:
+            check.error(f"level {band['key']}", "bad level bands: 'min' must be below 'max'")
+    for lower, upper in itertools.pairwise(result):
+        if lower["max"] != upper["min"]:
+            kind = "gap" if lower["max"] < upper["min"] else "overlap"
+            check.error(
+                f"level {upper['key']}",
+                f"bad level bands: {kind} between {lower['key']} (max {lower['max']:g}) "
+                f"and {upper['key']} (min {upper['min']:g})",
+            )
+    return result, False
 
 
 def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dict[str, dict]]:
     if not isinstance(dimensions, list) or not dimensions:
-        check.error("dimensions", "need a list of at least one dimension")
+        check.error("dimensions", "need a list of at least one dimension", line=line_of(dimensions))
         return [], {}
     result: list[dict[str, Any]] = []
     questions: dict[str, dict] = {}
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for index, dimension in enumerate(dimensions):
         dimension = check.mapping(dimension, f"dimensions[{index}]")
         key = check.key(dimension, f"dimensions[{index}]")
-        where = f"dimension {key or index}"
-        check.unknown_fields(
-            dimension, {"key", "title", "description", "weight", "questions"}, where
-        )
+        where = f"dimension {key}" if key else f"dimensions[{index}]"
         if key in seen:
-            check.error(where, "duplicate key")
-        seen.add(key)
+            check.error(
+                f"dimensions[{index}]",
+                f"duplicate key {key!r} ({check.first_at(seen[key])})",
+                field="key",
+            )
+            where = f"dimensions[{index}]"
+        elif key:
+            seen[key] = where
+            check.positions.setdefault(where, f"dimensions[{index}]")
+        check.at(where, dimension)
+        check.unknown_fields(
+            dimension, {"key", "title", "description", "weight", "questions", "groups"}, where
+        )
         parsed: dict[str, Any] = {
             "key": key,
             "title": check.text(dimension, "title", where),
@@ -291,22 +514,77 @@ def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dic
             "weight": check.number(
                 dimension, "weight", where, default=1, low=0, low_inclusive=False
             ),
+            "groups": [],
             "questions": [],
         }
-        raw_questions = dimension.get("questions")
-        if not isinstance(raw_questions, list) or not raw_questions:
-            check.error(where, "needs a list of at least one question")
-            raw_questions = []
-        for question_index, question in enumerate(raw_questions):
-            parsed_question = parse_question(
-                check, question, f"{where} question[{question_index}]", questions
-            )
-            if parsed_question is not None:
-                parsed_question["dimension"] = key
-                parsed["questions"].append(parsed_question)
-                questions[parsed_question["key"]] = parsed_question
+        # (group key, the group's questions as written, where they are written)
+        blocks: list[tuple[str, Any, str]] = []
+        if "groups" in dimension:
+            if "questions" in dimension:
+                check.error(
+                    where,
+                    "has both 'questions' and 'groups'; with groups, every question "
+                    "belongs to one group",
+                    field="groups",
+                )
+            parsed["groups"] = parse_groups(check, dimension.get("groups"), where, blocks)
+        else:
+            blocks.append(("", dimension.get("questions"), where))
+            if not isinstance(dimension.get("questions"), list) or not dimension["questions"]:
+                check.error(where, "needs a list of at least one question", field="questions")
+        for group_key, raw_questions, block_where in blocks:
+            if not isinstance(raw_questions, list):
+                continue
+            for question_index, question in enumerate(raw_questions):
+                parsed_question = parse_question(
+                    check, question, f"{block_where} questions[{question_index}]", questions
+                )
+                if parsed_question is not None:
+                    parsed_question["dimension"] = key
+                    parsed_question["group"] = group_key
+                    parsed["questions"].append(parsed_question)
+                    questions.setdefault(parsed_question["key"], parsed_question)
         result.append(parsed)
     return result, questions
+
+
+def parse_groups(
+    check: Validator, groups: Any, where: str, blocks: list[tuple[str, Any, str]]
+) -> list[dict]:
+    """A dimension's question groups with their weights; their questions go to `blocks`."""
+    if not isinstance(groups, list) or len(groups) < 2:
+        check.error(where, "'groups' needs a list of at least two groups", field="groups")
+        return []
+    result: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    for index, group in enumerate(groups):
+        group = check.mapping(group, f"{where} groups[{index}]")
+        key = check.key(group, f"{where} groups[{index}]")
+        position = f"{where} groups[{index}]"
+        group_where = f"{where} group {key}" if key else position
+        if key in seen:
+            check.error(
+                position, f"duplicate key {key!r} ({check.first_at(seen[key])})", field="key"
+            )
+            group_where = position
+        elif key:
+            seen[key] = group_where
+            check.positions.setdefault(group_where, position)
+        check.at(group_where, group)
+        check.unknown_fields(group, {"key", "title", "weight", "questions"}, group_where)
+        if not isinstance(group.get("questions"), list) or not group["questions"]:
+            check.error(group_where, "needs a list of at least one question", field="questions")
+        result.append(
+            {
+                "key": key,
+                "title": check.text(group, "title", group_where, required=False),
+                "weight": check.number(
+                    group, "weight", group_where, default=1, low=0, low_inclusive=False
+                ),
+            }
+        )
+        blocks.append((key, group.get("questions"), group_where))
+    return result
 
 
 def parse_question(
@@ -317,6 +595,18 @@ def parse_question(
         return None
     key = check.key(question, position)
     where = f"question {key}" if key else position
+    check.positions.setdefault(where, position)
+    if key and key in earlier:
+        # The second question of one key is named by its position, the first by its key.
+        check.error(
+            where,
+            "duplicate key (question keys must be unique in the whole file; "
+            f"{check.first_at(where)})",
+            field="key",
+            line=check.line(position, "key"),
+        )
+        where = position
+    check.at(where, question)
     check.unknown_fields(
         question,
         {
@@ -331,14 +621,13 @@ def parse_question(
             "max_points",
             "options",
             "sources",
+            "empty",
         },
         where,
     )
-    if key in earlier:
-        check.error(where, "duplicate key (question keys must be unique in the whole file)")
     kind = question.get("kind")
     if kind not in KINDS:
-        check.error(where, f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+        check.error(where, f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}", field="kind")
     parsed: dict[str, Any] = {
         "key": key,
         "kind": kind,
@@ -351,7 +640,14 @@ def parse_question(
         "condition": None,
         "sources": check.strings(question, "sources", where),
         "options": parse_options(check, question.get("options"), where, kind),
+        "group": "",
     }
+    empty = question.get("empty", "unanswered")
+    if empty not in ("unanswered", "zero"):
+        check.error(where, f"'empty' must be 'zero' or 'unanswered', not {empty!r}", field="empty")
+    elif empty == "zero" and kind != "multiple":
+        check.error(where, "'empty: zero' is only for kind 'multiple' (a tick list)", field="empty")
+    parsed["empty_zero"] = empty == "zero"
     if "max_points" in question:
         if kind != "multiple":
             check.error(where, "'max_points' is only for kind 'multiple'")
@@ -378,18 +674,25 @@ def parse_question(
 
 def parse_options(check: Validator, options: Any, where: str, kind: Any) -> list[dict]:
     if not isinstance(options, list) or len(options) < 2:
-        check.error(where, "needs a list of at least two options")
+        check.error(where, "needs a list of at least two options", field="options")
         return []
     result: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for index, option in enumerate(options):
-        option = check.mapping(option, f"{where} option[{index}]")
-        key = check.key(option, f"{where} option[{index}]")
-        option_where = f"{where} option {key or index}"
-        check.unknown_fields(option, {"key", "label", "points", "exclusive"}, option_where)
+        position = f"{where} options[{index}]"
+        option = check.mapping(option, position)
+        key = check.key(option, position)
+        option_where = f"{where} option {key}" if key else position
         if key in seen:
-            check.error(option_where, "duplicate key")
-        seen.add(key)
+            check.error(
+                position, f"duplicate option key {key!r} ({check.first_at(seen[key])})", field="key"
+            )
+            option_where = position
+        elif key:
+            seen[key] = option_where
+            check.positions.setdefault(option_where, position)
+        check.at(option_where, option)
+        check.unknown_fields(option, {"key", "label", "points", "exclusive"}, option_where)
         result.append(
             {
                 "key": key,
@@ -405,9 +708,13 @@ def parse_condition(check: Validator, condition: Any, where: str, earlier: dict[
     condition = check.mapping(condition, f"{where} condition")
     check.unknown_fields(condition, {"question", "any_of"}, f"{where} condition")
     parent_key = condition.get("question")
-    any_of = condition.get("any_of")
-    if not isinstance(any_of, list) or not any_of or not all(isinstance(k, str) for k in any_of):
-        check.error(where, "condition needs 'any_of', a list of option keys")
+    has_booleans = isinstance(condition.get("any_of"), list) and any(
+        isinstance(item, bool) for item in condition["any_of"]
+    )
+    any_of = check.keys(condition, "any_of", f"{where} condition")
+    if any_of is None:
+        if not has_booleans:
+            check.error(where, "condition needs 'any_of', a list of option keys", field="condition")
         any_of = []
     parent = earlier.get(parent_key) if isinstance(parent_key, str) else None
     if parent is None:
@@ -439,7 +746,18 @@ def parse_recommendations(
     for index, recommendation in enumerate(recommendations):
         recommendation = check.mapping(recommendation, f"recommendations[{index}]")
         key = check.key(recommendation, f"recommendations[{index}]")
-        where = f"recommendation {key or index}"
+        where = f"recommendation {key}" if key else f"recommendations[{index}]"
+        if key in seen:
+            check.error(
+                f"recommendations[{index}]",
+                f"duplicate key {key!r} ({check.first_at(where)})",
+                field="key",
+            )
+            where = f"recommendations[{index}]"
+        elif key:
+            check.positions.setdefault(where, f"recommendations[{index}]")
+        seen.add(key)
+        check.at(where, recommendation)
         check.unknown_fields(
             recommendation,
             {
@@ -462,9 +780,6 @@ def parse_recommendations(
             },
             where,
         )
-        if key in seen:
-            check.error(where, "duplicate key")
-        seen.add(key)
         dimension = recommendation.get("dimension")
         if dimension not in dimension_keys:
             check.error(where, f"unknown dimension {dimension!r}")
@@ -541,10 +856,12 @@ def option_list(check: Validator, data: dict, name: str, where: str) -> list[str
     value = data.get(name)
     if value is None:
         return []
-    if not isinstance(value, list) or not value or not all(isinstance(k, str) for k in value):
-        check.error(where, f"{name!r} must be a non-empty list of keys")
+    keys = check.keys(data, name, where)
+    if keys is None:
+        if not (isinstance(value, list) and any(isinstance(item, bool) for item in value)):
+            check.error(where, f"{name!r} must be a non-empty list of keys", field=name)
         return []
-    return value
+    return keys
 
 
 def parse_condition_entry(
@@ -623,7 +940,7 @@ def parse_conditions(
     if value is None:
         return []
     if not isinstance(value, list):
-        check.error(where, f"{name!r} must be a list of conditions")
+        check.error(where, f"{name!r} must be a list of conditions", field=name)
         return []
     return [
         parse_condition_entry(check, item, f"{where} {name}[{index}]", refs)
@@ -787,9 +1104,26 @@ NEW_LEGAL_DEFAULTS: dict[str, Any] = {
 }
 
 
+# Fields added with question groups, empty tick lists and whole-point bands (format 3).
+NEW_TOP_DEFAULTS: dict[str, Any] = {"whole_point_bands": False}
+NEW_DIMENSION_DEFAULTS: dict[str, Any] = {"groups": []}
+NEW_QUESTION_DEFAULTS: dict[str, Any] = {"group": "", "empty_zero": False}
+
+
 def hashed_form(content: dict) -> dict:
     def without(data: dict, defaults: dict[str, Any]) -> dict:
         return {k: v for k, v in data.items() if not (k in defaults and defaults[k] == v)}
+
+    dimensions = [
+        {
+            **without(dimension, NEW_DIMENSION_DEFAULTS),
+            "questions": [
+                without(question, NEW_QUESTION_DEFAULTS) for question in dimension["questions"]
+            ],
+        }
+        for dimension in content.get("dimensions", [])
+    ]
+    content = {**without(content, NEW_TOP_DEFAULTS), "dimensions": dimensions}
 
     steps = []
     for step in content.get("recommendations", []):
@@ -810,7 +1144,29 @@ def content_hash(content: dict) -> str:
 
 def load_questionnaire_file(*, path: Path) -> LoadOutcome:
     """Validate and store a file as one questionnaire version (see the module docstring)."""
-    content = parse_file(path)
+    return load_content(content=parse_file(path), source_file=str(path))
+
+
+def load_questionnaire_text(*, text: str, filename: str) -> LoadOutcome:
+    """Validate and store an uploaded file's text, under the same versioning rules."""
+    return load_content(content=parse_text(text, filename), source_file=filename)
+
+
+def version_problem(content: dict, source: str) -> str | None:
+    """Why this content cannot be stored under its key and version; None if it can."""
+    existing = Questionnaire.objects.filter(key=content["key"], version=content["version"]).first()
+    if existing is None or existing.content_hash == content_hash(content):
+        return None
+    if existing.is_in_use():
+        return (
+            f"{source}: {content['key']} version {content['version']} is already used by "
+            f"assessments and cannot change; bump 'version' to "
+            f"{next_version(content['key'])} to load the changed file"
+        )
+    return None
+
+
+def load_content(*, content: dict, source_file: str) -> LoadOutcome:
     digest = content_hash(content)
     with transaction.atomic():
         existing = (
@@ -821,14 +1177,11 @@ def load_questionnaire_file(*, path: Path) -> LoadOutcome:
         if existing is not None:
             if existing.content_hash == digest:
                 return LoadOutcome(existing, "unchanged")
-            if existing.is_in_use():
-                raise QuestionnaireInUse(
-                    f"{path}: {content['key']} version {content['version']} is already used by "
-                    f"assessments and cannot change; bump 'version' to "
-                    f"{next_version(content['key'])} to load the changed file"
-                )
+            problem = version_problem(content, source_file)
+            if problem:
+                raise QuestionnaireInUse(problem)
             existing.delete()
-        questionnaire = store(content, digest=digest, source_file=str(path))
+        questionnaire = store(content, digest=digest, source_file=source_file)
     return LoadOutcome(questionnaire, "created" if existing is None else "replaced")
 
 
@@ -848,6 +1201,7 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
         sources=content["sources"],
         content_hash=digest,
         source_file=source_file,
+        whole_point_bands=content["whole_point_bands"],
     )
     LevelBand.objects.bulk_create(
         LevelBand(
@@ -875,6 +1229,15 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
             description_de=dimension_content["description"]["de"],
             description_en=dimension_content["description"]["en"],
             weight=dimension_content["weight"],
+            groups=[
+                {
+                    "key": group["key"],
+                    "weight": group["weight"],
+                    "title_de": group["title"]["de"],
+                    "title_en": group["title"]["en"],
+                }
+                for group in dimension_content["groups"]
+            ],
         )
         dimensions[dimension.key] = dimension
         for question_order, question_content in enumerate(dimension_content["questions"]):
@@ -896,6 +1259,8 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
                 condition_question_key=condition.get("question") or "",
                 condition_any_of=condition.get("any_of", []),
                 sources=question_content["sources"],
+                group=question_content["group"],
+                empty_zero=question_content["empty_zero"],
             )
             questions[question.key] = question
             Option.objects.bulk_create(

@@ -3,13 +3,20 @@
 A question's score q lies in [0, 1]. A dimension scores 100 * sum(w * q) / sum(w) over its
 applicable answered questions; the overall index is the weighted mean of the dimensions
 that have such answers. "Not applicable" and questions hidden by their condition leave
-numerator and denominator alike. Levels come from the bands, applied to unrounded scores.
+numerator and denominator alike. Levels come from the bands, applied to unrounded scores,
+or, for bands written on whole points, to the score rounded half up (`whole_points`), the
+same number the pages show.
+
+A dimension may split its questions into groups with fixed shares: each group scores as a
+dimension would, and the dimension is the weighted mean of the groups that have applicable
+answered questions, so a group's share does not depend on how many questions it holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Literal
 
@@ -41,6 +48,10 @@ class QuestionSpec:
     scored: bool = True
     max_points: float | None = None
     condition: ConditionSpec | None = None
+    # The key of the question's group inside its dimension; "" when the dimension has none.
+    group: str = ""
+    # A tick list saved with nothing ticked scores 0 instead of staying unanswered.
+    empty_zero: bool = False
 
     @property
     def top_points(self) -> float:
@@ -59,9 +70,17 @@ class QuestionSpec:
 
 
 @dataclass(frozen=True)
+class GroupSpec:
+    key: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class DimensionSpec:
     key: str
     weight: float = 1.0
+    # Question groups with fixed shares; empty when the dimension's questions are one pool.
+    groups: tuple[GroupSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,10 +97,19 @@ class QuestionnaireSpec:
     dimensions: tuple[DimensionSpec, ...]
     questions: tuple[QuestionSpec, ...]
     bands: tuple[BandSpec, ...]
+    # Bands written on whole points ("from: 26"): band `lower..upper` holds the scores whose
+    # whole points (`whole_points`) lie between them, both included.
+    whole_point_bands: bool = False
 
     def band_for(self, score: float | None) -> str | None:
         if score is None:
             return None
+        if self.whole_point_bands:
+            points = whole_points(score)
+            for band in self.bands:
+                if band.lower <= points <= band.upper:
+                    return band.key
+            return self.bands[-1].key if self.bands else None
         for band in self.bands:
             if band.lower <= score < band.upper:
                 return band.key
@@ -89,6 +117,16 @@ class QuestionnaireSpec:
         if self.bands and score >= self.bands[-1].upper:
             return self.bands[-1].key
         return self.bands[0].key if self.bands else None
+
+
+def whole_points(score: float) -> int:
+    """A score as the whole number the pages show: rounded half up (25.5 -> 26).
+
+    The same rule as Django's `floatformat:0`. The score is first cut to nine decimals so
+    that a float a hair below a half (25.499999999999996 for an exact 25.5) still rounds up.
+    """
+    exact = Decimal(repr(round(score, 9)))
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -194,6 +232,8 @@ def question_score(question: QuestionSpec, answer: AnswerInput) -> float | None:
     """q in [0, 1], or None when the answer holds no usable choice."""
     chosen = effective_options(question, answer)
     if not chosen:
+        if question.empty_zero and not answer.options and not answer.not_applicable:
+            return 0.0  # shown, saved, nothing ticked: an answer worth nothing
         return None
     top = question.top_points
     if top <= 0:
@@ -291,16 +331,35 @@ def progress(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Pro
     )
 
 
+def group_shares(
+    dimension: DimensionSpec, group_weights: Mapping[tuple[str, str], float]
+) -> dict[str, float] | None:
+    """Each group's share of its dimension, among the groups with answered questions.
+
+    None for a dimension without groups. A group with nothing answered (all "does not
+    apply", hidden or open) drops out, and the others share its weight.
+    """
+    if not dimension.groups:
+        return None
+    active = [g for g in dimension.groups if group_weights.get((dimension.key, g.key), 0.0) > 0]
+    total = sum(group.weight for group in active)
+    return {group.key: group.weight / total for group in active} if total > 0 else {}
+
+
 def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result:
     """Score one set of answers against one questionnaire. Deterministic."""
     visible = visibility(spec, answers)
     statuses, scores = question_statuses(spec, answers, visible)
 
     dimension_totals: dict[str, tuple[float, float]] = {}
+    # The same sums per (dimension, group), for dimensions split into groups.
+    group_totals: dict[tuple[str, str], tuple[float, float]] = {}
     counts: dict[str, tuple[int, int]] = {}
     for question in spec.questions:
         status = statuses[question.key]
         weighted, weights = dimension_totals.get(question.dimension, (0.0, 0.0))
+        group_key = (question.dimension, question.group)
+        group_weighted, group_weight_sum = group_totals.get(group_key, (0.0, 0.0))
         applicable, answered = counts.get(question.dimension, (0, 0))
         if status in APPLICABLE:
             applicable += 1
@@ -310,13 +369,31 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
         if status == "answered" and score is not None:
             weighted += question.weight * score
             weights += question.weight
+            group_weighted += question.weight * score
+            group_weight_sum += question.weight
         dimension_totals[question.dimension] = (weighted, weights)
+        group_totals[group_key] = (group_weighted, group_weight_sum)
         counts[question.dimension] = (applicable, answered)
 
+    group_weights = {key: weights for key, (_, weights) in group_totals.items()}
+    shares: dict[str, dict[str, float] | None] = {
+        dimension.key: group_shares(dimension, group_weights) for dimension in spec.dimensions
+    }
     dimension_scores: dict[str, float | None] = {}
     for dimension in spec.dimensions:
         weighted, weights = dimension_totals.get(dimension.key, (0.0, 0.0))
-        dimension_scores[dimension.key] = 100.0 * weighted / weights if weights > 0 else None
+        dimension_shares = shares[dimension.key]
+        if dimension_shares is None:
+            dimension_scores[dimension.key] = 100.0 * weighted / weights if weights > 0 else None
+        elif dimension_shares:
+            dimension_scores[dimension.key] = 100.0 * sum(
+                share
+                * group_totals[(dimension.key, group)][0]
+                / group_totals[(dimension.key, group)][1]
+                for group, share in dimension_shares.items()
+            )
+        else:
+            dimension_scores[dimension.key] = None
 
     scored_dimensions = [d for d in spec.dimensions if dimension_scores[d.key] is not None]
     overall_weights = sum(d.weight for d in scored_dimensions)
@@ -335,11 +412,17 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
         dimension_contribution = overall_contribution = 0.0
         dimension_lever = overall_lever = 0.0
         if status == "answered" and value is not None:
-            _, weights = dimension_totals[question.dimension]
+            dimension_shares = shares[question.dimension]
+            if dimension_shares is None:
+                _, weights = dimension_totals[question.dimension]
+                factor = 1.0
+            else:
+                _, weights = group_totals[(question.dimension, question.group)]
+                factor = dimension_shares[question.group]
             share = dimension_weight[question.dimension] / overall_weights
-            dimension_contribution = 100.0 * question.weight * value / weights
+            dimension_contribution = factor * 100.0 * question.weight * value / weights
             overall_contribution = dimension_contribution * share
-            dimension_lever = 100.0 * question.weight * (1.0 - value) / weights
+            dimension_lever = factor * 100.0 * question.weight * (1.0 - value) / weights
             overall_lever = dimension_lever * share
         question_results.append(
             QuestionResult(

@@ -18,8 +18,11 @@ from assessment.models import (
 from assessment.questionnaire_file import (
     QuestionnaireFileError,
     QuestionnaireInUse,
+    content_hash,
+    hashed_form,
     load_questionnaire_file,
     parse_data,
+    parse_text,
 )
 
 
@@ -590,3 +593,269 @@ def test_a_file_without_the_new_fields_keeps_its_content_hash():
     with_condition["recommendations"][0]["when"] = [{"profile": "size", "any_of": ["1"]}]
     assert content_hash(with_condition) != content_hash(parsed)
     assert step["trigger"]["below"] == 100
+
+
+# --- Format 3: line numbers, duplicates, YAML booleans, groups, empty lists, whole points
+
+PROBE_YAML = """\
+key: probe
+version: 1
+title: {de: Probe, en: Probe}
+levels:
+  - key: low
+    min: 0
+    max: 50
+    name: {de: Niedrig, en: Low}
+  - key: high
+    min: 50
+    max: 100
+    name: {de: Hoch, en: High}
+dimensions:
+  - key: web
+    title: {de: Webseite, en: Website}
+    questions:
+      - key: shop
+        kind: single
+        text: {de: Shop, en: Shop}
+        options:
+          - key: none
+            label: {de: Nein, en: "No"}
+            points: 0
+          - key: shop
+            label: {de: Ja, en: "Yes"}
+            points: 2
+      - key: channels
+        kind: multiple
+        text: {de: Kanäle, en: Channels}
+        options:
+          - key: mail
+            label: {de: E-Mail, en: E-mail}
+            points: 1
+          - key: chat
+            label: {de: Chat, en: Chat}
+            points: 1
+"""
+
+
+def text_errors(replace: str = "", by: str = "", text: str = PROBE_YAML) -> list[str]:
+    if replace:
+        assert replace in text, replace
+        text = text.replace(replace, by, 1)
+    with pytest.raises(QuestionnaireFileError) as caught:
+        parse_text(text, "probe.yaml")
+    return caught.value.errors
+
+
+def line_number(fragment: str, text: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_the_probe_text_is_valid():
+    assert parse_text(PROBE_YAML, "probe.yaml")["key"] == "probe"
+
+
+def test_errors_name_the_line_of_the_field():
+    errors = text_errors("            points: 2", "            points: 200")
+    line = line_number("points: 2", PROBE_YAML)
+    assert f"probe.yaml, line {line}: question shop option shop: 'points' is 200, out of range" in (
+        " ".join(errors)
+    )
+
+
+def test_an_unknown_field_is_reported_at_its_line():
+    errors = text_errors("        kind: multiple\n", "        kind: multiple\n        wieght: 2\n")
+    assert errors == ["probe.yaml, line 29: question channels: unknown field 'wieght'"]
+
+
+def test_a_duplicate_question_key_names_the_line_of_the_first():
+    errors = text_errors("      - key: channels", "      - key: shop")
+    first, second = (
+        line_number("- key: shop", PROBE_YAML),
+        line_number("- key: channels", PROBE_YAML),
+    )
+    assert errors == [
+        f"probe.yaml, line {second}: question shop: duplicate key (question keys must be "
+        f"unique in the whole file; first at line {first})"
+    ]
+
+
+def test_a_duplicate_option_key_names_the_first_and_the_second_place():
+    errors = text_errors("          - key: chat", "          - key: mail")
+    first, second = line_number("- key: mail", PROBE_YAML), line_number("- key: chat", PROBE_YAML)
+    assert errors == [
+        f"probe.yaml, line {second}: question channels options[1]: duplicate option key "
+        f"'mail' (first at line {first})"
+    ]
+
+
+def test_without_lines_a_duplicate_names_the_position_of_the_first():
+    def mutate(data):
+        first_question(data)["options"][1]["key"] = "none"
+
+    assert (
+        "probe.yaml: question shop options[1]: duplicate option key 'none' "
+        "(first at question shop options[0])"
+    ) in errors_for(mutate)
+
+
+def test_a_field_written_twice_in_one_place_is_reported():
+    errors = text_errors("        kind: single\n", "        kind: single\n        kind: scale\n")
+    assert any(
+        e.startswith(
+            "probe.yaml, line 19: field 'kind' is written twice in one place (first at line 18)"
+        )
+        for e in errors
+    )
+
+
+def test_an_unquoted_yes_as_option_key_gets_a_hint():
+    errors = text_errors("          - key: none", "          - key: no")
+    assert errors == [
+        "probe.yaml, line 21: question shop options[0]: 'key' must be text, not False: YAML "
+        "reads unquoted yes, no, on, off, true and false as true/false; put the key in "
+        'quotes, e.g. "yes"'
+    ]
+
+
+def test_an_unquoted_yes_in_a_condition_gets_the_same_hint():
+    errors = text_errors(
+        "        kind: multiple\n",
+        "        kind: multiple\n        condition: {question: shop, any_of: [yes]}\n",
+    )
+    assert len(errors) == 1
+    assert "'any_of' holds true/false instead of option keys: YAML reads unquoted yes" in errors[0]
+    assert errors[0].startswith("probe.yaml, line 29: question channels condition:")
+
+
+def test_positions_are_written_one_way():
+    errors = text_errors("      - key: channels\n", "      - kind_of: channels\n")
+    assert any(
+        e.startswith("probe.yaml, line 27: dimension web questions[1]: needs a 'key'")
+        for e in errors
+    )
+    errors = text_errors("          - key: chat\n", "          - name: chat\n")
+    assert any(
+        e.startswith("probe.yaml, line 34: question channels options[1]: needs a 'key'")
+        for e in errors
+    )
+
+
+GROUPED = {
+    "key": "web",
+    "title": text("Webseite"),
+    "groups": [
+        {"key": "basics", "weight": 50, "questions": [copy.deepcopy(first_question(VALID))]},
+        {
+            "key": "extras",
+            "weight": 50,
+            "questions": [copy.deepcopy(VALID["dimensions"][0]["questions"][1])],
+        },
+    ],
+}
+
+
+def grouped_errors(mutate) -> list[str]:
+    def apply(data):
+        data["dimensions"][0] = copy.deepcopy(GROUPED)
+        mutate(data["dimensions"][0])
+
+    return errors_for(apply)
+
+
+def test_groups_are_parsed_with_their_weights_and_questions():
+    data = copy.deepcopy(VALID)
+    data["dimensions"][0] = copy.deepcopy(GROUPED)
+    parsed = parse_data(data, "probe.yaml")["dimensions"][0]
+    assert [(g["key"], g["weight"]) for g in parsed["groups"]] == [("basics", 50), ("extras", 50)]
+    assert [(q["key"], q["group"]) for q in parsed["questions"]] == [
+        ("shop", "basics"),
+        ("shop_access", "extras"),
+    ]
+
+
+def test_group_errors():
+    both = grouped_errors(lambda d: d.update(questions=[]))
+    assert any("dimension web: has both 'questions' and 'groups'" in e for e in both)
+    single = grouped_errors(lambda d: d["groups"].pop())
+    assert "probe.yaml: dimension web: 'groups' needs a list of at least two groups" in single
+    empty = grouped_errors(lambda d: d["groups"][1].update(questions=[]))
+    assert "probe.yaml: dimension web group extras: needs a list of at least one question" in empty
+    weight = grouped_errors(lambda d: d["groups"][1].update(weight=0))
+    assert any("dimension web group extras: 'weight' is 0, out of range" in e for e in weight)
+    twice = grouped_errors(lambda d: d["groups"][1].update(key="basics"))
+    assert (
+        "probe.yaml: dimension web groups[1]: duplicate key 'basics' "
+        "(first at dimension web groups[0])"
+    ) in twice
+
+
+def test_empty_zero_is_only_for_tick_lists_and_takes_two_values():
+    assert (
+        parse_data({**copy.deepcopy(VALID)}, "probe.yaml")["dimensions"][0]["questions"][0][
+            "empty_zero"
+        ]
+        is False
+    )
+    single = errors_for(lambda d: first_question(d).update(empty="zero"))
+    assert "probe.yaml: question shop: 'empty: zero' is only for kind 'multiple' (a tick list)" in (
+        single
+    )
+    wrong = errors_for(lambda d: first_question(d).update(empty="null"))
+    assert "probe.yaml: question shop: 'empty' must be 'zero' or 'unanswered', not 'null'" in wrong
+
+
+def whole_point_levels(*starts) -> list[dict]:
+    return [{"key": f"l{start}", "from": start, "name": text(f"Stufe {start}")} for start in starts]
+
+
+def test_whole_point_bands_run_to_the_point_before_the_next():
+    data = copy.deepcopy(VALID)
+    data["levels"] = whole_point_levels(0, 26, 51, 76)
+    parsed = parse_data(data, "probe.yaml")
+    assert parsed["whole_point_bands"] is True
+    assert [(b["min"], b["max"]) for b in parsed["levels"]] == [
+        (0, 25),
+        (26, 50),
+        (51, 75),
+        (76, 100),
+    ]
+
+
+def test_whole_point_band_errors():
+    start = errors_for(lambda d: d.update(levels=whole_point_levels(5, 50)))
+    assert "probe.yaml: level l5: bad level bands: the first band must start at 0" in start
+    order = errors_for(lambda d: d.update(levels=whole_point_levels(0, 60, 40)))
+    assert any(
+        "level l40: bad level bands: 'from' 40 must be above the 'from' 60" in e for e in order
+    )
+    fraction = errors_for(lambda d: d.update(levels=whole_point_levels(0, 25.5)))
+    assert any("'from' must be a whole number from 0 to 100, not 25.5" in e for e in fraction)
+
+    def mixed(data):
+        data["levels"][1] = {"key": "high", "from": 50, "max": 100, "name": text("Hoch")}
+
+    assert any(
+        "either with 'from' (whole points) or with 'min' and 'max'" in e for e in errors_for(mixed)
+    )
+
+
+def test_files_without_the_new_fields_keep_their_hash():
+    """Groups, empty lists and whole-point bands left at their defaults are not hashed, so a
+    file loaded before they existed is unchanged when loaded again."""
+    content = parse_data(copy.deepcopy(VALID), "probe.yaml")
+    hashed = hashed_form(content)
+    assert "whole_point_bands" not in hashed
+    assert "groups" not in hashed["dimensions"][0]
+    assert not {"group", "empty_zero"} & set(hashed["dimensions"][0]["questions"][0])
+    with_empty, without = copy.deepcopy(VALID), copy.deepcopy(VALID)
+    first_question(with_empty).update(kind="multiple", empty="zero")
+    first_question(without).update(kind="multiple")
+    assert content_hash(parse_data(with_empty, "probe.yaml")) != content_hash(
+        parse_data(without, "probe.yaml")
+    )
+
+
+def test_invalid_yaml_names_its_line():
+    errors = text_errors("        text: {de: Shop, en: Shop}", "        text: {de: Shop?, en: Shop")
+    assert len(errors) == 1
+    assert errors[0].startswith("probe.yaml, line 19: is not valid YAML:")

@@ -13,6 +13,7 @@ from assessment import access, throttle
 from assessment.reports.data import build_report
 from assessment.reports.export import export_data
 from assessment.reports.pdf import request_pdf, safe_filename
+from assessment.views.common import attachment_header
 from assessment.views.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,9 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         response["Cache-Control"] = "private, no-store"
         return response
     response = HttpResponse(outcome.pdf.content, content_type="application/pdf")
-    disposition = "inline" if request.GET.get("inline") else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{outcome.pdf.filename}"'
+    response["Content-Disposition"] = attachment_header(
+        outcome.pdf.filename, inline=bool(request.GET.get("inline"))
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -58,6 +60,6 @@ def report_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     data = export_data(build_report(assessment=assessment))
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     filename = safe_filename(assessment).removesuffix(".pdf") + ".json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment_header(filename)
     response["Cache-Control"] = "private, no-store"
     return response

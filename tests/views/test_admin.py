@@ -39,3 +39,24 @@ def test_admin_is_closed_to_ordinary_users(client, owner):
     client.force_login(owner)
     response = client.get(reverse("admin:assessment_questionnaire_changelist"))
     assert response.status_code == 302
+
+
+def test_admin_shows_question_groups_and_empty_lists(admin_client, db):
+    from assessment.questionnaire_file import load_questionnaire_file
+    from tests.conftest import ROOT
+
+    questionnaire = load_questionnaire_file(
+        path=ROOT / "tests" / "data" / "published-style-check.yaml"
+    ).questionnaire
+    business = questionnaire.dimensions.get(key="business")
+    page = admin_client.get(reverse("admin:assessment_dimension_change", args=[business.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "investments" in text and "readiness" in text
+    listing = admin_client.get(
+        reverse("admin:assessment_question_changelist"),
+        {"questionnaire__id__exact": questionnaire.pk},
+    )
+    assert listing.status_code == 200
+    assert "column-empty_zero" in listing.content.decode()
+    assert "column-group" in listing.content.decode()
