@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0010_access_links_submissions'),
+        ('assessment', '0011_question_groups_empty_zero_point_bands'),
     ]
 
     operations = [
