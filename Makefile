@@ -21,14 +21,17 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra redis --universal \
 		--python-version 3.11 --upgrade -o requirements.lock
 
-## Run the app on http://127.0.0.1:8000 with SQLite, the default questionnaire and a demo login.
+## Run the app on http://127.0.0.1:8000 with SQLite, the default questionnaire and a demo login,
+## and a background worker (PDFs, mails) beside it that stops with the server.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml
 	$(BIN)/python manage.py create_demo_user
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run every test: unit and view tests, then the browser tests in their own run.
 ## With DATABASE_URL set they run on that database (PostgreSQL in CI).

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from django.core.mail import mail_managers, send_mail
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Combinable
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
 
+from assessment import mail
 from assessment.mail_limits import one_line
 from assessment.models import (
     Action,
@@ -417,10 +418,13 @@ def consultant_for_report(company: Company) -> ConsultantProfile | None:
 
 def notify_managers_of_signup(*, profile: ConsultantProfile, review_url: str) -> None:
     """Tell the operators (settings.MANAGERS) that a consultant waits for approval."""
-    mail_managers(
+    if not settings.MANAGERS:
+        return
+    mail.send(
+        recipients=[address for _name, address in settings.MANAGERS],
         subject=gettext("Neue Beraterin / neuer Berater wartet auf Freigabe: %(name)s")
         % {"name": one_line(profile.name)},
-        message=gettext(
+        body=gettext(
             "%(name)s (%(firm)s, %(email)s) hat sich als Beraterin oder Berater registriert "
             "und wartet auf die Freigabe:\n\n%(url)s\n"
         )
@@ -435,14 +439,13 @@ def notify_managers_of_signup(*, profile: ConsultantProfile, review_url: str) ->
 
 def send_approval_mail(*, profile: ConsultantProfile, portfolio_url: str) -> None:
     """Tell the consultant that their account is approved and where to start."""
-    send_mail(
+    mail.send(
         subject=gettext("Ihr Beraterkonto bei Reifegrad ist freigegeben"),
-        message=gettext(
+        body=gettext(
             "Guten Tag %(name)s,\n\nIhr Beraterkonto ist freigegeben. Sie können jetzt Kunden "
             "anlegen, Checks mit ihnen durchführen und Berichte mit Ihrem Namen übergeben:"
             "\n\n%(url)s\n"
         )
         % {"name": one_line(profile.name), "url": portfolio_url},
-        from_email=None,
-        recipient_list=[profile.user.email],
+        recipients=[profile.user.email],
     )

@@ -1230,6 +1230,42 @@ class RenderedReport(models.Model):
         return f"PDF {self.assessment_id} {self.language} {self.revision[:8]}"
 
 
+class ReportRender(models.Model):
+    """One PDF render asked for: queued once per report revision and language.
+
+    The unique revision makes two first requests for the same report enqueue one render;
+    the row says how far the render has come, so the PDF link can wait for it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="report_renders"
+    )
+    language = models.CharField(max_length=8)
+    revision = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # The task's id in the queue (django-tasks), to see whether it ended failed.
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "language", "revision"], name="one_render_per_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Render {self.assessment_id} {self.language} {self.revision[:8]} {self.status}"
+
+
 def done_steps(actions: Mapping[str, Action] | list[Action]) -> dict[str, float | None]:
     """Recommendation key -> trigger value when done, for the roadmap engine."""
     items = actions.values() if isinstance(actions, Mapping) else actions

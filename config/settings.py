@@ -214,10 +214,14 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
     "assessment",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every request gets an id and one log line with its status and duration.
+    "assessment.middleware.RequestLog",
     # First: an oversized body is refused before anything reads it.
     "assessment.middleware.RequestBodyLimit",
     "django.middleware.security.SecurityMiddleware",
@@ -324,22 +328,116 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Implicit TLS (port 465); STARTTLS is EMAIL_USE_TLS. Django refuses both at once.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both")
+# Seconds a worker waits for the mail server before the attempt counts as failed.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Reifegrad <noreply@localhost>")
 # The operators: told about every new consultant sign-up that waits for approval.
 MANAGERS = env_addresses("MANAGERS")
+# The sender of error mails to ADMINS.
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Mails are background tasks (assessment/mail.py): a failed attempt is tried again after
+# MAIL_RETRY_BASE_SECONDS, then twice as long each time, MAIL_RETRY_ATTEMPTS in all.
+MAIL_RETRY_ATTEMPTS = env_int("MAIL_RETRY_ATTEMPTS", 6)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 30)
 
+
+# Who gets a mail for every 500: ADMINS="Ops <ops@example.de>, dev@example.de".
+ADMINS = env_addresses("ADMINS")
+
+# Background tasks (django-tasks, the backport of Django 6's Tasks API): by default a
+# queue in the app's own database (django-tasks-db), worked off by `manage.py run_worker`
+# (README: workers). TASK_BACKEND=immediate runs every task inside the request that
+# enqueues it (tests, or a machine that cannot run a worker).
+TASK_BACKEND = env_str("TASK_BACKEND", "database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND={TASK_BACKEND!r} is not supported; use {' or '.join(TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default", "pdf"]}}
+# A task still marked running this long after it started lost its worker (killed, machine
+# gone); `run_worker` puts it back in the queue, at most TASK_MAX_ATTEMPTS runs in all.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# PDF renders one client address may start within an hour (renders of a report already
+# stored cost nothing and are not counted).
+PDF_RENDERS_PER_HOUR = env_int("PDF_RENDERS_PER_HOUR", 20)
+for _task_setting, _task_value in {
+    "EMAIL_TIMEOUT": EMAIL_TIMEOUT,
+    "MAIL_RETRY_ATTEMPTS": MAIL_RETRY_ATTEMPTS,
+    "MAIL_RETRY_BASE_SECONDS": MAIL_RETRY_BASE_SECONDS,
+    "TASK_STALE_SECONDS": TASK_STALE_SECONDS,
+    "TASK_MAX_ATTEMPTS": TASK_MAX_ATTEMPTS,
+    "PDF_RENDERS_PER_HOUR": PDF_RENDERS_PER_HOUR,
+}.items():
+    if _task_value < 1:
+        raise ImproperlyConfigured(f"{_task_setting} must be 1 or more")
+
+# Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
+# request id on every line logged during a request (assessment.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not supported; use text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "assessment.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "assessment.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        # A mail to ADMINS for every error logged by Django's request handling (a 500),
+        # sent through the task queue like every other mail.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "assessment.logs.QueuedAdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's default handlers on "django" (their admin mail would be sent
+        # inside the failing request, and a second time).
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"handlers": ["mail_admins"], "level": "ERROR"},
         # WeasyPrint reports every rendering step at INFO and every refused URL as a warning.
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set: no personal
+# data (no cookies, no request bodies, no addresses, no secret links; assessment.logs).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from assessment.logs import scrub_sentry_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        before_send=scrub_sentry_event,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=0.0,
+    )
 
 # Security headers and cookies; HTTPS settings follow the environment (see README).
 SECURE_REFERRER_POLICY = "same-origin"

@@ -263,6 +263,14 @@ def assert_complete_pdf(response, assessment: Assessment) -> None:
     assert bytes(RenderedReport.objects.get(assessment=assessment).pdf) == response.content
 
 
+def assert_pdf_failed(response) -> None:
+    """The PDF link's own failure page: in the person's language, to be tried again."""
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "Das PDF konnte nicht erstellt werden" in body
+    assert "Ihre Antworten sind nicht verloren" in body
+
+
 def test_a_pdf_that_fails_to_write_is_not_kept_and_the_next_try_serves_it(
     default_questionnaire, tmp_path, monkeypatch
 ):
@@ -274,7 +282,7 @@ def test_a_pdf_that_fails_to_write_is_not_kept_and_the_next_try_serves_it(
     with mock.patch("weasyprint.document.Document.write_pdf", side_effect=disk_full):
         response = client.get(url)
     assert response["Content-Type"].startswith("text/html")
-    assert_friendly_503(response.content.decode(), response.status_code, response["Retry-After"])
+    assert_pdf_failed(response)
     assert not RenderedReport.objects.exists()
     # WeasyPrint removes its font folder when its font configuration is collected; nothing
     # the failed render leaves behind (the logged error, the response) keeps it alive.
@@ -296,7 +304,7 @@ def test_a_pdf_that_cannot_be_stored_is_not_kept_and_the_next_try_serves_it(
         fail_on('INSERT INTO "assessment_renderedreport"', "database or disk is full")
     ):
         response = client.get(url)
-    assert_friendly_503(response.content.decode(), response.status_code, response["Retry-After"])
+    assert_pdf_failed(response)
     assert not RenderedReport.objects.exists()
     assert_complete_pdf(client.get(url), assessment)
 

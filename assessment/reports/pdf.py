@@ -8,26 +8,32 @@ app's own static files and data: URIs and refuses everything else.
 from __future__ import annotations
 
 import base64
+import logging
 import mimetypes
 import re
 import time
 import traceback
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django_tasks import TaskResultStatus, task
+from django_tasks.exceptions import TaskResultDoesNotExist
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.consultants import consultant_for_report
-from assessment.models import Assessment, RenderedReport
+from assessment.models import Assessment, RenderedReport, ReportRender
 from assessment.reports.context import report_context
 from assessment.reports.data import (
     Report,
@@ -38,6 +44,8 @@ from assessment.reports.data import (
     trend_svg,
 )
 from assessment.reports.data import revision_of as report_revision
+
+logger = logging.getLogger(__name__)
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
@@ -235,3 +243,126 @@ def assessment_pdf(*, assessment: Assessment) -> RenderedPdf:
             defaults={"revision": revision, "pdf": content, "created_at": timezone.now()},
         )
     return RenderedPdf(content, filename, revision, from_cache=False)
+
+
+# --- Rendering as a background task
+#
+# A render takes a second of CPU or more; inside a request it made every other page wait
+# behind it. The PDF link now asks for the PDF (`request_pdf`): a stored PDF of the current
+# revision is served at once; otherwise one render is queued per revision and language (a
+# unique row, so two first requests at once queue one), and the link answers "wird erstellt"
+# and reloads itself until the file is there.
+
+
+@dataclass(frozen=True)
+class PdfRequest:
+    """What the PDF link answers: the file, "still rendering", "failed" or "too many"."""
+
+    pdf: RenderedPdf | None = None
+    pending: bool = False
+    failed: bool = False
+    limited: bool = False
+
+
+def stored_pdf(assessment: Assessment, language: str, revision: str) -> RenderedPdf | None:
+    stored = RenderedReport.objects.filter(
+        assessment=assessment, language=language, revision=revision
+    ).first()
+    if stored is None:
+        return None
+    return RenderedPdf(bytes(stored.pdf), safe_filename(assessment), revision, from_cache=True)
+
+
+def render_given_up(render: ReportRender) -> bool:
+    """The render's task ended failed, or has been lost for longer than any retry takes."""
+    if render.status == ReportRender.Status.FAILED:
+        return True
+    backend = render_report.get_backend()
+    if render.task_id and backend.supports_get_result:
+        try:
+            result = backend.get_result(render.task_id)
+        except TaskResultDoesNotExist:
+            return True
+        if result.status == TaskResultStatus.FAILED:
+            return True
+    longest = timedelta(seconds=settings.TASK_STALE_SECONDS * (settings.TASK_MAX_ATTEMPTS + 1))
+    return render.requested_at < timezone.now() - longest
+
+
+def request_pdf(*, assessment: Assessment, may_start: Callable[[], bool]) -> PdfRequest:
+    """The stored PDF in the active language, or a render queued (once) for it.
+
+    `may_start` is asked only before a new render is queued (the per-visitor limit).
+    """
+    language = (translation.get_language() or "de")[:2]
+    revision = revision_of(assessment, language)
+    for _attempt in range(2):
+        pdf = stored_pdf(assessment, language, revision)
+        if pdf is not None:
+            return PdfRequest(pdf=pdf)
+        render = ReportRender.objects.filter(
+            assessment=assessment, language=language, revision=revision
+        ).first()
+        if render is not None:
+            if render.status == ReportRender.Status.DONE:
+                # Stored, then replaced by a newer revision's render: ask again.
+                render.delete()
+                continue
+            if render_given_up(render):
+                # Said once; the next visit of the link queues a fresh render.
+                render.delete()
+                return PdfRequest(failed=True)
+            return PdfRequest(pending=True)
+        if not may_start():
+            return PdfRequest(limited=True)
+        try:
+            with transaction.atomic():
+                render = ReportRender.objects.create(
+                    assessment=assessment, language=language, revision=revision
+                )
+        except IntegrityError:
+            # Another request queued the same render a moment ago.
+            return PdfRequest(pending=True)
+        ReportRender.objects.filter(assessment=assessment, language=language).exclude(
+            revision=revision
+        ).exclude(status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING]).delete()
+        try:
+            queued = render_report.enqueue(render_id=render.pk)
+        except Exception:
+            render.delete()
+            raise
+        ReportRender.objects.filter(pk=render.pk).update(task_id=str(queued.id))
+        # With tasks run at once (TASK_BACKEND=immediate) the file is there already.
+        pdf = stored_pdf(assessment, language, revision)
+        if pdf is not None:
+            return PdfRequest(pdf=pdf)
+        render.refresh_from_db()
+        if render.status == ReportRender.Status.FAILED:
+            render.delete()
+            return PdfRequest(failed=True)
+        return PdfRequest(pending=True)
+    return PdfRequest(pending=True)
+
+
+@task(queue_name="pdf")
+def render_report(*, render_id: int) -> str:
+    """Render and store one PDF; its arguments are a row id, never personal data."""
+    render = ReportRender.objects.select_related("assessment").filter(pk=render_id).first()
+    if render is None:
+        return "gone"  # the check was deleted meanwhile
+    ReportRender.objects.filter(pk=render.pk).update(status=ReportRender.Status.RUNNING)
+    try:
+        with translation.override(render.language):
+            rendered = assessment_pdf(assessment=render.assessment)
+    except Exception as error:
+        ReportRender.objects.filter(pk=render.pk).update(
+            status=ReportRender.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:500],
+            finished_at=timezone.now(),
+        )
+        logger.error("Rendering the PDF of assessment %s failed", render.assessment_id)
+        raise
+    ReportRender.objects.filter(pk=render.pk).update(
+        status=ReportRender.Status.DONE, finished_at=timezone.now()
+    )
+    return "stored" if not rendered.from_cache else "already stored"

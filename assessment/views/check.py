@@ -6,7 +6,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail_limits, scoring
+from assessment import access, mail, mail_limits, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
@@ -186,16 +185,15 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         messages.error(request, limit.message)
         return render(request, "assessment/resume_link.html", context, status=429)
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
-    send_mail(
+    mail.send(
         subject=_("Ihr Link zum Reifegrad-Check"),
-        message=_(
+        body=_(
             "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Reifegrad-Check fort – auf jedem "
             "Gerät, an der Stelle, an der Sie aufgehört haben:\n\n%(link)s\n\nBitte geben Sie "
             "den Link nicht weiter: Wer ihn hat, sieht Ihre Antworten.\n"
         )
         % {"link": link},
-        from_email=None,
-        recipient_list=[form.cleaned_data["email"]],
+        recipients=[form.cleaned_data["email"]],
     )
     messages.success(request, _("Wir haben Ihnen den Link geschickt."))
     return redirect("check_page", public_id=assessment.public_id, number=1)

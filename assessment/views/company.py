@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail_limits
+from assessment import access, mail, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -391,16 +390,15 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
         company=company, email=email, invited_by=request.user, role=form.cleaned_data["role"]
     )
     link = request.build_absolute_uri(reverse("invitation", args=[raw_token]))
-    send_mail(
+    mail.send(
         subject=_("Einladung zu Reifegrad"),
-        message=_(
+        body=_(
             "Guten Tag,\n\n%(inviter)s lädt Sie ein, den Reifegrad-Check von "
             "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
             "%(link)s\n"
         )
         % {"inviter": request.user.email, "company": one_line(str(company)), "link": link},
-        from_email=None,
-        recipient_list=[email],
+        recipients=[email],
     )
     messages.success(request, _("Einladung an %(email)s verschickt.") % {"email": email})
     return redirect("company", company_id=company.pk)

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail_limits
+from assessment import access, mail, mail_limits
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, parse_answer
 from assessment.auth import AuthenticatedRequest
 from assessment.consultants import consultant_for_report
@@ -95,10 +94,10 @@ def send_link(
         messages.error(request, limit.message)
         return False
     consultant = consultant_for_report(assessment.company)
-    send_mail(
+    mail.send(
         subject=_("Ihre Einschätzung ist gefragt: %(company)s")
         % {"company": one_line(str(assessment.company))},
-        message=_(
+        body=_(
             "Guten Tag %(name)s,\n\nfür den Reifegrad-Check von „%(company)s“ ist Ihre eigene "
             "Einschätzung gefragt%(by)s. Beantworten Sie die Fragen so, wie Sie es sehen – "
             "unabhängig von den anderen; Ihre Antworten sieht nur die Beratung, bis sie "
@@ -112,8 +111,7 @@ def send_link(
             else "",
             "link": link,
         },
-        from_email=None,
-        recipient_list=[email],
+        recipients=[email],
     )
     return True
 
