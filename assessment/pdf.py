@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from weasyprint import HTML
@@ -136,7 +138,19 @@ def report_html(report: Report) -> str:
         ).decode("ascii")
     context["language"] = translation.get_language() or "de"
     context["generated"] = timezone.localtime()
+    context["legal"] = legal_links()
     return render_to_string("report/report.html", context)
+
+
+def legal_links() -> dict[str, str]:
+    """The operator and the addresses of the Impressum and the privacy notice, for the
+    report's last line (a PDF leaves the site, so they are written out in full)."""
+    base = settings.SITE_URL.rstrip("/")
+    return {
+        "operator": settings.OPERATOR_NAME,
+        "imprint": base + reverse("imprint"),
+        "privacy": base + reverse("privacy"),
+    }
 
 
 def appendix(report: Report) -> list[dict]:
