@@ -145,9 +145,9 @@ def report_html(report: Report) -> str:
 def legal_links() -> dict[str, str]:
     """The operator and the addresses of the Impressum and the privacy notice, for the
     report's last line (a PDF leaves the site, so they are written out in full)."""
-    base = settings.SITE_URL.rstrip("/")
+    base = (settings.SITE_URL or "").rstrip("/")
     return {
-        "operator": settings.OPERATOR_NAME,
+        "operator": settings.OPERATOR_NAME or "",
         "imprint": base + reverse("imprint"),
         "privacy": base + reverse("privacy"),
     }

@@ -37,6 +37,7 @@ from assessment.models import (
     RenderedReport,
     Respondent,
     ResumeToken,
+    ResumeTokenQuerySet,
     TokenMiss,
     User,
 )
@@ -55,9 +56,9 @@ def is_anonymous(company: Company | int) -> bool:
     return not Membership.objects.filter(company_id=company_id).exists()
 
 
-def with_last_activity(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    """Each check with `last_activity`: its start, its latest answer or the last use of a
-    link to it, whichever is latest."""
+def last_activity() -> Greatest:
+    """A check's start, its latest answer or the last use of a link to it, whichever is
+    latest (for annotating checks)."""
     last_answer = Subquery(
         Answer.objects.filter(assessment=OuterRef("pk"))
         .order_by("-updated_at")
@@ -68,12 +69,10 @@ def with_last_activity(assessments: QuerySet[Assessment]) -> QuerySet[Assessment
         .order_by("-last_used_at")
         .values("last_used_at")[:1]
     )
-    return assessments.annotate(
-        last_activity=Greatest(
-            F("started_at"),
-            Coalesce(last_answer, F("started_at")),
-            Coalesce(last_link, F("started_at")),
-        )
+    return Greatest(
+        F("started_at"),
+        Coalesce(last_answer, F("started_at")),
+        Coalesce(last_link, F("started_at")),
     )
 
 
@@ -89,9 +88,13 @@ def expired_anonymous_assessments(now: datetime.datetime | None = None) -> Query
     now = now or timezone.now()
     draft_cutoff = now - datetime.timedelta(days=settings.RETENTION_ANONYMOUS_DRAFT_DAYS)
     completed_cutoff = now - datetime.timedelta(days=settings.RETENTION_ANONYMOUS_COMPLETED_DAYS)
-    return with_last_activity(anonymous_assessments()).filter(
-        Q(status=Assessment.Status.DRAFT, last_activity__lt=draft_cutoff)
-        | Q(status=Assessment.Status.COMPLETED, completed_at__lt=completed_cutoff)
+    return (
+        anonymous_assessments()
+        .annotate(last_activity=last_activity())
+        .filter(
+            Q(status=Assessment.Status.DRAFT, last_activity__lt=draft_cutoff)
+            | Q(status=Assessment.Status.COMPLETED, completed_at__lt=completed_cutoff)
+        )
     )
 
 
@@ -104,8 +107,12 @@ def deletion_date(assessment: Assessment) -> datetime.date | None:
             days=settings.RETENTION_ANONYMOUS_COMPLETED_DAYS
         )
     else:
-        found = with_last_activity(Assessment.objects.filter(pk=assessment.pk)).first()
-        last = found.last_activity if found is not None else assessment.started_at
+        last = (
+            Assessment.objects.filter(pk=assessment.pk)
+            .annotate(last_activity=last_activity())
+            .values_list("last_activity", flat=True)
+            .first()
+        ) or assessment.started_at
         deleted_at = last + datetime.timedelta(days=settings.RETENTION_ANONYMOUS_DRAFT_DAYS)
     return timezone.localtime(deleted_at).date()
 
@@ -122,7 +129,7 @@ def deletion_notice_due(assessment: Assessment) -> datetime.date | None:
     return date if timezone.localdate() >= notice_from else None
 
 
-def idle_links(now: datetime.datetime | None = None) -> QuerySet[ResumeToken]:
+def idle_links(now: datetime.datetime | None = None) -> ResumeTokenQuerySet:
     """Active resume links of checks without an account, unused for RESUME_LINK_IDLE_DAYS.
 
     Team members' links (a workshop's) are not counted: the company's people block them.
