@@ -41,6 +41,7 @@ from assessment.models import (
     TokenMiss,
     User,
 )
+from assessment.report import forget_results
 from assessment.workflows import holds_owner_rights
 
 # --- Checks without an account
@@ -166,7 +167,12 @@ def delete_company(*, company: Company) -> None:
     """The company with everything it holds: checks, answers, notes, links, steps, members'
     memberships, invitations, stored PDFs, mail counters and reminder records."""
     company_id = company.pk
-    assessment_ids = list(company.assessments.values_list("pk", flat=True))
+    assessments = list(company.assessments.select_related("company", "questionnaire"))
+    assessment_ids = [assessment.pk for assessment in assessments]
+    # The results page's cache of the current revision; earlier revisions' entries expire
+    # within RESULTS_CACHE_SECONDS (the privacy notice says so).
+    for assessment in assessments:
+        forget_results(assessment)
     # Rows that point at the company without a cascade, and the admin's history of it.
     MailLog.objects.filter(Q(company_id=company_id) | Q(assessment_id__in=assessment_ids)).delete()
     admin_history_of(Company, [company_id]).delete()

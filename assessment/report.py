@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import formats, timezone, translation
@@ -631,14 +632,29 @@ def results_data(*, assessment: Assessment) -> ResultsData:
     if not assessment.is_completed:
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
-    revision = revision_of(assessment, language, advice=advice)
-    key = f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
+    key = results_cache_key(assessment, language, advice)
     facts = cache.get(key)
     if isinstance(facts, ResultsFacts):
         return resolve_results(assessment, advice, facts, True)
     facts = compute_results(assessment, advice)
     cache.set(key, facts, RESULTS_CACHE_SECONDS)
     return resolve_results(assessment, advice, facts, False)
+
+
+def results_cache_key(
+    assessment: Assessment, language: str, advice: QuestionnaireContent | None = None
+) -> str:
+    revision = revision_of(assessment, language, advice=advice)
+    return f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
+
+
+def forget_results(assessment: Assessment) -> None:
+    """Drop the cached results of the check's current revision in every language (they
+    hold its answers and notes), before the check is deleted."""
+    if assessment.is_completed:
+        cache.delete_many(
+            [results_cache_key(assessment, code[:2]) for code, _name in settings.LANGUAGES]
+        )
 
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:

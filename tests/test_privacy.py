@@ -322,6 +322,10 @@ def full_company(small_questionnaire):
 def test_an_owner_deletes_a_company_after_typing_its_name_and_nothing_is_left(full_company):
     company = full_company["company"]
     client = logged_in(full_company["owner"])
+    # The results page keeps the check's answers and notes in the shared cache.
+    done = company.assessments.get(status="completed")
+    assert client.get(reverse("results", args=[done.public_id])).status_code == 200
+    assert rows_mentioning("Xaverius") != []
     assert client.get(reverse("company_delete", args=[company.pk])).status_code == 200
     response = client.post(
         reverse("company_delete", args=[company.pk]), {"confirm_name": "Friedas"}

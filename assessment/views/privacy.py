@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assessment import access, privacy
 from assessment.auth import AuthenticatedRequest
 from assessment.models import Membership
+from assessment.report import RESULTS_CACHE_SECONDS
 from assessment.views.common import message_page
 
 
@@ -54,6 +55,7 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "session_minutes": settings.SESSION_COOKIE_AGE // 60,
+            "results_cache_hours": RESULTS_CACHE_SECONDS // 3600,
             "draft_days": settings.RETENTION_ANONYMOUS_DRAFT_DAYS,
             "completed_days": settings.RETENTION_ANONYMOUS_COMPLETED_DAYS,
             "link_idle_days": settings.RESUME_LINK_IDLE_DAYS,
