@@ -32,6 +32,7 @@ READ_ONLY = {
     "actions",
     "company",
     "company_export",
+    "company_data",
     "consolidation",
 }
 
@@ -76,6 +77,9 @@ def victim(default_questionnaire, owner, consultant):
         "facilitate": [public_id],
         "consolidation": [public_id],
         "apply_proposals": [public_id],
+        "company_data": [company_id],
+        "company_delete": [company_id],
+        "check_delete": [public_id],
     }
 
 
@@ -120,6 +124,9 @@ def full_form(action_id: int) -> dict:
         f"m{action_id}-measured_on": "2030-01-01",
         f"m{action_id}-value": "1",
         f"m{action_id}-note": "übernommen",
+        # The confirmations of the deletion pages, as the victim would give them.
+        "confirm": "delete",
+        "confirm_name": "Blumen Müller & Töchter",
     }
 
 
