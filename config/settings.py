@@ -512,8 +512,9 @@ PRIVACY_AUTHORITY = env_str("PRIVACY_AUTHORITY", "")
 RETENTION_ANONYMOUS_DRAFT_DAYS = env_int("RETENTION_ANONYMOUS_DRAFT_DAYS", 90)
 RETENTION_ANONYMOUS_COMPLETED_DAYS = env_int("RETENTION_ANONYMOUS_COMPLETED_DAYS", 365)
 # A resume link of a check without an account stops working after this many days unused;
-# team members' links of a workshop do not (the people of the company block those).
-RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 60)
+# team members' links of a workshop do not (the people of the company block those). As long
+# as the draft retention by default, so a draft's link lives as long as the draft.
+RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 90)
 RETENTION_TOKEN_MISS_DAYS = env_int("RETENTION_TOKEN_MISS_DAYS", 30)
 RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
 # How long before the deletion of a check without an account its pages say so.
