@@ -99,9 +99,13 @@ def expired_anonymous_assessments(now: datetime.datetime | None = None) -> Query
     )
 
 
-def deletion_date(assessment: Assessment) -> datetime.date | None:
-    """When retention deletes this check, if nobody has an account for it; else None."""
-    if not is_anonymous(assessment.company_id):
+def deletion_date(assessment: Assessment, *, anonymous: bool | None = None) -> datetime.date | None:
+    """When retention deletes this check, if nobody has an account for it; else None.
+
+    `anonymous` is whether the check's company has no members, if the caller knows it."""
+    if anonymous is None:
+        anonymous = is_anonymous(assessment.company_id)
+    if not anonymous:
         return None
     if assessment.is_completed and assessment.completed_at is not None:
         deleted_at = assessment.completed_at + datetime.timedelta(
@@ -118,10 +122,12 @@ def deletion_date(assessment: Assessment) -> datetime.date | None:
     return timezone.localtime(deleted_at).date()
 
 
-def deletion_notice_due(assessment: Assessment) -> datetime.date | None:
+def deletion_notice_due(
+    assessment: Assessment, *, anonymous: bool | None = None
+) -> datetime.date | None:
     """The deletion date, if it lies within RETENTION_NOTICE_DAYS (or the check is a draft,
     whose date moves with every visit and is always shown)."""
-    date = deletion_date(assessment)
+    date = deletion_date(assessment, anonymous=anonymous)
     if date is None:
         return None
     if assessment.status == Assessment.Status.DRAFT:
@@ -169,8 +175,7 @@ def delete_company(*, company: Company) -> None:
     company_id = company.pk
     assessments = list(company.assessments.select_related("company", "questionnaire"))
     assessment_ids = [assessment.pk for assessment in assessments]
-    # The results page's cache of the current revision; earlier revisions' entries expire
-    # within RESULTS_CACHE_SECONDS (the privacy notice says so).
+    # The results page's cache holds the answers and notes.
     for assessment in assessments:
         forget_results(assessment)
     # Rows that point at the company without a cascade, and the admin's history of it.

@@ -650,3 +650,18 @@ def test_the_admin_history_of_a_deleted_company_goes_too(full_company):
     assert LogEntry.objects.filter(content_type=content_type, object_id=str(company.pk))
     privacy.delete_company(company=company)
     assert not LogEntry.objects.filter(content_type=content_type, object_id=str(company.pk))
+
+
+def test_a_check_deleted_by_retention_leaves_nothing(client, small_questionnaire):
+    check = completed_assessment(
+        small_questionnaire,
+        company=Company(name="Olgas Obst", industry="retail", size_band="1", region="Pirna"),
+        notes={"proc_orders": "Olga notiert alles"},
+    )
+    hold_link(client, check)
+    assert client.get(reverse("results", args=[check.public_id])).status_code == 200
+    MailLog.objects.create(kind="resume_link", recipient_hash="3" * 64, assessment=check)
+    Assessment.objects.filter(pk=check.pk).update(completed_at=days_ago(400))
+    assert privacy.purge().anonymous_completed == 1
+    assert not Company.objects.filter(pk=check.company_id).exists()
+    assert_gone("Olgas Obst", "Pirna", "Olga notiert")

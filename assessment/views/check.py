@@ -464,7 +464,7 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
     )
     context["deletion_date"] = (
-        privacy.deletion_notice_due(assessment) if context["can_claim"] else None
+        privacy.deletion_notice_due(assessment, anonymous=True) if context["can_claim"] else None
     )
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
     context["history"] = data.history
