@@ -41,7 +41,7 @@ from assessment.models import (
     TokenMiss,
     User,
 )
-from assessment.report import forget_results
+from assessment.reports.data import forget_results
 from assessment.workflows import holds_owner_rights
 
 # --- Checks without an account

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assessment import access, privacy
 from assessment.auth import AuthenticatedRequest
 from assessment.models import Membership
-from assessment.report import RESULTS_CACHE_SECONDS
+from assessment.reports.data import RESULTS_CACHE_SECONDS
 from assessment.views.common import message_page
 
 
