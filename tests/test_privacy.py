@@ -69,11 +69,13 @@ def rows_mentioning(needle: str) -> list[str]:
     for model in apps.get_models():
         for field in text_columns(model):
             if isinstance(field, models.JSONField):
-                queryset = model._default_manager.annotate(
+                queryset = model._meta.default_manager.annotate(
                     as_text=Cast(field.name, models.TextField())
                 ).filter(as_text__icontains=needle)
             else:
-                queryset = model._default_manager.filter(**{f"{field.name}__icontains": needle})
+                queryset = model._meta.default_manager.filter(
+                    **{f"{field.name}__icontains": needle}
+                )
             if queryset.exists():
                 found.append(f"{model._meta.label}.{field.name}")
     for session in Session.objects.all():
