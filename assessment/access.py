@@ -83,7 +83,11 @@ PERMISSIONS: dict[str, Permission] = {
         "was angemeldet sein muss; nur das eigene Konto)",
         EVERYONE,
     ),
-    "own_account": Permission("eigene Kontoseite und Firmenliste (nur eigene Daten)", LOGGED_IN),
+    "own_account": Permission(
+        "eigene Kontoseite und Firmenliste, eigene Daten herunterladen, Konto löschen "
+        "(nur eigene Daten)",
+        LOGGED_IN,
+    ),
     "consultant_account": Permission(
         "Portfolio, Profil, neue Kunden (freigegebene Berater/innen, nur eigene Kunden)",
         frozenset({CLIENT_CONSULTANT, CONSULTANT}),
@@ -117,11 +121,20 @@ PERMISSIONS: dict[str, Permission] = {
         "neuer Check, Schritte übernehmen und pflegen, Messwerte", PEOPLE_OF_THE_COMPANY
     ),
     "manage_company": Permission("Einstellungen, Einladungen, Mitglieder und Rollen", OWNER_RIGHTS),
+    "own_company_data": Permission(
+        "alle Daten des Unternehmens herunterladen, Unternehmen löschen", OWNER_RIGHTS
+    ),
+    "delete_check": Permission(
+        "Check ohne Konto löschen (nur mit dem Fortsetzungs-Link, nicht mit einem Team-Link)",
+        frozenset({LINK_HOLDER}),
+    ),
 }
 
 URL_ACTIONS: dict[str, str] = {
     "home": "public",
     "health": "public",
+    "imprint": "public",
+    "privacy": "public",
     "set_language": "public",
     "profile": "public",
     "resume": "public",
@@ -132,6 +145,8 @@ URL_ACTIONS: dict[str, str] = {
     "password_reset": "account_pages",
     "consultant_signup": "public",
     "account": "own_account",
+    "account_data": "own_account",
+    "account_delete": "own_account",
     "account_change_password": "account_pages",
     "account_confirm_email": "account_pages",
     "account_confirm_login_code": "account_pages",
@@ -195,6 +210,9 @@ URL_ACTIONS: dict[str, str] = {
     "remove_member": "manage_company",
     "member_role": "manage_company",
     "revoke_invitation": "manage_company",
+    "company_data": "own_company_data",
+    "company_delete": "own_company_data",
+    "check_delete": "delete_check",
 }
 
 

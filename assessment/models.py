@@ -820,12 +820,15 @@ class ResumeTokenQuerySet(models.QuerySet):
         """The active token for a secret from a resume link, or None."""
         if not raw_token or len(raw_token) > 200:
             return None
-        return (
+        token = (
             self.active()
             .select_related("assessment")
             .filter(token_hash=ResumeToken.hash(raw_token))
             .first()
         )
+        if token is not None and token.is_idle_expired():
+            return None
+        return token
 
 
 class ResumeToken(models.Model):
@@ -873,6 +876,18 @@ class ResumeToken(models.Model):
             created_by=created_by,
         )
         return token, raw_token
+
+    def is_idle_expired(self) -> bool:
+        """A resume link of a check without an account, unused for RESUME_LINK_IDLE_DAYS.
+
+        Team members' links are not: the company's people decide about those.
+        """
+        if self.respondent_id is not None:
+            return False
+        last_use = self.last_used_at or self.created_at
+        if last_use >= timezone.now() - datetime.timedelta(days=settings.RESUME_LINK_IDLE_DAYS):
+            return False
+        return not Membership.objects.filter(company_id=self.assessment.company_id).exists()
 
     def revoke(self) -> None:
         self.revoked_at = timezone.now()

@@ -9,12 +9,20 @@ from assessment.views import (
     downloads,
     health,
     pages,
+    privacy,
     session,
 )
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("health/", health.health, name="health"),
+    path("impressum/", privacy.imprint, name="imprint"),
+    path("datenschutz/", privacy.privacy_notice, name="privacy"),
+    path("check/<uuid:public_id>/loeschen/", privacy.check_delete, name="check_delete"),
+    path("firmen/<int:company_id>/daten.json", privacy.company_data, name="company_data"),
+    path("firmen/<int:company_id>/loeschen/", privacy.company_delete, name="company_delete"),
+    path("konto/daten.json", privacy.account_data, name="account_data"),
+    path("konto/loeschen/", privacy.account_delete, name="account_delete"),
     path("check/", check.profile, name="profile"),
     path("weiter/<str:token>/", check.resume, name="resume"),
     path("check/<uuid:public_id>/seite/<int:number>/", check.check_page, name="check_page"),

@@ -604,3 +604,49 @@ REQUIRE_2FA_FOR_CONSULTANTS = env_bool("REQUIRE_2FA_FOR_CONSULTANTS", False)
 
 # The public address of the app, for links in mails sent outside a request (reminders).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# The operator of this installation, for the Impressum (§ 5 DDG) and the privacy notice
+# (Art. 13 GDPR). Every page footer and every PDF link to both pages; while OPERATOR_NAME is
+# unset the pages say that the operator has not filled them in.
+OPERATOR_NAME = env_str("OPERATOR_NAME", "")
+# Postal address; "|" separates lines: "Musterstraße 1|12345 Musterstadt".
+OPERATOR_ADDRESS = [
+    line.strip() for line in (env_str("OPERATOR_ADDRESS", "") or "").split("|") if line.strip()
+]
+OPERATOR_REPRESENTATIVE = env_str("OPERATOR_REPRESENTATIVE", "")
+OPERATOR_EMAIL = env_str("OPERATOR_EMAIL", "")
+OPERATOR_PHONE = env_str("OPERATOR_PHONE", "")
+# Register entry and VAT id, as one line each where they exist.
+OPERATOR_REGISTER = env_str("OPERATOR_REGISTER", "")
+OPERATOR_VAT_ID = env_str("OPERATOR_VAT_ID", "")
+# The data-protection contact (or officer, § 38 BDSG); the operator's e-mail when unset.
+PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "")
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "")
+# Where the servers and the database run, and who hosts them (a processor under Art. 28).
+HOSTING_PROVIDER = env_str("HOSTING_PROVIDER", "")
+HOSTING_LOCATION = env_str("HOSTING_LOCATION", "")
+# The supervisory authority the privacy notice names for complaints (Art. 77 GDPR).
+PRIVACY_AUTHORITY = env_str("PRIVACY_AUTHORITY", "")
+
+# Retention (`manage.py purge`, daily from cron; README): checks without an account, secret
+# links and the records kept to throttle guessing are deleted after these many days.
+RETENTION_ANONYMOUS_DRAFT_DAYS = env_int("RETENTION_ANONYMOUS_DRAFT_DAYS", 90)
+RETENTION_ANONYMOUS_COMPLETED_DAYS = env_int("RETENTION_ANONYMOUS_COMPLETED_DAYS", 365)
+# A resume link of a check without an account stops working after this many days unused;
+# team members' links of a workshop do not (the people of the company block those). As long
+# as the draft retention by default, so a draft's link lives as long as the draft.
+RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 90)
+RETENTION_TOKEN_MISS_DAYS = env_int("RETENTION_TOKEN_MISS_DAYS", 30)
+RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
+# How long before the deletion of a check without an account its pages say so.
+RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 30)
+for _name, _value in {
+    "RETENTION_ANONYMOUS_DRAFT_DAYS": RETENTION_ANONYMOUS_DRAFT_DAYS,
+    "RETENTION_ANONYMOUS_COMPLETED_DAYS": RETENTION_ANONYMOUS_COMPLETED_DAYS,
+    "RESUME_LINK_IDLE_DAYS": RESUME_LINK_IDLE_DAYS,
+    "RETENTION_TOKEN_MISS_DAYS": RETENTION_TOKEN_MISS_DAYS,
+    "RETENTION_LOGIN_ATTEMPT_DAYS": RETENTION_LOGIN_ATTEMPT_DAYS,
+    "RETENTION_NOTICE_DAYS": RETENTION_NOTICE_DAYS,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")

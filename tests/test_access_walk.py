@@ -233,6 +233,13 @@ URLS: dict[str, Callable[[World], str]] = {
     "member_role": of_company("member_role", lambda w: w.promoted.pk),
     "revoke_invitation": of_company("revoke_invitation", lambda w: w.invitation.pk),
     "remove_member": of_company("remove_member", lambda w: w.bystander.pk),
+    "company_data": of_company("company_data"),
+    # Without the typed name (POST_DATA has none) nothing is deleted: the form asks again.
+    "company_delete": of_company("company_delete"),
+    # Without the confirmation box nothing is deleted; a check of a company answers 409.
+    "check_delete": check("check_delete"),
+    "account_data": plain("account_data"),
+    "account_delete": plain("account_delete"),
     "companies": lambda w: reverse("companies"),
     "portfolio": lambda w: reverse("portfolio"),
     "portfolio_export": lambda w: reverse("portfolio_export", args=["csv"]),
@@ -240,6 +247,8 @@ URLS: dict[str, Callable[[World], str]] = {
     "new_client": lambda w: reverse("new_client"),
     "home": lambda w: reverse("home"),
     "health": lambda w: reverse("health"),
+    "imprint": plain("imprint"),
+    "privacy": plain("privacy"),
     "profile": lambda w: reverse("profile"),
     "signup": lambda w: reverse("signup"),
     "consultant_signup": lambda w: reverse("consultant_signup"),

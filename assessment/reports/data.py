@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
@@ -405,7 +406,7 @@ def revision_parameters(assessment: Assessment) -> list:
 # Bump when what `ResultsFacts` holds or how it is computed changes.
 RESULTS_FACTS_VERSION = "2"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
-# An entry is about 30 KB (pickled), one per completed check viewed per day and language.
+# An entry is about 30 KB (pickled), one per completed check viewed and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -442,13 +443,29 @@ def results_data(*, assessment: Assessment) -> ResultsData:
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
     revision = revision_of(assessment, language, advice=advice)
-    key = f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
-    facts = cache.get(key)
-    if isinstance(facts, ResultsFacts):
-        return resolve_results(assessment, advice, facts, True)
+    # One entry per check and language, holding its revision: a newer revision replaces it,
+    # and deleting the check can remove every entry that holds its answers and notes.
+    key = results_cache_key(assessment, language)
+    cached = cache.get(key)
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == revision:
+        facts = cached[1]
+        if isinstance(facts, ResultsFacts):
+            return resolve_results(assessment, advice, facts, True)
     facts = compute_results(assessment, advice)
-    cache.set(key, facts, RESULTS_CACHE_SECONDS)
+    cache.set(key, (revision, facts), RESULTS_CACHE_SECONDS)
     return resolve_results(assessment, advice, facts, False)
+
+
+def results_cache_key(assessment: Assessment, language: str) -> str:
+    return f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{language}"
+
+
+def forget_results(assessment: Assessment) -> None:
+    """Drop the cached results of the check in every language (they hold its answers and
+    notes), before the check is deleted."""
+    cache.delete_many(
+        [results_cache_key(assessment, code[:2]) for code, _name in settings.LANGUAGES]
+    )
 
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django_tasks import TaskResultStatus, task
@@ -145,7 +146,19 @@ def report_html(report: Report) -> str:
         ).decode("ascii")
     context["language"] = translation.get_language() or "de"
     context["generated"] = timezone.localtime()
+    context["legal"] = legal_links()
     return render_to_string("report/report.html", context)
+
+
+def legal_links() -> dict[str, str]:
+    """The operator and the addresses of the Impressum and the privacy notice, for the
+    report's last line (a PDF leaves the site, so they are written out in full)."""
+    base = (settings.SITE_URL or "").rstrip("/")
+    return {
+        "operator": settings.OPERATOR_NAME or "",
+        "imprint": base + reverse("imprint"),
+        "privacy": base + reverse("privacy"),
+    }
 
 
 def appendix(report: Report) -> list[dict]:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail, mail_limits, scoring
+from assessment import access, mail, mail_limits, privacy, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
@@ -115,11 +117,19 @@ def resume_link_context(
     request: HttpRequest, assessment: Assessment, raw_token: str, *, first_time: bool
 ) -> dict:
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
+    anonymous = privacy.is_anonymous(assessment.company_id)
     return {
         "assessment": assessment,
         "link": link,
         "first_time": first_time,
         "email_form": ResumeEmailForm(initial={"token": raw_token}),
+        "retention": {
+            "draft_days": settings.RETENTION_ANONYMOUS_DRAFT_DAYS,
+            "completed_days": settings.RETENTION_ANONYMOUS_COMPLETED_DAYS,
+            "link_idle_days": settings.RESUME_LINK_IDLE_DAYS,
+        }
+        if anonymous
+        else None,
     }
 
 
@@ -225,6 +235,17 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         # session would outlast their removal.
         access.grant(request, found)
     respondent = found.respondent
+    if respondent is None:
+        deletion = privacy.deletion_notice_due(assessment)
+        if deletion is not None:
+            messages.info(
+                request,
+                _(
+                    "Ohne Konto wird dieser Check am %(date)s gelöscht, wenn er bis dahin "
+                    "nicht weiter bearbeitet oder in ein Konto übernommen wird."
+                )
+                % {"date": date_format(deletion, "SHORT_DATE_FORMAT")},
+            )
     if respondent is not None:
         if assessment.is_completed or respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
@@ -440,6 +461,9 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["is_member"] = found.role in access.PEOPLE_OF_THE_COMPANY
     context["can_claim"] = (
         found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
+    )
+    context["deletion_date"] = (
+        privacy.deletion_notice_due(assessment, anonymous=True) if context["can_claim"] else None
     )
     context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
     context["history"] = data.history

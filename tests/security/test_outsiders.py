@@ -33,6 +33,7 @@ READ_ONLY = {
     "actions",
     "company",
     "company_export",
+    "company_data",
     "consolidation",
     "respondent_welcome",
 }
@@ -85,6 +86,9 @@ def victim(default_questionnaire, owner, consultant):
         "team_reissue": [public_id, member.pk],
         "team_send": [public_id, member.pk],
         "team_remove": [public_id, member.pk],
+        "company_data": [company_id],
+        "company_delete": [company_id],
+        "check_delete": [public_id],
     }
 
 
@@ -129,6 +133,9 @@ def full_form(action_id: int) -> dict:
         f"m{action_id}-measured_on": "2030-01-01",
         f"m{action_id}-value": "1",
         f"m{action_id}-note": "übernommen",
+        # The confirmations of the deletion pages, as the victim would give them.
+        "confirm": "delete",
+        "confirm_name": "Blumen Müller & Töchter",
     }
 
 
