@@ -24,9 +24,27 @@ from assessment.models import (
 from assessment.roadmap import PlannedStep
 from assessment.workflows import Report, advice_content, build_report
 
+# The results page shows the radar half a column wide, on a phone about 350 px for a
+# viewBox of about 560 units: 18-unit labels render at about 11 px there.
+WEB_RADAR_LABEL_SIZE = 18
 
-def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
+
+def radar_svg(
+    report: Report, *, pixel_width: int | None = None, history: dict | None = None
+) -> str:
+    """The radar of the dimension scores; with `history` (`history_facts`) the previous
+    check is drawn over it, dashed, with a legend."""
     content = report.content
+    comparison = None
+    labels: dict[str, str] = {}
+    if history is not None:
+        before = {row["dimension"]: row["before"] for row in history["rows"]}
+        comparison = [before.get(dimension.key) for dimension in content.dimensions]
+        labels = {
+            "current_label": _("Dieser Check"),
+            "comparison_label": _("Check vom %(date)s")
+            % {"date": short_date(timezone.localtime(history["previous"]["completed_at"]))},
+        }
     return charts.radar_chart(
         axes=[
             (dimension.title, report.result.dimension_score(dimension.key))
@@ -36,6 +54,9 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
         title=_("Reifegrad je Bereich"),
         no_value_text=_("trifft nicht zu"),
         pixel_width=pixel_width,
+        label_size=charts.FONT_SIZE if pixel_width else WEB_RADAR_LABEL_SIZE,
+        comparison=comparison,
+        **labels,
     )
 
 
@@ -593,7 +614,7 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "1"
+RESULTS_FACTS_VERSION = "2"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
 # An entry is about 30 KB (pickled), one per completed check viewed per day and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
@@ -610,6 +631,7 @@ class ResultsFacts:
     radar: str  # SVG, escaped by the chart module
     history: dict | None
     disagreements: list[dict]
+    adopted: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -643,12 +665,14 @@ def results_data(*, assessment: Assessment) -> ResultsData:
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
     report = build_report(assessment=assessment, advice=advice)
+    history = history_facts(report)
     return ResultsFacts(
         answers=report.answers,
         result=report.result,
         roadmap=report.roadmap,
-        radar=radar_svg(report),
-        history=history_facts(report),
+        radar=radar_svg(report, history=history),
+        history=history,
+        adopted=report.adopted,
         disagreements=disagreement_facts(report),
     )
 
@@ -663,6 +687,7 @@ def resolve_results(
         result=facts.result,
         roadmap=facts.roadmap,
         advice=advice,
+        adopted=facts.adopted,
     )
     return ResultsData(
         report=report,

@@ -223,6 +223,8 @@ class Report:
     result: scoring.Result
     roadmap: roadmap.Roadmap
     advice: QuestionnaireContent
+    # Keys of the steps on the company's list (planned or doing): offered no second time.
+    adopted: frozenset[str] = frozenset()
 
     @property
     def provisional(self) -> bool:
@@ -274,6 +276,11 @@ def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None 
         result=result,
         roadmap=plan,
         advice=advice,
+        adopted=frozenset(
+            action.recommendation_key
+            for action in actions
+            if action.status in (Action.Status.PLANNED, Action.Status.DOING)
+        ),
     )
 
 

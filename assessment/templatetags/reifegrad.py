@@ -1,3 +1,4 @@
+import math
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -24,6 +25,44 @@ def signed(value: float | None, decimals: int = 1) -> str:
     if rounded < 0:
         return f"−{text}"
     return f"±{text}"
+
+
+def shown_number(value: float) -> int:
+    """A score as the pages print it: a whole number, rounded half up (62.5 shows as 63)."""
+    return math.floor(float(value) + 0.5)
+
+
+@register.filter
+def shown(value: float | None) -> int | None:
+    return None if value is None or value == "" else shown_number(value)
+
+
+@register.filter
+def shown_change(after: float | None, before: float | None) -> str:
+    """The change between two scores as shown (whole numbers), so that "32 → 41" says +9."""
+    if after is None or before is None or after == "" or before == "":
+        return "–"
+    return signed(shown_number(after) - shown_number(before), 0)
+
+
+@register.filter
+def cost(step: object) -> str:
+    """One-off and monthly cost of a step (or a recommendation) as a person reads it."""
+    once = getattr(step, "cost_once", 0) or 0
+    monthly = getattr(step, "cost_monthly", 0) or 0
+    parts = []
+    if once:
+        parts.append(f"{number_format(once, decimal_pos=0, force_grouping=True)} €")
+    if monthly:
+        amount = number_format(monthly, decimal_pos=0, force_grouping=True)
+        parts.append(gettext("%(amount)s € pro Monat") % {"amount": amount})
+    return " + ".join(parts) if parts else gettext("kostenlos")
+
+
+@register.filter
+def dimension_before(rows: list[dict], key: str) -> float | None:
+    """The previous check's score of one dimension, from the history rows."""
+    return next((row["before"] for row in rows if row["dimension"].key == key), None)
 
 
 @register.filter

@@ -30,7 +30,7 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.report import report_context, results_data
+from assessment.report import report_context, results_data, step_item
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     AssessmentClosed,
@@ -442,7 +442,17 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["can_claim"] = (
         found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
     )
-    context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
+    # Only answers the score uses: a carried-over answer to a question this version dropped,
+    # or one hidden by its condition, was not checked again.
+    shown = {
+        question.key for question in report.result.questions if question.status in scoring.ANSWERED
+    }
+    context["rechecked"] = sum(
+        1 for key, answer in report.answers.items() if answer.carried_over and key in shown
+    )
+    context["answered_count"] = len(shown)
+    context["next_steps"] = [step_item(report, step) for step in report.roadmap.next_steps()]
+    context["on_list"] = report.adopted if context["is_member"] else frozenset()
     context["history"] = data.history
     context["disagreements"] = data.disagreements
     # Not cached: it compares with other companies, whose checks change without this one.

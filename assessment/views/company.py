@@ -265,9 +265,9 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
                     older_content.questions.get(item.key) or question(item.key)
                 ).answer_labels(item.before),
                 "after": question(item.key).answer_labels(item.after),
-                "score_delta": None
-                if item.score_before is None or item.score_after is None
-                else 100 * (item.score_after - item.score_before),
+                # Share of the question's possible points, before and after, in percent.
+                "score_before": None if item.score_before is None else 100 * item.score_before,
+                "score_after": None if item.score_after is None else 100 * item.score_after,
             }
             for item in result.changed
         ],
