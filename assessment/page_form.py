@@ -43,11 +43,20 @@ def page_context(
     errors: dict[str, str] | None = None,
     *,
     advisor: bool = False,
+    left_page: int | None = None,
 ) -> dict:
+    """One page's questions with their answers; with `left_page`, how many questions the page
+    the person has just left with "next" still has open."""
     content = assessment.questionnaire.content()
     dimensions = content.dimensions
     dimension = dimensions[number - 1]
     done = scoring.progress(content.spec, answer_inputs(answers))
+    left_open = 0
+    if left_page is not None and 1 <= left_page <= len(dimensions):
+        missing = set(done.missing)
+        left_open = sum(
+            1 for question in dimensions[left_page - 1].question_list if question.key in missing
+        )
     visible = done.visible
     page_keys = {question.key for question in dimension.question_list}
     items = []
@@ -79,6 +88,16 @@ def page_context(
                 "error": (errors or {}).get(question.key),
             }
         )
+    # Without JavaScript every question shows; a condition's hint then stands once, on the
+    # first question it covers, and says how many questions it covers.
+    groups: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
+    for item in items:
+        item["condition_hint"] = 0
+        if item["condition_parent"] is not None:
+            key = (item["condition_parent"].key, tuple(item["question"].condition_any_of))
+            groups.setdefault(key, []).append(item)
+    for group in groups.values():
+        group[0]["condition_hint"] = len(group)
     return {
         "assessment": assessment,
         "dimension": dimension,
@@ -89,6 +108,8 @@ def page_context(
         "applicable": done.applicable,
         "percent": round(100 * done.completeness),
         "unconfirmed_count": sum(1 for item in items if item["unconfirmed"]),
+        "left_page": left_page if left_open else None,
+        "left_open": left_open,
         "not_applicable_value": NOT_APPLICABLE,
         "max_note_length": MAX_NOTE_LENGTH,
     }

@@ -6,7 +6,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from assessment.models import Option, Question
 
@@ -197,12 +197,8 @@ def question_pieces(
         texts.append(format_html(HELP_TEXT, key, help_text))
     condition_attributes = NOTHING
     if condition:
-        parent_key, parent_text, any_of, labels = condition
+        parent_key, _parent_text, any_of, _labels = condition
         condition_attributes = format_html(CONDITION_ATTRIBUTES, parent_key, any_of)
-        hint = gettext(
-            "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
-        ) % {"question": parent_text, "labels": " / ".join(labels)}
-        texts.append(format_html(CONDITION_HINT, hint))
     if kind == "multiple":
         texts.append(format_html(MULTIPLE, gettext("Mehrere Antworten möglich.")))
     attributes = format_html(
@@ -260,6 +256,33 @@ def question_pieces(
     )
 
 
+def condition_hint(parent_text: str, labels: list[str], covered: int) -> str:
+    """What a page without JavaScript says above the questions that follow from an answer."""
+    quoted = [f"„{label}“" for label in labels]
+    if len(quoted) > 1:
+        answer = gettext("eine der Antworten %(first)s oder %(last)s") % {
+            "first": ", ".join(quoted[:-1]),
+            "last": quoted[-1],
+        }
+    else:
+        answer = gettext("die Antwort %(label)s") % {"label": quoted[0] if quoted else ""}
+    values = {"question": parent_text, "answer": answer, "count": covered}
+    if covered > 1:
+        return ngettext(
+            "Diese und die folgende Frage nur beantworten, wenn Sie bei „%(question)s“ "
+            "%(answer)s gewählt haben.",
+            "Diese und die %(count)s folgenden Fragen nur beantworten, wenn Sie bei "
+            "„%(question)s“ %(answer)s gewählt haben.",
+            covered - 1,
+        ) % {**values, "count": covered - 1}
+    return (
+        gettext(
+            "Diese Frage nur beantworten, wenn Sie bei „%(question)s“ %(answer)s gewählt haben."
+        )
+        % values
+    )
+
+
 @register.simple_tag(takes_context=True)
 def question_fieldset(context: template.Context, item: dict) -> SafeString:
     """One question of a questionnaire page: text, help, choices, "does not apply", note."""
@@ -292,6 +315,17 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         language=language,
     )
     error = item["error"]
+    covered = int(item.get("condition_hint", 1)) if parent else 0
+    texts = pieces.texts
+    if covered:
+        texts = format_html(
+            "{}{}",
+            format_html(
+                CONDITION_HINT,
+                condition_hint(TEXT.value(parent, language), item["condition_labels"], covered),
+            ),
+            texts,
+        )
     not_applicable = bool(item["not_applicable"])
     chosen = () if not_applicable else item["chosen"]
     choices = format_html(
@@ -324,7 +358,7 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         badge=pieces.badge if item["unconfirmed"] else NOTHING,
         seen_start=pieces.seen_start,
         seen=item["seen"],
-        texts=pieces.texts,
+        texts=texts,
         error=format_html(ERROR, error) if error else NOTHING,
         choices=choices,
         not_applicable=pieces.not_applicable[not_applicable] if question.allow_na else NOTHING,

@@ -268,7 +268,9 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
-        context = page_context(assessment, number, answers, advisor=advisor)
+        context = page_context(
+            assessment, number, answers, advisor=advisor, left_page=left_page(request, number)
+        )
         context["pages"] = page_links(assessment, number, content.dimensions)
         context["respondent"] = respondent
         context["advisor"] = advisor
@@ -300,7 +302,20 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     if request.POST.get("nav") == "finish" or number == len(content.dimensions):
         done = "submit_answers" if respondent is not None else "finish"
         return redirect(done, public_id=assessment.public_id)
-    return redirect("check_page", public_id=assessment.public_id, number=number + 1)
+    # The next page says whether this one still has open questions (works without JavaScript).
+    next_page = reverse("check_page", args=[assessment.public_id, number + 1])
+    return redirect(f"{next_page}?{LEFT_PAGE}={number}")
+
+
+LEFT_PAGE = "offen"
+
+
+def left_page(request: HttpRequest, number: int) -> int | None:
+    """The page the person just left with "next", from the query string; anything odd is None."""
+    value = request.GET.get(LEFT_PAGE, "")
+    if not value.isdigit() or len(value) > 3 or int(value) == number:
+        return None
+    return int(value)
 
 
 @require_POST
