@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -1030,3 +1030,136 @@ def _line_with_dots(
         if y is not None
     ]
     return "".join(paths + dots)
+
+
+# ---------------------------------------------------------------------------------------
+# KPI measurements
+
+
+def measurement_chart(
+    *,
+    points: Sequence[tuple[str, float]],
+    chart_id: str,
+    title: str,
+    unit: str,
+    baseline: float | None = None,
+    baseline_label: str = "",
+    width: int = 360,
+    height: int = 140,
+    number_text: Callable[[float], str] | None = None,
+) -> str:
+    """An action's measured values over time as a small line, with the unit on the axis.
+
+    `points` are (date label, value) in time order; values are free numbers (not 0-100), so
+    the axis runs from the smallest to the largest value shown (baseline included), with
+    the unit written at the top. One point is a dot. No points is a caller error.
+    `number_text` writes a number in the reader's language (default: a point, no grouping).
+    """
+    write = number_text or plain_number
+    if not points:
+        raise ValueError("a measurement chart needs at least one point")
+    _check_positive(width=width, height=height)
+    values = [float(value) for _, value in points]
+    shown = [*values, *([float(baseline)] if baseline is not None else [])]
+    low, high = min(shown), max(shown)
+    if high == low:
+        low, high = low - 1, high + 1
+    unit_text = _clean(unit)
+    left = PADDING + _text_width(write(high)) + 6
+    left = max(left, PADDING + _text_width(write(low)) + 6)
+    top = PADDING + LINE_HEIGHT + 4
+    bottom = height - PADDING - LINE_HEIGHT - 2
+    right = width - PADDING - _text_width(points[-1][0]) / 2
+
+    def y_of(value: float) -> float:
+        return bottom - (value - low) / (high - low) * (bottom - top)
+
+    step = (right - left) / (len(points) - 1) if len(points) > 1 else 0.0
+    xs = [
+        left + index * step if len(points) > 1 else (left + right) / 2
+        for index in range(len(points))
+    ]
+    body = [
+        _text(x=PADDING, y=PADDING + FONT_SIZE * 0.85, content=unit_text, fill=MUTED_TEXT_COLOUR),
+        _tag("line", {"x1": left, "y1": top, "x2": left, "y2": bottom, "stroke": AXIS_COLOUR}),
+        _tag("line", {"x1": left, "y1": bottom, "x2": right, "y2": bottom, "stroke": AXIS_COLOUR}),
+        _text(
+            x=left - 4,
+            y=y_of(high) + 4,
+            content=write(high),
+            anchor="end",
+            fill=MUTED_TEXT_COLOUR,
+        ),
+        _text(
+            x=left - 4,
+            y=y_of(low) + 4,
+            content=write(low),
+            anchor="end",
+            fill=MUTED_TEXT_COLOUR,
+        ),
+    ]
+    if baseline is not None:
+        y = y_of(float(baseline))
+        body.append(
+            _tag(
+                "line",
+                {
+                    "x1": left,
+                    "y1": y,
+                    "x2": right,
+                    "y2": y,
+                    "stroke": COMPARISON_COLOUR,
+                    "stroke-dasharray": COMPARISON_DASH,
+                },
+            )
+        )
+        if baseline_label:
+            body.append(
+                _text(
+                    x=right,
+                    y=y - 4,
+                    content=_clean(baseline_label),
+                    anchor="end",
+                    size=SMALL_FONT_SIZE + 2,
+                    fill=COMPARISON_COLOUR,
+                )
+            )
+    coordinates = [(x, y_of(value)) for x, value in zip(xs, values, strict=True)]
+    if len(coordinates) > 1:
+        body.append(
+            _tag(
+                "polyline",
+                {
+                    "points": _points(coordinates),
+                    "fill": "none",
+                    "stroke": CURRENT_COLOUR,
+                    "stroke-width": 2,
+                },
+            )
+        )
+    for x, y in coordinates:
+        body.append(_tag("circle", {"cx": x, "cy": y, "r": 3.5, "fill": CURRENT_COLOUR}))
+    for index in sorted({0, len(points) - 1}):
+        body.append(
+            _text(
+                x=xs[index],
+                y=height - PADDING,
+                content=_clean(points[index][0]),
+                anchor="middle",
+                fill=MUTED_TEXT_COLOUR,
+            )
+        )
+    desc = ", ".join(f"{_clean(label)}: {write(value)} {unit_text}" for label, value in points)
+    return _svg(
+        chart_id=chart_id,
+        title=title,
+        desc=desc,
+        box=(0.0, 0.0, float(width), float(height)),
+        pixel_width=None,
+        body=body,
+    )
+
+
+def plain_number(value: float) -> str:
+    """Up to two decimals, without trailing zeros: 12, 12.5, 0.25 (the caller's locale aside)."""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")

@@ -671,3 +671,25 @@ def test_web_radar_labels_stay_at_least_11_px_on_a_phone():
     sizes = {float(text.get("font-size")) for text in labels}
 
     assert min(sizes) * phone_width / box_width >= 11
+
+
+def test_measurement_chart_draws_the_values_with_their_unit_and_the_baseline():
+    from assessment.charts import measurement_chart
+
+    root = parse(
+        measurement_chart(
+            points=[("01.10.", 2), ("01.11.", 5), ("01.12.", 9)],
+            chart_id="kpi",
+            title="Anfragen",
+            unit="Anzahl",
+            baseline=1,
+            baseline_label="Ausgangswert",
+        )
+    )
+    line = root.find(f"{NS}polyline")
+    heights = [float(pair.split(",")[1]) for pair in line.get("points").split()]
+    assert heights == sorted(heights, reverse=True)  # rising values go up
+    assert "Anzahl" in texts(root) and "Ausgangswert" in texts(root)
+    assert root.find(f"{NS}desc").text == "01.10.: 2 Anzahl, 01.11.: 5 Anzahl, 01.12.: 9 Anzahl"
+    with pytest.raises(ValueError):
+        measurement_chart(points=[], chart_id="kpi", title="x", unit="x")

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,7 +38,7 @@ from assessment.models import (
     Measurement,
     Questionnaire,
 )
-from assessment.report import report_context, results_data
+from assessment.report import report_context, results_data, short_date
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
@@ -277,6 +278,24 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
     }
 
 
+def measurement_svg(action: Action, measurements: list, recommendation) -> str:
+    """The measured values of an action as a small line chart with the KPI's unit."""
+    if not measurements:
+        return ""
+    unit = recommendation.kpi_unit_label if recommendation else ""
+    svg = charts.measurement_chart(
+        points=[(short_date(m.measured_on), m.value) for m in measurements],
+        chart_id=f"kpi-{action.pk}",
+        title=recommendation.kpi_metric if recommendation else _("Messwerte"),
+        unit=unit,
+        baseline=action.kpi_baseline,
+        baseline_label=_("Ausgangswert"),
+        number_text=lambda value: number_format(value, decimal_pos=None),
+    )
+    # The chart module escapes every text; the SVG is ours, not user input.
+    return mark_safe(svg)  # noqa: S308
+
+
 @login_required
 @require_GET
 def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
@@ -290,20 +309,32 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
             status__in=[Action.Status.PLANNED, Action.Status.DOING],
             due_date__lt=timezone.localdate(),
         )
+    latest = company.assessments.select_related("questionnaire").order_by("-started_at").first()
+    advice = advice_content(latest.questionnaire) if latest else None
+    items = []
+    for action in actions:
+        recommendation = advice.recommendation(action.recommendation_key) if advice else None
+        measurements = list(action.measurements.all())
+        items.append(
+            {
+                "action": action,
+                "recommendation": recommendation,
+                "form": ActionForm(
+                    instance=action, prefix=f"a{action.pk}", recommendation=recommendation
+                ),
+                "measurement_form": MeasurementForm(
+                    prefix=f"m{action.pk}", recommendation=recommendation
+                ),
+                "measurements": measurements,
+                "chart": measurement_svg(action, measurements, recommendation),
+            }
+        )
     return render(
         request,
         "company/actions.html",
         {
             "company": company,
-            "actions": [
-                {
-                    "action": action,
-                    "form": ActionForm(instance=action, prefix=f"a{action.pk}"),
-                    "measurement_form": MeasurementForm(prefix=f"m{action.pk}"),
-                    "measurements": list(action.measurements.all()),
-                }
-                for action in actions
-            ],
+            "actions": items,
             "status": status,
             "statuses": Action.Status.choices,
             "today": timezone.localdate(),

@@ -5,6 +5,7 @@ import datetime
 import json
 import math
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -234,8 +235,21 @@ def test_kpi_values_build_a_small_history(member, history):
     assert list(Measurement.objects.values_list("value", flat=True)) == [1.0, 4.0]
     action.refresh_from_db()
     assert action.kpi_latest == 4.0
+    action.kpi_baseline = 0.0
+    action.save()
     board = member.get(reverse("actions", args=[company.pk]), {"status": "planned"})
-    assert "data-measurements" in board.content.decode()
+    body = board.content.decode()
+    assert "data-measurements" in body
+    # The form names the measure and its unit; the baseline reads "0", not "0.0".
+    recommendation = build_report(assessment=history).advice.recommendation("r_sec_2fa")
+    measure = f"{recommendation.kpi_metric} ({recommendation.kpi_unit_label})"
+    assert escape(f"Messwert: {measure}") in body
+    assert escape(f"Ausgangswert: {measure}") in body
+    assert f'name="a{action.pk}-kpi_baseline" value="0"' in body
+    # The values as a line chart: two points joined, the unit written on it.
+    chart = re.search(r"<figure[^>]*data-kpi-chart>(.*?)</figure>", body, re.S)[1]
+    assert chart.count("<circle") == 2 and "<polyline" in chart
+    assert escape(recommendation.kpi_unit_label) in chart
 
 
 def test_action_board_filters(member, history):
