@@ -8,9 +8,9 @@ from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -290,7 +290,7 @@ def measurement_svg(action: Action, measurements: list, recommendation) -> str:
         unit=unit,
         baseline=action.kpi_baseline,
         baseline_label=_("Ausgangswert"),
-        number_text=lambda value: number_format(value, decimal_pos=None),
+        number_text=lambda value: floatformat(value, -2),
     )
     # The chart module escapes every text; the SVG is ours, not user input.
     return mark_safe(svg)  # noqa: S308
