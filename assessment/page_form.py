@@ -89,15 +89,22 @@ def page_context(
             }
         )
     # Without JavaScript every question shows; a condition's hint then stands once, on the
-    # first question it covers, and says how many questions it covers.
-    groups: dict[tuple[str, tuple[str, ...]], list[dict]] = {}
-    for item in items:
-        item["condition_hint"] = 0
-        if item["condition_parent"] is not None:
+    # first of the consecutive questions it covers, and says how many follow.
+    run: list[dict] = []
+    run_key: tuple | None = None
+    for item in [*items, None]:
+        key = None
+        if item is not None and item["condition_parent"] is not None:
             key = (item["condition_parent"].key, tuple(item["question"].condition_any_of))
-            groups.setdefault(key, []).append(item)
-    for group in groups.values():
-        group[0]["condition_hint"] = len(group)
+        if run and key != run_key:
+            run[0]["condition_hint"] = len(run)
+            run = []
+        if item is None:
+            break
+        item["condition_hint"] = 0
+        if key is not None:
+            run.append(item)
+            run_key = key
     return {
         "assessment": assessment,
         "dimension": dimension,

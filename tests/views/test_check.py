@@ -592,3 +592,23 @@ def test_page_and_save_queries_are_constant(
     # One finds the newest version of the questionnaire, whose catalogue plans the roadmap.
     with django_assert_max_num_queries(8 + extra + (0 if logged_in else 1)):
         assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200
+
+
+def test_a_condition_hint_stands_once_for_consecutive_questions_it_covers(client, questionnaire):
+    assessment, _link = start_anonymously(client)
+    inventory = assessment.questionnaire.content().dimensions[2].question_list
+    followers = [q for q in inventory if q.condition_question_key == "inv_sells_goods"]
+    body = client.get(page_url(assessment, 3)).content.decode()
+    hints = re.findall(r'<p class="small fst-italic condition-hint">([^<]*)</p>', body)
+    assert len(followers) > 2
+    assert len(hints) < len(followers)
+
+    def covered(hint: str) -> int:
+        if hint.startswith("Diese Frage nur"):
+            return 1
+        if hint.startswith("Diese und die folgende Frage"):
+            return 2
+        return int(re.match(r"Diese und die (\d+) folgenden Fragen", hint)[1]) + 1
+
+    # Every follow-up question is covered by exactly one hint.
+    assert sum(covered(hint) for hint in hints) == len(followers)
