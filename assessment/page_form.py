@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -95,7 +96,8 @@ def page_context(
     for item in [*items, None]:
         key = None
         if item is not None and item["condition_parent"] is not None:
-            key = (item["condition_parent"].key, tuple(item["question"].condition_any_of))
+            follower = cast(Question, item["question"])
+            key = (follower.condition_question_key, tuple(follower.condition_any_of))
         if run and key != run_key:
             run[0]["condition_hint"] = len(run)
             run = []

@@ -662,7 +662,7 @@ def test_the_description_in_the_svg_is_the_summary_text():
 
 
 def test_web_radar_labels_stay_at_least_11_px_on_a_phone():
-    from assessment.report import WEB_RADAR_LABEL_SIZE
+    from assessment.reports.data import WEB_RADAR_LABEL_SIZE
 
     root = parse(radar(label_size=WEB_RADAR_LABEL_SIZE))
     box_width = float(root.get("viewBox").split()[2])

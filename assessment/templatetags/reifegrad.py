@@ -258,7 +258,8 @@ def question_pieces(
 
 def condition_hint(parent_text: str, labels: list[str], covered: int) -> str:
     """What a page without JavaScript says above the questions that follow from an answer."""
-    quoted = [f"„{label}“" for label in labels]
+    # Quotation marks follow the language: „Ja“ in German, “Yes” in English.
+    quoted = [gettext("„%(text)s“") % {"text": label} for label in labels]
     if len(quoted) > 1:
         answer = gettext("eine der Antworten %(first)s oder %(last)s") % {
             "first": ", ".join(quoted[:-1]),

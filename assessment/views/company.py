@@ -8,14 +8,13 @@ from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts, mail_limits
+from assessment import access, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -38,7 +37,8 @@ from assessment.models import (
     Measurement,
     Questionnaire,
 )
-from assessment.report import report_context, results_data, short_date
+from assessment.reports.context import report_context
+from assessment.reports.data import actions_between, measurement_svg, results_data, trend_svg
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
@@ -46,7 +46,6 @@ from assessment.workflows import (
     StepAlreadyOpen,
     accept_invitation,
     adopt_step,
-    advice_content,
     change_member_role,
     set_action_status,
     snapshot_of,
@@ -98,14 +97,7 @@ def companies(request: AuthenticatedRequest) -> HttpResponse:
 
 def trend_chart_svg(completed: list[Assessment], content) -> str:
     points, series = trend_data(completed, content)
-    return charts.trend_chart(
-        points=points,
-        chart_id="trend",
-        title=_("Gesamtwert über die Zeit"),
-        empty_text=_("Noch keine abgeschlossenen Checks"),
-        series=series if len(points) > 1 else None,
-        overall_label=_("Gesamt"),
-    )
+    return trend_svg(points, series=series if len(points) > 1 else None)
 
 
 @login_required
@@ -222,33 +214,25 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
 
     until = newer.completed_at or timezone.now()
     since = older.completed_at or older.started_at
-    actions = list(
-        company.actions.filter(status=Action.Status.DONE, done_at__gte=since, done_at__lte=until)
-    )
-    action_rows = []
-    for action in actions:
-        recommendation = newer_content.recommendation(
-            action.recommendation_key
-        ) or older_content.recommendation(action.recommendation_key)
-        question_key = (
-            recommendation.trigger_question.key
-            if recommendation and recommendation.trigger_question
-            else None
+    action_rows = [
+        {
+            **row,
+            "question": question(row["question_key"]) if row["question_key"] else None,
+            "dimension": newer_content.dimension(row["dimension_key"])
+            if row["dimension_key"]
+            else None,
+        }
+        for row in actions_between(
+            company_id=company.pk,
+            since=since,
+            until=until,
+            comparison=result,
+            snapshots=(before, after),
+            recommendation_of=lambda key: (
+                newer_content.recommendation(key) or older_content.recommendation(key)
+            ),
         )
-        dimension_key = recommendation.dimension.key if recommendation else None
-        question_delta = (
-            result.question_delta(question_key, before, after) if question_key else None
-        )
-        dimension_delta = result.dimension_delta(dimension_key) if dimension_key else None
-        action_rows.append(
-            {
-                "action": action,
-                "question": question(question_key) if question_key else None,
-                "question_delta": None if question_delta is None else 100 * question_delta,
-                "dimension": newer_content.dimension(dimension_key) if dimension_key else None,
-                "dimension_delta": dimension_delta,
-            }
-        )
+    ]
     dimension_titles = {d.key: d.title for d in older_content.dimensions}
     dimension_titles.update({d.key: d.title for d in newer_content.dimensions})
     return {
@@ -278,24 +262,6 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
     }
 
 
-def measurement_svg(action: Action, measurements: list, recommendation) -> str:
-    """The measured values of an action as a small line chart with the KPI's unit."""
-    if not measurements:
-        return ""
-    unit = recommendation.kpi_unit_label if recommendation else ""
-    svg = charts.measurement_chart(
-        points=[(short_date(m.measured_on), m.value) for m in measurements],
-        chart_id=f"kpi-{action.pk}",
-        title=recommendation.kpi_metric if recommendation else _("Messwerte"),
-        unit=unit,
-        baseline=action.kpi_baseline,
-        baseline_label=_("Ausgangswert"),
-        number_text=lambda value: floatformat(value, -2),
-    )
-    # The chart module escapes every text; the SVG is ours, not user input.
-    return mark_safe(svg)  # noqa: S308
-
-
 @login_required
 @require_GET
 def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
@@ -310,7 +276,7 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
             due_date__lt=timezone.localdate(),
         )
     latest = company.assessments.select_related("questionnaire").order_by("-started_at").first()
-    advice = advice_content(latest.questionnaire) if latest else None
+    advice = latest.questionnaire.advice_content() if latest else None
     items = []
     for action in actions:
         recommendation = advice.recommendation(action.recommendation_key) if advice else None
@@ -326,7 +292,10 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
                     prefix=f"m{action.pk}", recommendation=recommendation
                 ),
                 "measurements": measurements,
-                "chart": measurement_svg(action, measurements, recommendation),
+                # The chart module escapes every text; the SVG is ours, not user input.
+                "chart": mark_safe(  # noqa: S308
+                    measurement_svg(action, measurements, recommendation)
+                ),
             }
         )
     return render(
@@ -348,7 +317,7 @@ def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
     """Adopt a step of the company's current roadmap as an action."""
     company = access.company_for(request, company_id, "work_on_company")
     assessment = access.assessment_of_company(company, request.POST.get("assessment"))
-    recommendation = advice_content(assessment.questionnaire).recommendation(
+    recommendation = assessment.questionnaire.advice_content().recommendation(
         request.POST.get("step", "")[:64]
     )
     if recommendation is None:

@@ -24,7 +24,8 @@ from assessment.models import (
     Membership,
     Respondent,
 )
-from assessment.workflows import build_report, finish_assessment, start_reassessment
+from assessment.reports.data import build_report
+from assessment.workflows import finish_assessment, start_reassessment
 from tests.conftest import verified_user
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories import answer_all, completed_assessment

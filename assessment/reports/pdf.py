@@ -28,15 +28,16 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.consultants import consultant_for_report
 from assessment.models import Assessment, RenderedReport
-from assessment.report import (
+from assessment.reports.context import report_context
+from assessment.reports.data import (
+    Report,
+    build_report,
     disagreements,
     history_context,
     radar_svg,
-    report_context,
     trend_svg,
 )
-from assessment.report import revision_of as report_revision
-from assessment.workflows import Report, build_report
+from assessment.reports.data import revision_of as report_revision
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
@@ -123,7 +124,7 @@ def report_html(report: Report) -> str:
     context["radar"] = mark_safe(radar_svg(report, pixel_width=330))  # noqa: S308
     history = history_context(report)
     if history is not None:
-        history["trend"] = mark_safe(trend_svg(history, pixel_width=620))  # noqa: S308
+        history["trend"] = mark_safe(trend_svg(history["points"], pixel_width=620))  # noqa: S308
     context["history"] = history
     context["appendix"] = appendix(report)
     context["disagreements"] = disagreements(report)

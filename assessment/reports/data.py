@@ -1,28 +1,104 @@
-"""What the results page and the PDF say about one assessment, in the active language."""
+"""Everything a report of one assessment needs, gathered once: score, roadmap, charts,
+history since the last check, the team's disagreements; and the results page's data kept
+per revision in Django's cache. The results page, the PDF and the JSON export render from it."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
+from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from assessment import charts, roadmap, scoring
+from assessment.comparison import Comparison, Snapshot, compare
 from assessment.models import (
     Action,
     Answer,
     Assessment,
     ConsultantProfile,
     QuestionnaireContent,
+    Recommendation,
     Respondent,
     StoredAnswer,
+    done_steps,
 )
-from assessment.roadmap import PlannedStep
-from assessment.workflows import Report, advice_content, build_report
+from assessment.team import team_view
+from assessment.workflows import answer_inputs, snapshot_of, stored_answers
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the results page and the PDF show about one assessment.
+
+    `content` is the assessment's own questionnaire version (questions, scores: frozen);
+    `advice` the newest loaded version of the same questionnaire key, whose recommendation
+    catalogue plans the roadmap, so corrected advice reaches checks completed before it.
+    """
+
+    assessment: Assessment
+    content: QuestionnaireContent
+    answers: dict[str, StoredAnswer]
+    result: scoring.Result
+    roadmap: roadmap.Roadmap
+    advice: QuestionnaireContent
+    # Keys of the steps on the company's list (planned or doing): offered no second time.
+    adopted: frozenset[str] = frozenset()
+
+    @property
+    def provisional(self) -> bool:
+        return not self.assessment.is_completed
+
+
+def plan_inputs(
+    content: QuestionnaireContent, answers: dict[str, StoredAnswer]
+) -> dict[str, scoring.AnswerInput]:
+    """The answers to the questions shown: answers to questions hidden by a condition count
+    as not given, so no step follows from them."""
+    inputs = answer_inputs(answers)
+    visible = scoring.visibility(content.spec, inputs)
+    return {key: value for key, value in inputs.items() if visible.get(key, False)}
+
+
+def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None = None) -> Report:
+    """Score the assessment and plan its roadmap; `advice` when the caller has it already."""
+    content = assessment.questionnaire.content()
+    if advice is None:
+        advice = assessment.questionnaire.advice_content()
+    answers = stored_answers(assessment)
+    result = scoring.score(content.spec, answer_inputs(answers))
+    actions = list(Action.objects.filter(company_id=assessment.company_id))
+    company = assessment.company
+    plan = roadmap.plan(
+        result,
+        advice.catalogue,
+        company.budget(),
+        done=done_steps(actions),
+        answers=plan_inputs(content, answers),
+        facts=company.profile_facts(),
+        today=timezone.localdate(),
+        reassess_months=company.reassessment_interval_months,
+    )
+    return Report(
+        assessment=assessment,
+        content=content,
+        answers=answers,
+        result=result,
+        roadmap=plan,
+        advice=advice,
+        adopted=frozenset(
+            action.recommendation_key
+            for action in actions
+            if action.status in (Action.Status.PLANNED, Action.Status.DOING)
+        ),
+    )
+
 
 # The results page shows the radar half a column wide, on a phone about 350 px for a
 # viewBox of about 560 units: 18-unit labels render at about 11 px there.
@@ -36,14 +112,14 @@ def radar_svg(
     check is drawn over it, dashed, with a legend."""
     content = report.content
     comparison = None
-    labels: dict[str, str] = {}
+    current_label = comparison_label = None
     if history is not None:
         before = {row["dimension"]: row["before"] for row in history["rows"]}
         comparison = [before.get(dimension.key) for dimension in content.dimensions]
-        labels = {
-            "current_label": _("Dieser Check"),
-            "comparison_label": _("Check vom %(date)s")
-            % {"date": short_date(timezone.localtime(history["previous"]["completed_at"]))},
+        current_label = _("Dieser Check")
+        previous_date = timezone.localtime(history["previous"]["completed_at"])
+        comparison_label = _("Check vom %(date)s") % {
+            "date": formats.date_format(previous_date, "SHORT_DATE_FORMAT")
         }
     return charts.radar_chart(
         axes=[
@@ -56,149 +132,9 @@ def radar_svg(
         pixel_width=pixel_width,
         label_size=charts.FONT_SIZE if pixel_width else WEB_RADAR_LABEL_SIZE,
         comparison=comparison,
-        **labels,
+        current_label=current_label,
+        comparison_label=comparison_label,
     )
-
-
-def report_context(report: Report) -> dict:
-    content, result = report.content, report.result
-    dimension_rows: list[dict[str, Any]] = []
-    all_levers = result.levers()  # sorted once, not once per dimension
-    for dimension in content.dimensions:
-        dimension_result = result.dimension(dimension.key)
-        assert dimension_result is not None  # the result has every dimension of its content
-        levers = [q for q in all_levers if q.dimension == dimension.key and q.dimension_lever >= 1]
-        dimension_rows.append(
-            {
-                "dimension": dimension,
-                "result": dimension_result,
-                "band": content.band(dimension_result.level),
-                "holding_back": [
-                    {
-                        "question": content.questions[q.key],
-                        "lever": q.dimension_lever,
-                        "overall_lever": q.overall_lever,
-                        "answer": content.questions[q.key].answer_labels(report.answers.get(q.key)),
-                    }
-                    for q in levers[:3]
-                ],
-            }
-        )
-    scored = [row for row in dimension_rows if row["result"].score is not None]
-    ranked = sorted(scored, key=lambda row: (-row["result"].score, row["dimension"].order))
-    phases: list[dict[str, Any]] = [
-        {"plan": phase, "steps": [step_item(report, step) for step in phase.steps]}
-        for phase in report.roadmap.phases
-    ]
-    return {
-        "assessment": report.assessment,
-        "company": report.assessment.company,
-        "report": report,
-        "result": result,
-        "band": content.band(result.level),
-        "bands": content.bands,
-        "dimension_rows": dimension_rows,
-        "strongest": ranked[0] if ranked else None,
-        "weakest": ranked[-1] if len(ranked) > 1 else None,
-        "levers": [
-            {
-                "question": content.questions[q.key],
-                "dimension": content.dimension(q.dimension),
-                "lever": q.overall_lever,
-                "answer": content.questions[q.key].answer_labels(report.answers.get(q.key)),
-            }
-            for q in result.levers(limit=5)
-        ],
-        "phases": phases,
-        "first_step": next((s for phase in phases for s in phase["steps"]), None),
-        "unscheduled": [step_item(report, step) for step in report.roadmap.unscheduled],
-        "today": report.roadmap.today,
-        "reassess_on": report.roadmap.reassess_on,
-        "percent": round(100 * result.completeness),
-    }
-
-
-def short_date(day) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
-
-
-def legal_badge(step: PlannedStep) -> str:
-    """The duty badge, only where the duty applies to this company."""
-    if step.legal_status != "applies" or step.legal_date is None:
-        return ""
-    date = short_date(step.legal_date)
-    if step.legal_kind == "ongoing":
-        return _("Pflicht, gilt seit %(date)s") % {"date": date}
-    if step.overdue:
-        return _("Pflicht seit %(date)s") % {"date": date}
-    if step.legal_dates:
-        return _("Pflicht ab %(date)s (je nach Angaben: %(dates)s)") % {
-            "date": date,
-            "dates": " / ".join(short_date(d) for d in step.legal_dates),
-        }
-    return _("Pflicht ab %(date)s") % {"date": date}
-
-
-def legal_check_hint(step: PlannedStep) -> str:
-    """For a duty that may apply: what to check (the note says when it applies)."""
-    if step.legal_status != "possibly":
-        return ""
-    if step.legal_kind == "ongoing" and step.legal_date is not None:
-        return _("Prüfen, ob diese Pflicht für Sie gilt (gilt seit %(date)s).") % {
-            "date": short_date(step.legal_date)
-        }
-    if step.legal_dates:
-        return _("Prüfen, ob und ab wann diese Pflicht für Sie gilt (ab %(dates)s).") % {
-            "dates": " / ".join(short_date(d) for d in step.legal_dates)
-        }
-    if step.legal_date is not None:
-        return _("Prüfen, ob diese Pflicht für Sie gilt (ab %(date)s).") % {
-            "date": short_date(step.legal_date)
-        }
-    return _("Prüfen, ob diese Pflicht für Sie gilt.")
-
-
-def budget_badge(step: PlannedStep) -> str:
-    if not step.over_budget:
-        return ""
-    if step.over_budget_reason == "urgent":
-        return _("über Budget, aber dringend")
-    if step.over_budget_reason == "deadline":
-        return _("über Budget, wegen der Frist")
-    return _("über Ihrem Budget")
-
-
-def waiting_reason(report: Report, step: PlannedStep) -> str:
-    """Why a step did not fit into the twelve months, in plain words."""
-    if step.reason == "prerequisite" and step.blocked_by:
-        needed = report.advice.recommendation(step.blocked_by)
-        return _("wartet auf „%(title)s“, das in den zwölf Monaten keinen Platz mehr hat") % {
-            "title": needed.title if needed else step.blocked_by
-        }
-    if step.reason == "hours":
-        return _("braucht %(hours)s Stunden; so viel Zeit ist in keiner Phase mehr frei") % {
-            "hours": formats.number_format(step.effort_hours, decimal_pos=None)
-        }
-    if step.reason == "money":
-        return _("kostet mehr, als in einer Phase noch an Budget frei ist")
-    if step.reason == "hours_and_money":
-        return _("braucht mehr Zeit und Geld, als in einer Phase noch frei sind")
-    return ""
-
-
-def step_item(report: Report, step: PlannedStep) -> dict:
-    advice = report.advice
-    return {
-        "step": step,
-        "recommendation": advice.recommendation(step.key),
-        "alternatives": [
-            advice.recommendation(key) for key in step.alternatives if advice.recommendation(key)
-        ],
-        "legal_badge": legal_badge(step),
-        "legal_hint": legal_check_hint(step),
-        "budget_badge": budget_badge(step),
-        "waiting": waiting_reason(report, step),
-    }
 
 
 def history_context(report: Report) -> dict | None:
@@ -210,8 +146,6 @@ def history_context(report: Report) -> dict | None:
 def history_facts(report: Report) -> dict | None:
     """`history_context` as plain data (question and dimension keys instead of the content's
     objects), so that it can be cached."""
-    from assessment.models import Action, Assessment
-
     assessment = report.assessment
     until = assessment.completed_at or timezone.now()
     earlier = list(
@@ -248,17 +182,6 @@ def history_facts(report: Report) -> dict | None:
         for item in earlier
     ]
     points.append((timezone.localtime(until).strftime("%m/%Y"), overall_now))
-    actions = list(
-        Action.objects.filter(
-            company_id=assessment.company_id,
-            status=Action.Status.DONE,
-            done_at__gte=previous.completed_at,
-            done_at__lte=until,
-        ).order_by("done_at")
-    )
-    from assessment.comparison import compare
-    from assessment.workflows import snapshot_of
-
     snapshots = (snapshot_of(previous), snapshot_of(assessment))
     comparison = compare(*snapshots)
     questions = report.content.questions
@@ -271,21 +194,14 @@ def history_facts(report: Report) -> dict | None:
         for item in comparison.changed
         if item.key in questions
     ]
-    action_rows = []
-    for action in actions:
-        recommendation = step_recommendation(report, action.recommendation_key)
-        trigger = recommendation.trigger_question if recommendation else None
-        question_delta = comparison.question_delta(trigger.key, *snapshots) if trigger else None
-        step_dimension = recommendation.dimension if recommendation else None
-        action_rows.append(
-            {
-                "action": action,
-                "question_delta": None if question_delta is None else 100 * question_delta,
-                "dimension_delta": comparison.dimension_delta(step_dimension.key)
-                if step_dimension
-                else None,
-            }
-        )
+    action_rows = actions_between(
+        company_id=assessment.company_id,
+        since=previous.completed_at,
+        until=until,
+        comparison=comparison,
+        snapshots=snapshots,
+        recommendation_of=lambda key: step_recommendation(report, key),
+    )
     return {
         "previous": {"public_id": previous.public_id, "completed_at": previous.completed_at},
         "changed": changed,
@@ -296,8 +212,48 @@ def history_facts(report: Report) -> dict | None:
         if overall_before is None or overall_now is None
         else overall_now - overall_before,
         "points": points,
-        "actions": actions,
+        "actions": [row["action"] for row in action_rows],
     }
+
+
+def actions_between(
+    *,
+    company_id: int,
+    since: datetime | None,
+    until: datetime,
+    comparison: Comparison,
+    snapshots: tuple[Snapshot, Snapshot],
+    recommendation_of: Callable[[str], Recommendation | None],
+) -> list[dict]:
+    """The company's steps marked done between two checks, in the order they were done, each
+    with how its trigger question and its dimension moved between the two (plain data: keys,
+    so the rows can be cached; the page and the PDF put the content's objects in)."""
+    done = Action.objects.filter(
+        company_id=company_id, status=Action.Status.DONE, done_at__lte=until
+    )
+    if since is not None:
+        done = done.filter(done_at__gte=since)
+    rows = []
+    for action in done.order_by("done_at", "pk"):
+        recommendation = recommendation_of(action.recommendation_key)
+        trigger = recommendation.trigger_question if recommendation else None
+        question_key = trigger.key if trigger else None
+        dimension_key = recommendation.dimension.key if recommendation else None
+        question_delta = (
+            comparison.question_delta(question_key, *snapshots) if question_key else None
+        )
+        rows.append(
+            {
+                "action": action,
+                "question_key": question_key,
+                "dimension_key": dimension_key,
+                "question_delta": None if question_delta is None else 100 * question_delta,
+                "dimension_delta": comparison.dimension_delta(dimension_key)
+                if dimension_key
+                else None,
+            }
+        )
+    return rows
 
 
 def step_recommendation(report: Report, key: str):
@@ -330,158 +286,23 @@ def resolve_history(report: Report, facts: dict) -> dict:
     }
 
 
-def trend_svg(history: dict, *, pixel_width: int | None = None) -> str:
+def trend_svg(
+    points: list[tuple[str, float | None]],
+    *,
+    series: dict[str, list[float | None]] | None = None,
+    pixel_width: int | None = None,
+) -> str:
+    """The overall index over time (and, with `series`, one thinner line per dimension): the
+    one trend chart of the company page and the PDF."""
     return charts.trend_chart(
-        points=history["points"],
+        points=points,
         chart_id="trend",
         title=_("Gesamtwert über die Zeit"),
         empty_text=_("Noch keine abgeschlossenen Checks"),
+        series=series,
+        overall_label=_("Gesamt"),
         pixel_width=pixel_width,
     )
-
-
-EXPORT_FORMAT_VERSION = 1
-
-
-def export_data(report: Report) -> dict:
-    """The assessment as plain data (docs/export-format.md)."""
-    assessment, content, result = report.assessment, report.content, report.result
-    company = assessment.company
-    statuses = {q.key: q for q in result.questions}
-
-    def rounded(value: float | None) -> float | None:
-        return None if value is None else round(value, 2)
-
-    return {
-        "format": "reifegrad-assessment",
-        "format_version": EXPORT_FORMAT_VERSION,
-        "assessment": {
-            "id": str(assessment.public_id),
-            "status": assessment.status,
-            "mode": assessment.mode,
-            "started_at": assessment.started_at.isoformat(),
-            "completed_at": assessment.completed_at.isoformat()
-            if assessment.completed_at
-            else None,
-            "questionnaire": {
-                "key": assessment.questionnaire.key,
-                "version": assessment.questionnaire.version,
-            },
-        },
-        "company": {
-            "name": company.name,
-            "industry": company.industry,
-            "size_band": company.size_band,
-            "region": company.region,
-            "monthly_budget_eur": company.monthly_budget_eur,
-            "monthly_hours": company.monthly_hours,
-            "profile": {
-                key: list(value) if isinstance(value, tuple) else value
-                for key, value in company.profile_facts().items()
-            },
-        },
-        "result": {
-            "overall": rounded(result.overall),
-            "level": result.level,
-            "complete": result.complete,
-            "answered": result.answered,
-            "applicable": result.applicable,
-            "dimensions": [
-                {
-                    "key": d.key,
-                    "score": rounded(d.score),
-                    "level": d.level,
-                    "answered": d.answered,
-                    "applicable": d.applicable,
-                }
-                for d in result.dimensions
-            ],
-        },
-        "answers": [
-            {
-                "question": question.key,
-                "dimension": question.dimension.key,
-                "status": statuses[question.key].status,
-                "options": list(report.answers[question.key].options)
-                if question.key in report.answers
-                else [],
-                "not_applicable": bool(
-                    question.key in report.answers and report.answers[question.key].not_applicable
-                ),
-                "score": rounded(statuses[question.key].score),
-                "note": public_note(report.answers.get(question.key)),
-            }
-            for dimension in content.dimensions
-            for question in dimension.question_list
-        ],
-        "roadmap": {
-            "phases": [
-                {
-                    "phase": phase.key,
-                    "months": phase.months,
-                    "starts": phase.starts.isoformat(),
-                    "ends": phase.ends.isoformat(),
-                    "hours_used": phase.hours_used,
-                    "hours_available": phase.hours_available,
-                    "money_used": phase.money_used,
-                    "money_available": phase.money_available,
-                    "steps": [export_step(report.advice, step) for step in phase.steps],
-                }
-                for phase in report.roadmap.phases
-            ],
-            "unscheduled": [
-                export_step(report.advice, step) for step in report.roadmap.unscheduled
-            ],
-            "planned_on": report.roadmap.today.isoformat(),
-            "reassess_on": report.roadmap.reassess_on.isoformat(),
-            "catalogue_version": report.advice.questionnaire.version,
-        },
-    }
-
-
-def public_note(answer: Answer | StoredAnswer | None) -> str:
-    """A note as the client may read it: a consultant's private note stays out."""
-    return answer.note if answer is not None and not answer.note_private else ""
-
-
-def export_step(content, step: PlannedStep) -> dict:
-    recommendation = content.recommendation(step.key)
-    legal = None
-    if step.legal_kind:
-        legal = {
-            "kind": step.legal_kind,
-            "applies": step.legal_status,
-            "date": step.legal_date.isoformat() if step.legal_date else None,
-            "dates": [day.isoformat() for day in step.legal_dates],
-            "overdue": step.overdue,
-            "source": recommendation.legal_source,
-            "checked": recommendation.legal_checked.isoformat()
-            if recommendation.legal_checked
-            else None,
-            "note": recommendation.legal_note,
-        }
-    return {
-        "key": step.key,
-        "dimension": step.dimension,
-        "title": recommendation.title,
-        "effort_hours": step.effort_hours,
-        "cost_once": step.cost_once,
-        "cost_monthly": step.cost_monthly,
-        "legal_deadline": step.legal_deadline.isoformat() if step.legal_deadline else None,
-        "legal": legal,
-        "existential": step.existential,
-        "urgent": step.urgent,
-        "over_budget": step.over_budget,
-        "over_budget_reason": step.over_budget_reason,
-        "waiting_reason": step.reason,
-        "blocked_by": step.blocked_by,
-        "alternatives": list(step.alternatives),
-        "kpi": {
-            "metric": recommendation.kpi_metric,
-            "unit": recommendation.kpi_unit,
-            "direction": recommendation.kpi_direction,
-        },
-    }
 
 
 def disagreements(report: Report) -> list[dict]:
@@ -491,8 +312,6 @@ def disagreements(report: Report) -> list[dict]:
 
 def disagreement_facts(report: Report) -> list[dict]:
     """`disagreements` as plain data (question keys), so that it can be cached."""
-    from assessment.team import team_view
-
     view = team_view(report.assessment)
     rows = []
     for item in view.disagreements:
@@ -540,7 +359,7 @@ def revision_of(
         parts = cursor.fetchone()
     company = assessment.company
     if advice is None:
-        advice = advice_content(assessment.questionnaire)
+        advice = assessment.questionnaire.advice_content()
     consultants = (
         list(
             ConsultantProfile.objects.filter(
@@ -614,7 +433,7 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "2"
+RESULTS_FACTS_VERSION = "3"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
 # An entry is about 30 KB (pickled), one per completed check viewed per day and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
@@ -649,7 +468,7 @@ class ResultsData:
 def results_data(*, assessment: Assessment) -> ResultsData:
     """The results page's data: computed once per revision of a completed check and kept in
     Django's cache (shared by every worker), computed anew for a check still in progress."""
-    advice = advice_content(assessment.questionnaire)
+    advice = assessment.questionnaire.advice_content()
     if not assessment.is_completed:
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
@@ -696,3 +515,23 @@ def resolve_results(
         disagreements=resolve_disagreements(report, facts.disagreements),
         from_cache=from_cache,
     )
+
+
+def measurement_svg(action: Action, measurements: list, recommendation: Any) -> str:
+    """The measured values of an action as a small line chart with the KPI's unit (escaped
+    SVG, or "" without measurements)."""
+    if not measurements:
+        return ""
+    unit = recommendation.kpi_unit_label if recommendation else ""
+    svg = charts.measurement_chart(
+        points=[
+            (formats.date_format(m.measured_on, "SHORT_DATE_FORMAT"), m.value) for m in measurements
+        ],
+        chart_id=f"kpi-{action.pk}",
+        title=recommendation.kpi_metric if recommendation else _("Messwerte"),
+        unit=unit,
+        baseline=action.kpi_baseline,
+        baseline_label=_("Ausgangswert"),
+        number_text=lambda value: floatformat(value, -2),
+    )
+    return svg
