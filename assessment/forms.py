@@ -311,9 +311,17 @@ class ActionForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2, "maxlength": MAX_NOTE_LENGTH}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recommendation: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.CharField, self.fields["owner"]).max_length = 200
+        if recommendation is not None:
+            self.fields["kpi_baseline"].label = _("Ausgangswert: %(measure)s") % {
+                "measure": kpi_label(recommendation)
+            }
+        # A whole number shows as one ("0", not "0.0").
+        baseline = self.initial.get("kpi_baseline")
+        if isinstance(baseline, float) and baseline.is_integer():
+            self.initial["kpi_baseline"] = int(baseline)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -324,6 +332,11 @@ class ActionForm(forms.ModelForm):
         return notes
 
 
+def kpi_label(recommendation: Any) -> str:
+    """The step's measure and its unit, e.g. "Anfragen über die Website (Anzahl)"."""
+    return f"{recommendation.kpi_metric} ({recommendation.kpi_unit_label})"
+
+
 class MeasurementForm(forms.ModelForm):
     class Meta:
         model = Measurement
@@ -331,8 +344,12 @@ class MeasurementForm(forms.ModelForm):
         labels = {"measured_on": _("Datum"), "value": _("Wert"), "note": _("Bemerkung")}
         widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recommendation: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if recommendation is not None:
+            self.fields["value"].label = _("Messwert: %(measure)s") % {
+                "measure": kpi_label(recommendation)
+            }
         self.helper = FormHelper()
         self.helper.form_tag = False
 

@@ -8,11 +8,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone, translation
+from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from assessment import charts, roadmap, scoring
@@ -47,6 +49,8 @@ class Report:
     result: scoring.Result
     roadmap: roadmap.Roadmap
     advice: QuestionnaireContent
+    # Keys of the steps on the company's list (planned or doing): offered no second time.
+    adopted: frozenset[str] = frozenset()
 
     @property
     def provisional(self) -> bool:
@@ -89,11 +93,35 @@ def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None 
         result=result,
         roadmap=plan,
         advice=advice,
+        adopted=frozenset(
+            action.recommendation_key
+            for action in actions
+            if action.status in (Action.Status.PLANNED, Action.Status.DOING)
+        ),
     )
 
 
-def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
+# The results page shows the radar half a column wide, on a phone about 350 px for a
+# viewBox of about 560 units: 18-unit labels render at about 11 px there.
+WEB_RADAR_LABEL_SIZE = 18
+
+
+def radar_svg(
+    report: Report, *, pixel_width: int | None = None, history: dict | None = None
+) -> str:
+    """The radar of the dimension scores; with `history` (`history_facts`) the previous
+    check is drawn over it, dashed, with a legend."""
     content = report.content
+    comparison = None
+    current_label = comparison_label = None
+    if history is not None:
+        before = {row["dimension"]: row["before"] for row in history["rows"]}
+        comparison = [before.get(dimension.key) for dimension in content.dimensions]
+        current_label = _("Dieser Check")
+        previous_date = timezone.localtime(history["previous"]["completed_at"])
+        comparison_label = _("Check vom %(date)s") % {
+            "date": formats.date_format(previous_date, "SHORT_DATE_FORMAT")
+        }
     return charts.radar_chart(
         axes=[
             (dimension.title, report.result.dimension_score(dimension.key))
@@ -103,6 +131,10 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
         title=_("Reifegrad je Bereich"),
         no_value_text=_("trifft nicht zu"),
         pixel_width=pixel_width,
+        label_size=charts.FONT_SIZE if pixel_width else WEB_RADAR_LABEL_SIZE,
+        comparison=comparison,
+        current_label=current_label,
+        comparison_label=comparison_label,
     )
 
 
@@ -404,7 +436,7 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "2"
+RESULTS_FACTS_VERSION = "3"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
 # An entry is about 30 KB (pickled), one per completed check viewed and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
@@ -421,6 +453,7 @@ class ResultsFacts:
     radar: str  # SVG, escaped by the chart module
     history: dict | None
     disagreements: list[dict]
+    adopted: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -470,12 +503,14 @@ def forget_results(assessment: Assessment) -> None:
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
     report = build_report(assessment=assessment, advice=advice)
+    history = history_facts(report)
     return ResultsFacts(
         answers=report.answers,
         result=report.result,
         roadmap=report.roadmap,
-        radar=radar_svg(report),
-        history=history_facts(report),
+        radar=radar_svg(report, history=history),
+        history=history,
+        adopted=report.adopted,
         disagreements=disagreement_facts(report),
     )
 
@@ -490,6 +525,7 @@ def resolve_results(
         result=facts.result,
         roadmap=facts.roadmap,
         advice=advice,
+        adopted=facts.adopted,
     )
     return ResultsData(
         report=report,
@@ -498,3 +534,23 @@ def resolve_results(
         disagreements=resolve_disagreements(report, facts.disagreements),
         from_cache=from_cache,
     )
+
+
+def measurement_svg(action: Action, measurements: list, recommendation: Any) -> str:
+    """The measured values of an action as a small line chart with the KPI's unit (escaped
+    SVG, or "" without measurements)."""
+    if not measurements:
+        return ""
+    unit = recommendation.kpi_unit_label if recommendation else ""
+    svg = charts.measurement_chart(
+        points=[
+            (formats.date_format(m.measured_on, "SHORT_DATE_FORMAT"), m.value) for m in measurements
+        ],
+        chart_id=f"kpi-{action.pk}",
+        title=recommendation.kpi_metric if recommendation else _("Messwerte"),
+        unit=unit,
+        baseline=action.kpi_baseline,
+        baseline_label=_("Ausgangswert"),
+        number_text=lambda value: floatformat(value, -2),
+    )
+    return svg

@@ -31,7 +31,7 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.reports.context import report_context
+from assessment.reports.context import report_context, step_item
 from assessment.reports.data import results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
@@ -288,7 +288,9 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
-        context = page_context(assessment, number, answers, advisor=advisor)
+        context = page_context(
+            assessment, number, answers, advisor=advisor, left_page=left_page(request, number)
+        )
         context["pages"] = page_links(assessment, number, content.dimensions)
         context["respondent"] = respondent
         context["advisor"] = advisor
@@ -320,7 +322,20 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     if request.POST.get("nav") == "finish" or number == len(content.dimensions):
         done = "submit_answers" if respondent is not None else "finish"
         return redirect(done, public_id=assessment.public_id)
-    return redirect("check_page", public_id=assessment.public_id, number=number + 1)
+    # The next page says whether this one still has open questions (works without JavaScript).
+    next_page = reverse("check_page", args=[assessment.public_id, number + 1])
+    return redirect(f"{next_page}?{LEFT_PAGE}={number}")
+
+
+LEFT_PAGE = "offen"
+
+
+def left_page(request: HttpRequest, number: int) -> int | None:
+    """The page the person just left with "next", from the query string; anything odd is None."""
+    value = request.GET.get(LEFT_PAGE, "")
+    if not value.isdigit() or len(value) > 3 or int(value) == number:
+        return None
+    return int(value)
 
 
 @require_POST
@@ -465,7 +480,17 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["deletion_date"] = (
         privacy.deletion_notice_due(assessment, anonymous=True) if context["can_claim"] else None
     )
-    context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
+    # Only answers the score uses: a carried-over answer to a question this version dropped,
+    # or one hidden by its condition, was not checked again.
+    shown = {
+        question.key for question in report.result.questions if question.status in scoring.ANSWERED
+    }
+    context["rechecked"] = sum(
+        1 for key, answer in report.answers.items() if answer.carried_over and key in shown
+    )
+    context["answered_count"] = len(shown)
+    context["next_steps"] = [step_item(report, step) for step in report.roadmap.next_steps()]
+    context["on_list"] = report.adopted if context["is_member"] else frozenset()
     context["history"] = data.history
     context["disagreements"] = data.disagreements
     # Not cached: it compares with other companies, whose checks change without this one.

@@ -37,7 +37,7 @@ from assessment.models import (
     Questionnaire,
 )
 from assessment.reports.context import report_context
-from assessment.reports.data import actions_between, results_data, trend_svg
+from assessment.reports.data import actions_between, measurement_svg, results_data, trend_svg
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
@@ -252,9 +252,9 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
                     older_content.questions.get(item.key) or question(item.key)
                 ).answer_labels(item.before),
                 "after": question(item.key).answer_labels(item.after),
-                "score_delta": None
-                if item.score_before is None or item.score_after is None
-                else 100 * (item.score_after - item.score_before),
+                # Share of the question's possible points, before and after, in percent.
+                "score_before": None if item.score_before is None else 100 * item.score_before,
+                "score_after": None if item.score_after is None else 100 * item.score_after,
             }
             for item in result.changed
         ],
@@ -277,20 +277,35 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
             status__in=[Action.Status.PLANNED, Action.Status.DOING],
             due_date__lt=timezone.localdate(),
         )
+    latest = company.assessments.select_related("questionnaire").order_by("-started_at").first()
+    advice = latest.questionnaire.advice_content() if latest else None
+    items = []
+    for action in actions:
+        recommendation = advice.recommendation(action.recommendation_key) if advice else None
+        measurements = list(action.measurements.all())
+        items.append(
+            {
+                "action": action,
+                "recommendation": recommendation,
+                "form": ActionForm(
+                    instance=action, prefix=f"a{action.pk}", recommendation=recommendation
+                ),
+                "measurement_form": MeasurementForm(
+                    prefix=f"m{action.pk}", recommendation=recommendation
+                ),
+                "measurements": measurements,
+                # The chart module escapes every text; the SVG is ours, not user input.
+                "chart": mark_safe(  # noqa: S308
+                    measurement_svg(action, measurements, recommendation)
+                ),
+            }
+        )
     return render(
         request,
         "company/actions.html",
         {
             "company": company,
-            "actions": [
-                {
-                    "action": action,
-                    "form": ActionForm(instance=action, prefix=f"a{action.pk}"),
-                    "measurement_form": MeasurementForm(prefix=f"m{action.pk}"),
-                    "measurements": list(action.measurements.all()),
-                }
-                for action in actions
-            ],
+            "actions": items,
             "status": status,
             "statuses": Action.Status.choices,
             "today": timezone.localdate(),
