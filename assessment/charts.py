@@ -134,6 +134,7 @@ def radar_chart(
     no_value_text: str = "–",
     size: int = 360,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """Scores 0-100 per axis as a radar; with 1 or 2 axes as horizontal bars instead.
 
@@ -189,6 +190,7 @@ def radar_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -227,6 +229,7 @@ def trend_chart(
     width: int = 640,
     height: int = 260,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """The overall index over time as a line, optionally with thinner lines per dimension.
 
@@ -259,6 +262,7 @@ def trend_chart(
             box=(0.0, 0.0, float(width), float(height)),
             pixel_width=pixel_width,
             body=[message],
+            font_family=font_family,
         )
     body, box = _trend_body(
         chart_id=_safe_id(chart_id),
@@ -279,6 +283,7 @@ def trend_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -422,6 +427,7 @@ def _svg(
     box: tuple[float, float, float, float],
     pixel_width: int | None,
     body: Sequence[str],
+    font_family: str = "sans-serif",
 ) -> str:
     element_id = _safe_id(chart_id)
     min_x, min_y, box_width, box_height = box
@@ -438,7 +444,7 @@ def _svg(
             **size,
             "role": "img",
             "aria-labelledby": f"{element_id}-title {element_id}-desc",
-            "font-family": "sans-serif",
+            "font-family": font_family,
         }
     )
     return "\n".join(

@@ -213,7 +213,7 @@ def history_facts(report: Report) -> dict | None:
     for dimension in report.content.dimensions:
         now_score = report.result.dimension_score(dimension.key)
         before = previous_scores.get(dimension.key)
-        delta = None if now_score is None or before is None else now_score - before
+        delta = printed_delta(now_score, before)
         rows.append(
             {"dimension": dimension.key, "before": before, "now": now_score, "delta": delta}
         )
@@ -271,9 +271,7 @@ def history_facts(report: Report) -> dict | None:
         "action_rows": action_rows,
         "rows": rows,
         "overall_before": overall_before,
-        "overall_delta": None
-        if overall_before is None or overall_now is None
-        else overall_now - overall_before,
+        "overall_delta": printed_delta(overall_now, overall_before),
         "points": points,
         "actions": actions,
     }
@@ -309,14 +307,25 @@ def resolve_history(report: Report, facts: dict) -> dict:
     }
 
 
-def trend_svg(history: dict, *, pixel_width: int | None = None) -> str:
+def trend_svg(
+    history: dict, *, pixel_width: int | None = None, font_family: str = "sans-serif"
+) -> str:
     return charts.trend_chart(
         points=history["points"],
         chart_id="trend",
         title=_("Gesamtwert über die Zeit"),
         empty_text=_("Noch keine abgeschlossenen Checks"),
         pixel_width=pixel_width,
+        font_family=font_family,
     )
+
+
+def printed_delta(now: float | None, before: float | None) -> int | None:
+    """A change as the difference of the two numbers printed beside it (whole points), so
+    that 42 -> 51 reads +9, never +8 from the unrounded scores."""
+    if now is None or before is None:
+        return None
+    return round(now) - round(before)
 
 
 EXPORT_FORMAT_VERSION = 1
