@@ -65,6 +65,9 @@ FONT_STACK = (
     '"Reifegrad Noto Cyrillic"'
 )
 PLACEHOLDER = "[?]"
+# The radar's scale (outer ring radius about a third of it) against its fixed label size: in
+# the 96 mm figure the labels come out at 7 pt or more (tests/test_pdf_structure.py).
+RADAR_SIZE = 170
 # The footer has one line; longer company names are cut there (the cover prints them whole).
 FOOTER_NAME_CHARACTERS = 60
 
@@ -218,9 +221,7 @@ def pdf_radar_svg(report: Report, dimension_rows: list[dict]) -> str:
         chart_id="radar",
         title=_("Reifegrad je Bereich"),
         no_value_text=_("keine Punkte"),
-        # A smaller scale against the same labels: in the 92 mm wide figure the labels come
-        # out at about 8 pt, the ring values at about 6 pt (tests/test_pdf_structure.py).
-        size=200,
+        size=RADAR_SIZE,
         pixel_width=300,
         font_family=FONT_STACK,
     )
@@ -229,9 +230,7 @@ def pdf_radar_svg(report: Report, dimension_rows: list[dict]) -> str:
 def radar_alt_text(dimension_rows: list[dict]) -> str:
     """The figure's alternative text: every area with its score, as printed."""
     parts = [f"{row['dimension'].title}: {state_text(row)}" for row in dimension_rows]
-    return _("Netzdiagramm, Punkte je Bereich (von 100): %(scores)s") % {
-        "scores": "; ".join(parts)
-    }
+    return _("Netzdiagramm, Punkte je Bereich (von 100): %(scores)s") % {"scores": "; ".join(parts)}
 
 
 def executive_summary(report: Report, context: dict) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from assessment.views import (
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("beispielbericht.pdf", pages.sample_report, name="sample_report"),
     path("health/", health.health, name="health"),
     path("check/", check.profile, name="profile"),
     path("weiter/<str:token>/", check.resume, name="resume"),
