@@ -94,8 +94,7 @@ def test_hostile_text_is_printed_literally_and_nothing_is_fetched(default_questi
     assert fetcher.refused == []
     # Our static files and the radar chart, which the report embeds as an SVG data: URI.
     assert all(
-        url.startswith((pdf.STATIC_PREFIX, "data:image/svg+xml;base64,"))
-        for url in fetcher.served
+        url.startswith((pdf.STATIC_PREFIX, "data:image/svg+xml;base64,")) for url in fetcher.served
     )
     text = flat(pdf_text(content))
     assert '<img src="file:///etc/passwd">' in text
