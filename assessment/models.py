@@ -157,6 +157,14 @@ class Questionnaire(models.Model):
             _CONTENT_CACHE[cache_key] = content
         return content
 
+    def advice_content(self) -> QuestionnaireContent:
+        """The content whose catalogue plans roadmaps for checks on this version: the newest
+        loaded version of the same key (questions and options are matched by key)."""
+        newest = Questionnaire.objects.filter(key=self.key).order_by("-version").first()
+        if newest is None or newest.version <= self.version:
+            return self.content()
+        return newest.content()
+
     def scoring_spec(self) -> scoring.QuestionnaireSpec:
         return self.content().spec
 

@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 
 from assessment.answers import AnswerChange
 from assessment.models import Action, Assessment, Company, Questionnaire
+from assessment.reports.data import build_report
 from assessment.workflows import (
-    build_report,
     finish_assessment,
     primary_respondent,
     save_answers,
@@ -78,7 +78,7 @@ def answered_check(company: Company, questionnaire: Questionnaire, shift: float)
 
 def render_sample(*, language: str) -> bytes:
     """The sample report's PDF bytes in `language`, computed and rendered now."""
-    from assessment import pdf
+    from assessment.reports import pdf
 
     questionnaire = Questionnaire.objects.current()
     if questionnaire is None:
@@ -111,7 +111,7 @@ def render_sample(*, language: str) -> bytes:
 
 def sample_pdf(*, language: str) -> bytes:
     """The sample report, rendered once per layout, questionnaire and language."""
-    from assessment import pdf
+    from assessment.reports import pdf
 
     questionnaire = Questionnaire.objects.current()
     if questionnaire is None:

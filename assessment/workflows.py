@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessment import roadmap, scoring
+from assessment import scoring
 from assessment.answers import AnswerChange
 from assessment.models import (
     Action,
@@ -22,12 +21,10 @@ from assessment.models import (
     Invitation,
     Membership,
     Questionnaire,
-    QuestionnaireContent,
     Respondent,
     ResumeToken,
     StoredAnswer,
     User,
-    done_steps,
 )
 
 
@@ -208,76 +205,6 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
     return result
 
 
-@dataclass(frozen=True)
-class Report:
-    """Everything the results page and the PDF show about one assessment.
-
-    `content` is the assessment's own questionnaire version (questions, scores: frozen);
-    `advice` the newest loaded version of the same questionnaire key, whose recommendation
-    catalogue plans the roadmap, so corrected advice reaches checks completed before it.
-    """
-
-    assessment: Assessment
-    content: QuestionnaireContent
-    answers: dict[str, StoredAnswer]
-    result: scoring.Result
-    roadmap: roadmap.Roadmap
-    advice: QuestionnaireContent
-
-    @property
-    def provisional(self) -> bool:
-        return not self.assessment.is_completed
-
-
-def advice_content(questionnaire: Questionnaire) -> QuestionnaireContent:
-    """The content whose catalogue plans roadmaps for checks on `questionnaire`: the newest
-    loaded version of the same key (questions and options are matched by key)."""
-    newest = latest_questionnaire(questionnaire.key)
-    if newest is None or newest.version <= questionnaire.version:
-        return questionnaire.content()
-    return newest.content()
-
-
-def plan_inputs(
-    content: QuestionnaireContent, answers: dict[str, StoredAnswer]
-) -> dict[str, scoring.AnswerInput]:
-    """The answers to the questions shown: answers to questions hidden by a condition count
-    as not given, so no step follows from them."""
-    inputs = answer_inputs(answers)
-    visible = scoring.visibility(content.spec, inputs)
-    return {key: value for key, value in inputs.items() if visible.get(key, False)}
-
-
-def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None = None) -> Report:
-    """Score the assessment and plan its roadmap; `advice` when the caller has it already."""
-    content = assessment.questionnaire.content()
-    if advice is None:
-        advice = advice_content(assessment.questionnaire)
-    answers = stored_answers(assessment)
-    result = scoring.score(content.spec, answer_inputs(answers))
-    actions = list(Action.objects.filter(company_id=assessment.company_id))
-    company = assessment.company
-    plan = roadmap.plan(
-        result,
-        advice.catalogue,
-        company.budget(),
-        done=done_steps(actions),
-        answers=plan_inputs(content, answers),
-        facts=company.profile_facts(),
-        today=timezone.localdate(),
-        reassess_months=company.reassessment_interval_months,
-    )
-    return Report(
-        assessment=assessment,
-        content=content,
-        answers=answers,
-        result=result,
-        roadmap=plan,
-        advice=advice,
-    )
-
-
-@transaction.atomic
 class NotClaimable(Exception):
     """The check already belongs to a company account."""
 
@@ -416,7 +343,7 @@ def trigger_value_now(company: Company, recommendation_key: str) -> float | None
     )
     if latest is None or not latest.result:
         return None
-    content = advice_content(latest.questionnaire)
+    content = latest.questionnaire.advice_content()
     recommendation = content.recommendation(recommendation_key)
     if recommendation is None:
         return None

@@ -85,8 +85,8 @@ def main() -> None:
         setup_django(Path(folder) / "bench.sqlite3")
         from django.utils import translation
 
-        from assessment.pdf import render_pdf_bytes, report_html
-        from assessment.workflows import build_report
+        from assessment.reports.data import build_report
+        from assessment.reports.pdf import render_pdf_bytes, report_html
 
         translation.activate("de")
         assessment = typical_assessment()

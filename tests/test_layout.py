@@ -57,3 +57,17 @@ def test_only_one_place_starts_gunicorn():
         if starts_gunicorn(path)
     ]
     assert starters == ["tests/live.py"]
+
+
+def test_report_building_lives_in_the_reports_package():
+    """The page, the PDF and the JSON export gather a report in one place."""
+    assert not (ROOT / "assessment" / "report.py").exists()
+    assert not (ROOT / "assessment" / "pdf.py").exists()
+    workflows = ast.parse((ROOT / "assessment" / "workflows.py").read_text(encoding="utf-8"))
+    defined = {
+        node.name for node in workflows.body if isinstance(node, ast.FunctionDef | ast.ClassDef)
+    }
+    assert not defined & {"Report", "build_report", "plan_inputs", "advice_content"}
+    for folder in ("assessment", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            assert not {"assessment.report", "assessment.pdf"} & imported_modules(path), path

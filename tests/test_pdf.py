@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from assessment import pdf
 from assessment.models import Company, RenderedReport
-from assessment.pdf import StaticOnlyFetcher, assessment_pdf, report_html, safe_filename
-from assessment.workflows import build_report, save_answers
+from assessment.reports import pdf
+from assessment.reports.data import build_report
+from assessment.reports.pdf import StaticOnlyFetcher, assessment_pdf, report_html, safe_filename
+from assessment.workflows import save_answers
 from tests.factories import completed_assessment
 
 HOSTILE = (

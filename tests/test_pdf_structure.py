@@ -21,7 +21,6 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
-from assessment import pdf
 from assessment.models import (
     Assessment,
     Company,
@@ -29,7 +28,9 @@ from assessment.models import (
     Membership,
     User,
 )
-from assessment.workflows import build_report, start_self_assessment
+from assessment.reports import pdf
+from assessment.reports.data import build_report
+from assessment.workflows import start_self_assessment
 from tests.factories import completed_assessment
 
 MM = 72 / 25.4

@@ -664,7 +664,7 @@ def test_no_phase_stays_below_its_budget_while_a_fitting_step_waits(
 @PROPERTY
 @given(catalogues(), levels, choices, facts_strategy, budgets)
 def test_no_legal_badge_where_the_duty_does_not_apply(catalogue, scale, chosen, facts, budget):
-    from assessment.report import legal_badge
+    from assessment.reports.context import legal_badge
 
     answers = build_answers(scale, chosen)
     roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)

@@ -30,7 +30,8 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.report import report_context, results_data
+from assessment.reports.context import report_context
+from assessment.reports.data import results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     AssessmentClosed,

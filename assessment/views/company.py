@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, charts, mail_limits
+from assessment import access, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -37,7 +37,8 @@ from assessment.models import (
     Measurement,
     Questionnaire,
 )
-from assessment.report import report_context, results_data
+from assessment.reports.context import report_context
+from assessment.reports.data import actions_between, results_data, trend_svg
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
@@ -45,7 +46,6 @@ from assessment.workflows import (
     StepAlreadyOpen,
     accept_invitation,
     adopt_step,
-    advice_content,
     change_member_role,
     set_action_status,
     snapshot_of,
@@ -97,14 +97,7 @@ def companies(request: AuthenticatedRequest) -> HttpResponse:
 
 def trend_chart_svg(completed: list[Assessment], content) -> str:
     points, series = trend_data(completed, content)
-    return charts.trend_chart(
-        points=points,
-        chart_id="trend",
-        title=_("Gesamtwert über die Zeit"),
-        empty_text=_("Noch keine abgeschlossenen Checks"),
-        series=series if len(points) > 1 else None,
-        overall_label=_("Gesamt"),
-    )
+    return trend_svg(points, series=series if len(points) > 1 else None)
 
 
 @login_required
@@ -221,33 +214,25 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
 
     until = newer.completed_at or timezone.now()
     since = older.completed_at or older.started_at
-    actions = list(
-        company.actions.filter(status=Action.Status.DONE, done_at__gte=since, done_at__lte=until)
-    )
-    action_rows = []
-    for action in actions:
-        recommendation = newer_content.recommendation(
-            action.recommendation_key
-        ) or older_content.recommendation(action.recommendation_key)
-        question_key = (
-            recommendation.trigger_question.key
-            if recommendation and recommendation.trigger_question
-            else None
+    action_rows = [
+        {
+            **row,
+            "question": question(row["question_key"]) if row["question_key"] else None,
+            "dimension": newer_content.dimension(row["dimension_key"])
+            if row["dimension_key"]
+            else None,
+        }
+        for row in actions_between(
+            company_id=company.pk,
+            since=since,
+            until=until,
+            comparison=result,
+            snapshots=(before, after),
+            recommendation_of=lambda key: (
+                newer_content.recommendation(key) or older_content.recommendation(key)
+            ),
         )
-        dimension_key = recommendation.dimension.key if recommendation else None
-        question_delta = (
-            result.question_delta(question_key, before, after) if question_key else None
-        )
-        dimension_delta = result.dimension_delta(dimension_key) if dimension_key else None
-        action_rows.append(
-            {
-                "action": action,
-                "question": question(question_key) if question_key else None,
-                "question_delta": None if question_delta is None else 100 * question_delta,
-                "dimension": newer_content.dimension(dimension_key) if dimension_key else None,
-                "dimension_delta": dimension_delta,
-            }
-        )
+    ]
     dimension_titles = {d.key: d.title for d in older_content.dimensions}
     dimension_titles.update({d.key: d.title for d in newer_content.dimensions})
     return {
@@ -317,7 +302,7 @@ def adopt(request: HttpRequest, company_id: int) -> HttpResponse:
     """Adopt a step of the company's current roadmap as an action."""
     company = access.company_for(request, company_id, "work_on_company")
     assessment = access.assessment_of_company(company, request.POST.get("assessment"))
-    recommendation = advice_content(assessment.questionnaire).recommendation(
+    recommendation = assessment.questionnaire.advice_content().recommendation(
         request.POST.get("step", "")[:64]
     )
     if recommendation is None:

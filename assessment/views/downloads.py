@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from assessment import access
-from assessment.pdf import assessment_pdf, safe_filename
-from assessment.report import export_data
+from assessment.reports.data import build_report
+from assessment.reports.export import export_data
+from assessment.reports.pdf import assessment_pdf, safe_filename
 from assessment.views.errors import service_unavailable
-from assessment.workflows import build_report
 
 logger = logging.getLogger(__name__)
 

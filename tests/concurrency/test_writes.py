@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 SETUP = """
 from assessment.models import Company, Membership, Questionnaire, User
-from assessment.workflows import build_report
+from assessment.reports.data import build_report
 from tests.factories import answer_all, completed_assessment, start
 
 trials = int(TRIALS)

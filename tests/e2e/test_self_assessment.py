@@ -8,7 +8,7 @@ from django.db import close_old_connections
 from playwright.sync_api import expect
 
 from assessment.models import Answer, Assessment
-from assessment.workflows import build_report
+from assessment.reports.data import build_report
 from tests.e2e.conftest import screenshot
 from tests.test_pdf import flat, pdf_text
 

@@ -29,7 +29,7 @@ from assessment.models import (
     Membership,
     User,
 )
-from assessment.workflows import build_report
+from assessment.reports.data import build_report
 from tests.conftest import verified_user
 from tests.factories import answer_all, completed_assessment
 from tests.test_pdf import flat, pdf_text

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken, User
-from assessment.workflows import start_self_assessment
+from assessment.workflows import NotClaimable, claim_assessment, start_self_assessment
 from tests.conftest import confirm_address_from_mail
 from tests.factories import PROFILE, hold_link
 
@@ -484,6 +484,18 @@ def test_logging_in_takes_an_anonymous_check_along_once_confirmed(client, questi
     assert membership.role == Membership.Role.OWNER
     # The link from before the claim is blocked; the claimer got a new one.
     assert Client().get(link).status_code == 404
+
+
+def test_a_check_taken_by_someone_else_meanwhile_is_refused_as_not_claimable(
+    client, questionnaire, owner, outsider
+):
+    """The claim page checks ownership first; a claim that loses a race with another one
+    must still be refused with NotClaimable, which the page turns into its 409."""
+    client.force_login(owner)
+    assessment = start_for(client, owner, questionnaire)
+    with pytest.raises(NotClaimable):
+        claim_assessment(assessment=assessment, user=outsider)
+    assert not Membership.objects.filter(user=outsider).exists()
 
 
 def test_a_shared_link_does_not_hand_over_an_owned_company(client, questionnaire, owner, outsider):

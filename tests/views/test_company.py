@@ -23,7 +23,8 @@ from assessment.models import (
     Questionnaire,
 )
 from assessment.questionnaire_file import load_questionnaire_file
-from assessment.workflows import build_report, start_reassessment
+from assessment.reports.data import build_report
+from assessment.workflows import start_reassessment
 from tests.conftest import DEFAULT_QUESTIONNAIRE
 from tests.factories import completed_assessment
 

@@ -268,7 +268,7 @@ def test_huge_pixel_dimensions_are_refused(consultant_client, approved):
 def test_client_reports_carry_the_consultants_name_and_contact(approved, default_questionnaire):
     from pypdf import PdfReader
 
-    from assessment.pdf import assessment_pdf
+    from assessment.reports.pdf import assessment_pdf
 
     profile = ConsultantProfile.objects.get(user=approved)
     profile.contact_email = "berta@beratung.example"

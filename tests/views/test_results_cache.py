@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assessment.models import Action, Answer, Assessment, Company, Membership
-from assessment.report import results_data, revision_of
-from assessment.workflows import build_report, start_reassessment
+from assessment.reports.data import build_report, results_data, revision_of
+from assessment.workflows import start_reassessment
 from tests.factories import completed_assessment, hold_link
 
 

@@ -11,11 +11,11 @@ import yaml
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from assessment import pdf
 from assessment.models import Assessment, Company
 from assessment.questionnaire_file import load_questionnaire_file
-from assessment.report import report_context
-from assessment.workflows import build_report
+from assessment.reports import pdf
+from assessment.reports.context import report_context
+from assessment.reports.data import build_report
 from tests.conftest import SMALL_QUESTIONNAIRE
 from tests.factories import PROFILE, completed_assessment, hold_link
 
@@ -225,7 +225,7 @@ def test_a_completed_check_is_planned_with_the_newest_catalogue(tmp_path, db):
 
 
 def test_the_json_export_carries_the_legal_layer_and_the_reassessment_date(weak_carpenter):
-    from assessment.report import export_data
+    from assessment.reports.export import export_data
 
     with translation.override("de"):
         report = build_report(assessment=weak_carpenter)

@@ -106,7 +106,7 @@ def test_proposals_do_not_overwrite_final_answers_unless_asked(advisor, workshop
 
 
 def test_private_notes_stay_out_of_the_report_and_away_from_the_client(advisor, workshop, owner):
-    from assessment.pdf import assessment_pdf
+    from assessment.reports.pdf import assessment_pdf
     from tests.test_pdf import flat, pdf_text
 
     page = advisor.get(reverse("check_page", args=[workshop.public_id, 1])).content.decode()

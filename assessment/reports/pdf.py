@@ -36,15 +36,15 @@ from assessment import charts
 from assessment.benchmark import peer_position
 from assessment.consultants import consultant_for_report
 from assessment.models import Action, Assessment, RenderedReport
-from assessment.report import (
+from assessment.reports.context import report_context, step_item
+from assessment.reports.data import (
+    Report,
+    build_report,
     disagreements,
     history_context,
-    report_context,
-    step_item,
     trend_svg,
 )
-from assessment.report import revision_of as report_revision
-from assessment.workflows import Report, build_report
+from assessment.reports.data import revision_of as report_revision
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
@@ -159,7 +159,7 @@ def report_html(report: Report) -> str:
             dimension = row["dimension"]
             row["printed_dimension_delta"] = printed.get(dimension.key) if dimension else None
         history["trend"] = mark_safe(  # noqa: S308
-            trend_svg(history, pixel_width=560, font_family=FONT_STACK)
+            trend_svg(history["points"], pixel_width=560, font_family=FONT_STACK)
         )
     context["history"] = history
     context["appendix"] = appendix(report)

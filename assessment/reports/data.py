@@ -1,0 +1,489 @@
+"""Everything a report of one assessment needs, gathered once: score, roadmap, charts,
+history since the last check, the team's disagreements; and the results page's data kept
+per revision in Django's cache. The results page, the PDF and the JSON export render from it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from assessment import charts, roadmap, scoring
+from assessment.comparison import Comparison, Snapshot, compare
+from assessment.models import (
+    Action,
+    Answer,
+    Assessment,
+    ConsultantProfile,
+    QuestionnaireContent,
+    Recommendation,
+    Respondent,
+    StoredAnswer,
+    done_steps,
+)
+from assessment.team import team_view
+from assessment.workflows import answer_inputs, snapshot_of, stored_answers
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the results page and the PDF show about one assessment.
+
+    `content` is the assessment's own questionnaire version (questions, scores: frozen);
+    `advice` the newest loaded version of the same questionnaire key, whose recommendation
+    catalogue plans the roadmap, so corrected advice reaches checks completed before it.
+    """
+
+    assessment: Assessment
+    content: QuestionnaireContent
+    answers: dict[str, StoredAnswer]
+    result: scoring.Result
+    roadmap: roadmap.Roadmap
+    advice: QuestionnaireContent
+
+    @property
+    def provisional(self) -> bool:
+        return not self.assessment.is_completed
+
+
+def plan_inputs(
+    content: QuestionnaireContent, answers: dict[str, StoredAnswer]
+) -> dict[str, scoring.AnswerInput]:
+    """The answers to the questions shown: answers to questions hidden by a condition count
+    as not given, so no step follows from them."""
+    inputs = answer_inputs(answers)
+    visible = scoring.visibility(content.spec, inputs)
+    return {key: value for key, value in inputs.items() if visible.get(key, False)}
+
+
+def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None = None) -> Report:
+    """Score the assessment and plan its roadmap; `advice` when the caller has it already."""
+    content = assessment.questionnaire.content()
+    if advice is None:
+        advice = assessment.questionnaire.advice_content()
+    answers = stored_answers(assessment)
+    result = scoring.score(content.spec, answer_inputs(answers))
+    actions = list(Action.objects.filter(company_id=assessment.company_id))
+    company = assessment.company
+    plan = roadmap.plan(
+        result,
+        advice.catalogue,
+        company.budget(),
+        done=done_steps(actions),
+        answers=plan_inputs(content, answers),
+        facts=company.profile_facts(),
+        today=timezone.localdate(),
+        reassess_months=company.reassessment_interval_months,
+    )
+    return Report(
+        assessment=assessment,
+        content=content,
+        answers=answers,
+        result=result,
+        roadmap=plan,
+        advice=advice,
+    )
+
+
+def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
+    content = report.content
+    return charts.radar_chart(
+        axes=[
+            (dimension.title, report.result.dimension_score(dimension.key))
+            for dimension in content.dimensions
+        ],
+        chart_id="radar",
+        title=_("Reifegrad je Bereich"),
+        no_value_text=_("trifft nicht zu"),
+        pixel_width=pixel_width,
+    )
+
+
+def history_context(report: Report) -> dict | None:
+    """Progress since the previous completed assessment of the company, if there is one."""
+    facts = history_facts(report)
+    return None if facts is None else resolve_history(report, facts)
+
+
+def history_facts(report: Report) -> dict | None:
+    """`history_context` as plain data (question and dimension keys instead of the content's
+    objects), so that it can be cached."""
+    assessment = report.assessment
+    until = assessment.completed_at or timezone.now()
+    earlier = list(
+        Assessment.objects.filter(
+            company_id=assessment.company_id,
+            status=Assessment.Status.COMPLETED,
+            completed_at__lt=until,
+        )
+        .exclude(pk=assessment.pk)
+        .select_related("questionnaire")
+        .order_by("completed_at")
+        .only("pk", "public_id", "completed_at", "result", "status", "questionnaire")
+    )
+    if not earlier:
+        return None
+    previous = earlier[-1]
+    previous_result = previous.result or {}
+    previous_scores = {d["key"]: d["score"] for d in previous_result.get("dimensions", [])}
+    rows = []
+    for dimension in report.content.dimensions:
+        now_score = report.result.dimension_score(dimension.key)
+        before = previous_scores.get(dimension.key)
+        delta = printed_delta(now_score, before)
+        rows.append(
+            {"dimension": dimension.key, "before": before, "now": now_score, "delta": delta}
+        )
+    overall_before = previous_result.get("overall")
+    overall_now = report.result.overall
+    points = [
+        (
+            timezone.localtime(item.completed_at).strftime("%m/%Y"),
+            (item.result or {}).get("overall"),
+        )
+        for item in earlier
+    ]
+    points.append((timezone.localtime(until).strftime("%m/%Y"), overall_now))
+    snapshots = (snapshot_of(previous), snapshot_of(assessment))
+    comparison = compare(*snapshots)
+    questions = report.content.questions
+    changed = [
+        {
+            "question": item.key,
+            "before": questions[item.key].answer_labels(item.before),
+            "after": questions[item.key].answer_labels(item.after),
+        }
+        for item in comparison.changed
+        if item.key in questions
+    ]
+    action_rows = actions_between(
+        company_id=assessment.company_id,
+        since=previous.completed_at,
+        until=until,
+        comparison=comparison,
+        snapshots=snapshots,
+        recommendation_of=lambda key: step_recommendation(report, key),
+    )
+    return {
+        "previous": {"public_id": previous.public_id, "completed_at": previous.completed_at},
+        "changed": changed,
+        "action_rows": action_rows,
+        "rows": rows,
+        "overall_before": overall_before,
+        "overall_delta": printed_delta(overall_now, overall_before),
+        "points": points,
+        "actions": [row["action"] for row in action_rows],
+    }
+
+
+def actions_between(
+    *,
+    company_id: int,
+    since: datetime | None,
+    until: datetime,
+    comparison: Comparison,
+    snapshots: tuple[Snapshot, Snapshot],
+    recommendation_of: Callable[[str], Recommendation | None],
+) -> list[dict]:
+    """The company's steps marked done between two checks, in the order they were done, each
+    with how its trigger question and its dimension moved between the two (plain data: keys,
+    so the rows can be cached; the page and the PDF put the content's objects in)."""
+    done = Action.objects.filter(
+        company_id=company_id, status=Action.Status.DONE, done_at__lte=until
+    )
+    if since is not None:
+        done = done.filter(done_at__gte=since)
+    rows = []
+    for action in done.order_by("done_at", "pk"):
+        recommendation = recommendation_of(action.recommendation_key)
+        trigger = recommendation.trigger_question if recommendation else None
+        question_key = trigger.key if trigger else None
+        dimension_key = recommendation.dimension.key if recommendation else None
+        question_delta = (
+            comparison.question_delta(question_key, *snapshots) if question_key else None
+        )
+        rows.append(
+            {
+                "action": action,
+                "question_key": question_key,
+                "dimension_key": dimension_key,
+                "question_delta": None if question_delta is None else 100 * question_delta,
+                "dimension_delta": comparison.dimension_delta(dimension_key)
+                if dimension_key
+                else None,
+            }
+        )
+    return rows
+
+
+def step_recommendation(report: Report, key: str):
+    """A step of the newest catalogue, or of the assessment's own version if it was dropped."""
+    return report.advice.recommendation(key) or report.content.recommendation(key)
+
+
+def resolve_history(report: Report, facts: dict) -> dict:
+    """`history_facts` with the content's dimensions, questions and steps in place of keys."""
+    content = report.content
+    action_rows = []
+    for row in facts["action_rows"]:
+        recommendation = step_recommendation(report, row["action"].recommendation_key)
+        action_rows.append(
+            {
+                **row,
+                "question": recommendation.trigger_question if recommendation else None,
+                "dimension": recommendation.dimension if recommendation else None,
+            }
+        )
+    return {
+        **facts,
+        "rows": [
+            {**row, "dimension": content.dimension(row["dimension"])} for row in facts["rows"]
+        ],
+        "changed": [
+            {**item, "question": content.questions[item["question"]]} for item in facts["changed"]
+        ],
+        "action_rows": action_rows,
+    }
+
+
+def trend_svg(
+    points: list[tuple[str, float | None]],
+    *,
+    series: dict[str, list[float | None]] | None = None,
+    pixel_width: int | None = None,
+    font_family: str = "sans-serif",
+) -> str:
+    """The overall index over time (and, with `series`, one thinner line per dimension): the
+    one trend chart of the company page and the PDF."""
+    return charts.trend_chart(
+        points=points,
+        chart_id="trend",
+        title=_("Gesamtwert über die Zeit"),
+        empty_text=_("Noch keine abgeschlossenen Checks"),
+        series=series,
+        overall_label=_("Gesamt"),
+        pixel_width=pixel_width,
+        font_family=font_family,
+    )
+
+
+def printed_delta(now: float | None, before: float | None) -> int | None:
+    """A change as the difference of the two numbers printed beside it (whole points), so
+    that 42 -> 51 reads +9, never +8 from the unrounded scores."""
+    if now is None or before is None:
+        return None
+    return round(now) - round(before)
+
+
+def disagreements(report: Report) -> list[dict]:
+    """Questions where the team's own answers lay two or more levels apart."""
+    return resolve_disagreements(report, disagreement_facts(report))
+
+
+def disagreement_facts(report: Report) -> list[dict]:
+    """`disagreements` as plain data (question keys), so that it can be cached."""
+    view = team_view(report.assessment)
+    rows = []
+    for item in view.disagreements:
+        question = report.content.questions[item.key]
+        rows.append(
+            {
+                "question": item.key,
+                "answers": [
+                    (
+                        respondent.name,
+                        question.answer_labels(view.answers[respondent.pk].get(item.key), "–"),
+                    )
+                    for respondent in view.respondents
+                ],
+                "final": question.answer_labels(report.answers.get(item.key)),
+                "spread": item.spread,
+            }
+        )
+    return rows
+
+
+def resolve_disagreements(report: Report, facts: list[dict]) -> list[dict]:
+    return [{**row, "question": report.content.questions[row["question"]]} for row in facts]
+
+
+def revision_of(
+    assessment: Assessment,
+    language: str,
+    *,
+    advice: QuestionnaireContent | None = None,
+    branding: bool = False,
+    layout: str = "",
+) -> str:
+    """Changes whenever anything a report of the assessment shows may change: its answers
+    and the team's, the company's actions, budget and profile facts, its other completed
+    checks, the newest recommendation catalogue, the language and the day (the roadmap is
+    planned from today); with `branding`, the consultant shown on the PDF's cover.
+
+    One query (two with `branding`), whatever the amount of data: counts and latest change
+    times rather than the rows themselves. `advice` is the newest catalogue if the caller has
+    loaded it already (one query fewer); `layout` is a version of what is rendered from it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(REVISION_SQL, revision_parameters(assessment))
+        parts = cursor.fetchone()
+    company = assessment.company
+    if advice is None:
+        advice = assessment.questionnaire.advice_content()
+    consultants = (
+        list(
+            ConsultantProfile.objects.filter(
+                user__memberships__company_id=assessment.company_id, approved=True
+            )
+            .order_by("pk")
+            .values_list("pk", "name", "firm", "contact_email", "phone", "website", "logo_png")
+        )
+        if branding
+        else []
+    )
+    revision = [
+        layout,
+        language,
+        assessment.status,
+        assessment.completed_at,
+        assessment.questionnaire.content_hash,
+        advice.questionnaire.content_hash,
+        parts,
+        company.name,
+        company.industry,
+        company.size_band,
+        company.region,
+        company.monthly_budget_eur,
+        company.monthly_hours,
+        company.reassessment_interval_months,
+        sorted(company.profile_facts().items()),
+        [hashlib.sha256(repr(c).encode()).hexdigest() for c in consultants],
+        # The roadmap counts its phases from the day it is planned: a dated duty must never
+        # show as ahead after its date has passed.
+        timezone.localdate(),
+    ]
+    return hashlib.sha256(repr(revision).encode("utf-8")).hexdigest()
+
+
+# Counts and latest changes of everything a report reads, as four one-row aggregates.
+# Written as SQL because the same query built with the ORM (eleven subqueries) took about 20 ms
+# to build and compile on every results page, more than planning the roadmap. Plain aggregates
+# that SQLite and PostgreSQL run alike; the table names come from the models, every value is
+# a query parameter.
+REVISION_TEMPLATE = """
+SELECT a.answer_count, a.answers_changed, r.respondent_count, r.respondent_last,
+       c.action_count, c.actions_changed, c.action_last,
+       d.completed_count, d.completed_first, d.completed_latest, d.completed_last
+FROM (SELECT COUNT(*) AS answer_count, MAX(updated_at) AS answers_changed
+      FROM {answers} WHERE assessment_id = %s) a,
+     (SELECT COUNT(*) AS respondent_count, MAX(id) AS respondent_last
+      FROM {respondents} WHERE assessment_id = %s) r,
+     (SELECT COUNT(*) AS action_count, MAX(updated_at) AS actions_changed, MAX(id) AS action_last
+      FROM {actions} WHERE company_id = %s) c,
+     (SELECT COUNT(*) AS completed_count, MIN(completed_at) AS completed_first,
+             MAX(completed_at) AS completed_latest, MAX(id) AS completed_last
+      FROM {assessments} WHERE company_id = %s AND status = %s) d
+"""
+REVISION_SQL = REVISION_TEMPLATE.format(
+    answers=Answer._meta.db_table,
+    respondents=Respondent._meta.db_table,
+    actions=Action._meta.db_table,
+    assessments=Assessment._meta.db_table,
+)
+
+
+def revision_parameters(assessment: Assessment) -> list:
+    return [
+        assessment.pk,
+        assessment.pk,
+        assessment.company_id,
+        assessment.company_id,
+        Assessment.Status.COMPLETED.value,
+    ]
+
+
+# Bump when what `ResultsFacts` holds or how it is computed changes.
+RESULTS_FACTS_VERSION = "2"
+# The revision holds the day, so an entry is never read on the next day: it may go then.
+# An entry is about 30 KB (pickled), one per completed check viewed per day and language.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class ResultsFacts:
+    """What the results page needs that takes time to compute, as plain data (no content
+    objects, no HTML): kept in the shared cache per revision of a completed check."""
+
+    answers: dict[str, StoredAnswer]
+    result: scoring.Result
+    roadmap: roadmap.Roadmap
+    radar: str  # SVG, escaped by the chart module
+    history: dict | None
+    disagreements: list[dict]
+
+
+@dataclass(frozen=True)
+class ResultsData:
+    """The report, the radar chart, the history and the team's disagreements of one
+    assessment, ready for the results page."""
+
+    report: Report
+    radar: str
+    history: dict | None
+    disagreements: list[dict]
+    from_cache: bool
+
+
+def results_data(*, assessment: Assessment) -> ResultsData:
+    """The results page's data: computed once per revision of a completed check and kept in
+    Django's cache (shared by every worker), computed anew for a check still in progress."""
+    advice = assessment.questionnaire.advice_content()
+    if not assessment.is_completed:
+        return resolve_results(assessment, advice, compute_results(assessment, advice), False)
+    language = (translation.get_language() or "de")[:2]
+    revision = revision_of(assessment, language, advice=advice)
+    key = f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
+    facts = cache.get(key)
+    if isinstance(facts, ResultsFacts):
+        return resolve_results(assessment, advice, facts, True)
+    facts = compute_results(assessment, advice)
+    cache.set(key, facts, RESULTS_CACHE_SECONDS)
+    return resolve_results(assessment, advice, facts, False)
+
+
+def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
+    report = build_report(assessment=assessment, advice=advice)
+    return ResultsFacts(
+        answers=report.answers,
+        result=report.result,
+        roadmap=report.roadmap,
+        radar=radar_svg(report),
+        history=history_facts(report),
+        disagreements=disagreement_facts(report),
+    )
+
+
+def resolve_results(
+    assessment: Assessment, advice: QuestionnaireContent, facts: ResultsFacts, from_cache: bool
+) -> ResultsData:
+    report = Report(
+        assessment=assessment,
+        content=assessment.questionnaire.content(),
+        answers=facts.answers,
+        result=facts.result,
+        roadmap=facts.roadmap,
+        advice=advice,
+    )
+    return ResultsData(
+        report=report,
+        radar=facts.radar,
+        history=None if facts.history is None else resolve_history(report, facts.history),
+        disagreements=resolve_disagreements(report, facts.disagreements),
+        from_cache=from_cache,
+    )

@@ -1,0 +1,150 @@
+"""The assessment as plain data for the JSON download (docs/export-format.md)."""
+
+from __future__ import annotations
+
+from assessment.models import Answer, StoredAnswer
+from assessment.reports.data import Report
+from assessment.roadmap import PlannedStep
+
+EXPORT_FORMAT_VERSION = 1
+
+
+def export_data(report: Report) -> dict:
+    """The assessment as plain data (docs/export-format.md)."""
+    assessment, content, result = report.assessment, report.content, report.result
+    company = assessment.company
+    statuses = {q.key: q for q in result.questions}
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    return {
+        "format": "reifegrad-assessment",
+        "format_version": EXPORT_FORMAT_VERSION,
+        "assessment": {
+            "id": str(assessment.public_id),
+            "status": assessment.status,
+            "mode": assessment.mode,
+            "started_at": assessment.started_at.isoformat(),
+            "completed_at": assessment.completed_at.isoformat()
+            if assessment.completed_at
+            else None,
+            "questionnaire": {
+                "key": assessment.questionnaire.key,
+                "version": assessment.questionnaire.version,
+            },
+        },
+        "company": {
+            "name": company.name,
+            "industry": company.industry,
+            "size_band": company.size_band,
+            "region": company.region,
+            "monthly_budget_eur": company.monthly_budget_eur,
+            "monthly_hours": company.monthly_hours,
+            "profile": {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in company.profile_facts().items()
+            },
+        },
+        "result": {
+            "overall": rounded(result.overall),
+            "level": result.level,
+            "complete": result.complete,
+            "answered": result.answered,
+            "applicable": result.applicable,
+            "dimensions": [
+                {
+                    "key": d.key,
+                    "score": rounded(d.score),
+                    "level": d.level,
+                    "answered": d.answered,
+                    "applicable": d.applicable,
+                }
+                for d in result.dimensions
+            ],
+        },
+        "answers": [
+            {
+                "question": question.key,
+                "dimension": question.dimension.key,
+                "status": statuses[question.key].status,
+                "options": list(report.answers[question.key].options)
+                if question.key in report.answers
+                else [],
+                "not_applicable": bool(
+                    question.key in report.answers and report.answers[question.key].not_applicable
+                ),
+                "score": rounded(statuses[question.key].score),
+                "note": public_note(report.answers.get(question.key)),
+            }
+            for dimension in content.dimensions
+            for question in dimension.question_list
+        ],
+        "roadmap": {
+            "phases": [
+                {
+                    "phase": phase.key,
+                    "months": phase.months,
+                    "starts": phase.starts.isoformat(),
+                    "ends": phase.ends.isoformat(),
+                    "hours_used": phase.hours_used,
+                    "hours_available": phase.hours_available,
+                    "money_used": phase.money_used,
+                    "money_available": phase.money_available,
+                    "steps": [export_step(report.advice, step) for step in phase.steps],
+                }
+                for phase in report.roadmap.phases
+            ],
+            "unscheduled": [
+                export_step(report.advice, step) for step in report.roadmap.unscheduled
+            ],
+            "planned_on": report.roadmap.today.isoformat(),
+            "reassess_on": report.roadmap.reassess_on.isoformat(),
+            "catalogue_version": report.advice.questionnaire.version,
+        },
+    }
+
+
+def public_note(answer: Answer | StoredAnswer | None) -> str:
+    """A note as the client may read it: a consultant's private note stays out."""
+    return answer.note if answer is not None and not answer.note_private else ""
+
+
+def export_step(content, step: PlannedStep) -> dict:
+    recommendation = content.recommendation(step.key)
+    legal = None
+    if step.legal_kind:
+        legal = {
+            "kind": step.legal_kind,
+            "applies": step.legal_status,
+            "date": step.legal_date.isoformat() if step.legal_date else None,
+            "dates": [day.isoformat() for day in step.legal_dates],
+            "overdue": step.overdue,
+            "source": recommendation.legal_source,
+            "checked": recommendation.legal_checked.isoformat()
+            if recommendation.legal_checked
+            else None,
+            "note": recommendation.legal_note,
+        }
+    return {
+        "key": step.key,
+        "dimension": step.dimension,
+        "title": recommendation.title,
+        "effort_hours": step.effort_hours,
+        "cost_once": step.cost_once,
+        "cost_monthly": step.cost_monthly,
+        "legal_deadline": step.legal_deadline.isoformat() if step.legal_deadline else None,
+        "legal": legal,
+        "existential": step.existential,
+        "urgent": step.urgent,
+        "over_budget": step.over_budget,
+        "over_budget_reason": step.over_budget_reason,
+        "waiting_reason": step.reason,
+        "blocked_by": step.blocked_by,
+        "alternatives": list(step.alternatives),
+        "kpi": {
+            "metric": recommendation.kpi_metric,
+            "unit": recommendation.kpi_unit,
+            "direction": recommendation.kpi_direction,
+        },
+    }
