@@ -184,8 +184,13 @@ class QuestionnaireContent:
     recommendations: list[Recommendation]
     spec: scoring.QuestionnaireSpec = field(init=False)
     catalogue: tuple[roadmap.StepSpec, ...] = field(init=False)
+    # Looked up several times per roadmap step on every results page and PDF.
+    recommendation_by_key: dict[str, Recommendation] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.recommendation_by_key = {}
+        for step in self.recommendations:
+            self.recommendation_by_key.setdefault(step.key, step)
         dimension_keys = {dimension.pk: dimension.key for dimension in self.dimensions}
         self.spec = scoring.QuestionnaireSpec(
             dimensions=tuple(
@@ -247,7 +252,7 @@ class QuestionnaireContent:
         return next((band for band in self.bands if band.key == key), None)
 
     def recommendation(self, key: str) -> Recommendation | None:
-        return next((r for r in self.recommendations if r.key == key), None)
+        return self.recommendation_by_key.get(key)
 
 
 class LevelBand(models.Model):

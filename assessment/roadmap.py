@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from assessment.scoring import AnswerInput, Result
@@ -232,14 +232,34 @@ def plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Situation:
-    """Everything a condition can look at."""
+    """Everything a condition can look at.
+
+    The catalogue asks about the same few questions and facts again and again (about thirty
+    thousand times per hundred plans), so each answer is worked out once per plan and kept.
+    """
 
     result: Result
     answers: Mapping[str, AnswerInput]
     facts: Mapping[str, Any]
+    known_choices: dict[str, frozenset[str] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    known_percents: dict[str, float | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    known_facts: dict[str, frozenset[str] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def chosen(self, key: str) -> frozenset[str] | None:
         """The options chosen for a question that is answered and applies, else None."""
+        try:
+            return self.known_choices[key]
+        except KeyError:
+            value = self.known_choices[key] = self.find_chosen(key)
+            return value
+
+    def find_chosen(self, key: str) -> frozenset[str] | None:
         question = self.result.question(key)
         if question is not None and question.status in ("hidden", "not_applicable", "unanswered"):
             return None
@@ -249,10 +269,17 @@ class Situation:
         return frozenset(answer.options)
 
     def question_percent(self, key: str) -> float | None:
-        question = self.result.question(key)
-        if question is None or question.status != "answered" or question.score is None:
-            return None
-        return 100.0 * question.score
+        try:
+            return self.known_percents[key]
+        except KeyError:
+            question = self.result.question(key)
+            value = (
+                None
+                if question is None or question.status != "answered" or question.score is None
+                else 100.0 * question.score
+            )
+            self.known_percents[key] = value
+            return value
 
     def dimension_percent(self, key: str) -> float | None:
         dimension = self.result.dimension(key)
@@ -260,11 +287,17 @@ class Situation:
 
     def fact(self, key: str) -> frozenset[str] | None:
         """A profile fact as a set of values; None when unknown."""
+        try:
+            return self.known_facts[key]
+        except KeyError:
+            pass
         value = self.facts.get(key, UNKNOWN)
         if isinstance(value, str):
-            return None if value in ("", UNKNOWN) else frozenset([value])
-        values = frozenset(value or ())
-        return values or None
+            values = None if value in ("", UNKNOWN) else frozenset([value])
+        else:
+            values = frozenset(value or ()) or None
+        self.known_facts[key] = values
+        return values
 
 
 def truth(condition: Condition, situation: Situation) -> Truth:
@@ -273,9 +306,9 @@ def truth(condition: Condition, situation: Situation) -> Truth:
         values = situation.fact(condition.profile)
         if values is None:
             return None
-        if condition.any_of and not values & set(condition.any_of):
+        if condition.any_of and values.isdisjoint(condition.any_of):
             return False
-        return not (condition.none_of and values & set(condition.none_of))
+        return not (condition.none_of and not values.isdisjoint(condition.none_of))
     if condition.dimension is not None:
         value = situation.dimension_percent(condition.dimension)
         return value is not None and (condition.below is None or value < condition.below)
@@ -284,9 +317,9 @@ def truth(condition: Condition, situation: Situation) -> Truth:
     chosen = situation.chosen(condition.question)
     if chosen is None:
         return False
-    if condition.any_of and not chosen & set(condition.any_of):
+    if condition.any_of and chosen.isdisjoint(condition.any_of):
         return False
-    if condition.none_of and chosen & set(condition.none_of):
+    if condition.none_of and not chosen.isdisjoint(condition.none_of):
         return False
     if condition.below is not None:
         value = situation.question_percent(condition.question)
@@ -509,6 +542,13 @@ def ordered(
     effective: dict[str, PlannedStep] = {}
     deadlines: dict[str, datetime.date] = {}
     for step in steps:
+        if not dependants[step.key]:
+            # Most steps are needed by no other: their rank is their own.
+            own_date = upcoming_date(step)
+            if own_date is not None:
+                deadlines[step.key] = own_date
+            effective[step.key] = step
+            continue
         users = [by_key[key] for key in closure(step.key)]
         dates = [d for d in (upcoming_date(user) for user in users) if d is not None]
         if dates:
