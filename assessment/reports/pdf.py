@@ -182,7 +182,10 @@ def report_html(report: Report) -> str:
         if len(name) <= FOOTER_NAME_CHARACTERS
         else name[: FOOTER_NAME_CHARACTERS - 1].rstrip() + "…"
     )
-    return printable(render_to_string("report/report.html", context))
+    html = render_to_string("report/report.html", context)
+    # The head (title, metadata) is never drawn: it keeps the text as typed.
+    head, body_start, body = html.partition("<body")
+    return head + body_start + printable(body)
 
 
 def dimension_states(report: Report, dimension_rows: list[dict]) -> dict:
