@@ -135,6 +135,7 @@ def radar_chart(
     size: int = 360,
     pixel_width: int | None = None,
     label_size: int = FONT_SIZE,
+    font_family: str = "sans-serif",
 ) -> str:
     """Scores 0-100 per axis as a radar; with 1 or 2 axes as horizontal bars instead.
 
@@ -195,6 +196,7 @@ def radar_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -233,6 +235,7 @@ def trend_chart(
     width: int = 640,
     height: int = 260,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """The overall index over time as a line, optionally with thinner lines per dimension.
 
@@ -265,6 +268,7 @@ def trend_chart(
             box=(0.0, 0.0, float(width), float(height)),
             pixel_width=pixel_width,
             body=[message],
+            font_family=font_family,
         )
     body, box = _trend_body(
         chart_id=_safe_id(chart_id),
@@ -285,6 +289,7 @@ def trend_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -428,6 +433,7 @@ def _svg(
     box: tuple[float, float, float, float],
     pixel_width: int | None,
     body: Sequence[str],
+    font_family: str = "sans-serif",
 ) -> str:
     element_id = _safe_id(chart_id)
     min_x, min_y, box_width, box_height = box
@@ -444,7 +450,7 @@ def _svg(
             **size,
             "role": "img",
             "aria-labelledby": f"{element_id}-title {element_id}-desc",
-            "font-family": "sans-serif",
+            "font-family": font_family,
         }
     )
     return "\n".join(

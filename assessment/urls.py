@@ -15,6 +15,7 @@ from assessment.views import (
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("beispielbericht.pdf", pages.sample_report, name="sample_report"),
     path("health/", health.health, name="health"),
     path("impressum/", privacy.imprint, name="imprint"),
     path("datenschutz/", privacy.privacy_notice, name="privacy"),

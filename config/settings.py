@@ -292,6 +292,8 @@ LOCALE_PATHS = [BASE_DIR / "assessment" / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
+# English dates as "1 Dec 2026" rather than the US "Dec. 1, 2026" (config/formats/en).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -169,7 +169,7 @@ def history_facts(report: Report) -> dict | None:
     for dimension in report.content.dimensions:
         now_score = report.result.dimension_score(dimension.key)
         before = previous_scores.get(dimension.key)
-        delta = None if now_score is None or before is None else now_score - before
+        delta = printed_delta(now_score, before)
         rows.append(
             {"dimension": dimension.key, "before": before, "now": now_score, "delta": delta}
         )
@@ -209,9 +209,7 @@ def history_facts(report: Report) -> dict | None:
         "action_rows": action_rows,
         "rows": rows,
         "overall_before": overall_before,
-        "overall_delta": None
-        if overall_before is None or overall_now is None
-        else overall_now - overall_before,
+        "overall_delta": printed_delta(overall_now, overall_before),
         "points": points,
         "actions": [row["action"] for row in action_rows],
     }
@@ -292,6 +290,7 @@ def trend_svg(
     *,
     series: dict[str, list[float | None]] | None = None,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """The overall index over time (and, with `series`, one thinner line per dimension): the
     one trend chart of the company page and the PDF."""
@@ -303,7 +302,16 @@ def trend_svg(
         series=series,
         overall_label=_("Gesamt"),
         pixel_width=pixel_width,
+        font_family=font_family,
     )
+
+
+def printed_delta(now: float | None, before: float | None) -> int | None:
+    """A change as the difference of the two numbers printed beside it (whole points), so
+    that 42 -> 51 reads +9, never +8 from the unrounded scores."""
+    if now is None or before is None:
+        return None
+    return round(now) - round(before)
 
 
 def disagreements(report: Report) -> list[dict]:
