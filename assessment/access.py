@@ -135,6 +135,7 @@ URL_ACTIONS: dict[str, str] = {
     "health": "public",
     "imprint": "public",
     "privacy": "public",
+    "sample_report": "public",
     "set_language": "public",
     "profile": "public",
     "resume": "public",

@@ -249,6 +249,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "health": lambda w: reverse("health"),
     "imprint": plain("imprint"),
     "privacy": plain("privacy"),
+    "sample_report": plain("sample_report"),
     "profile": lambda w: reverse("profile"),
     "signup": lambda w: reverse("signup"),
     "consultant_signup": lambda w: reverse("consultant_signup"),
