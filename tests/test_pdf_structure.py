@@ -76,7 +76,8 @@ def with_consultant(company: Company) -> None:
         user=user,
         name="Dr. Berta Beispiel",
         firm="Beispiel Beratung " + LONG_WORD[:80],
-        website="https://beispiel-beratung.example/" + "sehr-lange-adresse/" * 12,
+        website="https://beispiel-beratung.example/"
+        + "sehr-lange-adresse/" * 8,  # a URLField holds 200
         approved=True,
         logo_png=logo_with_alpha(),
     )
