@@ -448,7 +448,7 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["disagreements"] = data.disagreements
     # Not cached: it compares with other companies, whose checks change without this one.
     context["peers"] = (
-        peer_position(assessment.company, report.result.overall)
+        peer_position(assessment.company, report.result.overall, assessment.questionnaire.key)
         if assessment.is_completed
         else None
     )

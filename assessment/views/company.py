@@ -26,7 +26,14 @@ from assessment.forms import (
     MemberRoleForm,
     ReassessmentForm,
 )
-from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
+from assessment.history import (
+    history_rows,
+    main_instrument,
+    of_instrument,
+    overdue_actions,
+    reassessment_due,
+    trend_data,
+)
 from assessment.mail_limits import one_line
 from assessment.models import (
     Action,
@@ -106,7 +113,12 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     found = access.require_company(request, company_id, "view_company")
     company = found.company
     assessments = list(company.assessments.select_related("questionnaire").order_by("started_at"))
-    completed = [a for a in assessments if a.is_completed and a.result]
+    all_completed = [a for a in assessments if a.is_completed and a.result]
+    # Trend, index and roadmap come from one instrument; other instruments' checks (a quick
+    # check, say) are listed as their own rows.
+    main_key = main_instrument(all_completed)
+    completed = of_instrument(all_completed, main_key)
+    others = [a for a in all_completed if a.questionnaire.key != main_key]
     drafts = [a for a in assessments if not a.is_completed]
     last = completed[-1] if completed else None
     questionnaire = last.questionnaire if last else Questionnaire.objects.current()
@@ -125,6 +137,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
         {
             "company": company,
             "history": history_rows(list(reversed(completed))),
+            "other_history": history_rows(list(reversed(others))),
             "drafts": drafts,
             "last": last,
             "trend": mark_safe(trend_chart_svg(completed, content)) if content else "",  # noqa: S308
@@ -195,6 +208,16 @@ def comparison(request: HttpRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id, "view_company")
     older = access.assessment_of_company(company, request.GET.get("vorher"))
     newer = access.assessment_of_company(company, request.GET.get("nachher"))
+    if older.questionnaire.key != newer.questionnaire.key:
+        return message_page(
+            request,
+            title=_("Diese Checks lassen sich nicht vergleichen"),
+            text=_(
+                "Die beiden Checks wurden mit verschiedenen Fragebögen gemacht. "
+                "Verglichen werden nur Checks mit demselben Fragebogen."
+            ),
+            status=400,
+        )
     if older.started_at > newer.started_at:
         older, newer = newer, older
     return render(request, "company/compare.html", comparison_context(company, older, newer))
