@@ -149,7 +149,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "due": due,
             "is_due": due is not None and due <= today,
             "today": today,
-            "reassessment_form": ReassessmentForm(),
+            "reassessment_form": ReassessmentForm(
+                choose_questionnaire=found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT)
+            ),
             "settings_form": CompanySettingsForm(instance=company),
             "members": list(company.memberships.select_related("user").order_by("created_at")),
             "invitations": [i for i in company.invitations.all() if i.is_open],
@@ -180,15 +182,19 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
 @require_POST
 def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id, "work_on_company")
-    form = ReassessmentForm(request.POST)
+    as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
+    form = ReassessmentForm(request.POST, choose_questionnaire=as_consultant)
     if not form.is_valid():
-        messages.error(request, _("Bitte wählen Sie, wie Sie beginnen möchten."))
+        messages.error(
+            request,
+            _("Bitte wählen Sie, wie Sie beginnen möchten: %(errors)s")
+            % {"errors": form_errors(form)},
+        )
         return redirect("company", company_id=company.pk)
     open_draft = company.assessments.filter(status=Assessment.Status.DRAFT).first()
     if open_draft is not None:
         messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
         return redirect("check_page", public_id=open_draft.public_id, number=1)
-    as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
     # Concurrent clicks that all passed the check above get the same draft: a unique
     # constraint allows one draft per company and mode.
     assessment = start_reassessment(
@@ -196,6 +202,7 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
         user=request.user,
         carry_over=form.cleaned_data["start"] == "carry",
         mode=Assessment.Mode.CONSULTANT if as_consultant else Assessment.Mode.SELF,
+        questionnaire=form.cleaned_data.get("questionnaire"),
     )
     if as_consultant:
         return redirect("facilitate", public_id=assessment.public_id)
