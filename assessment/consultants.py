@@ -22,6 +22,7 @@ from assessment.models import (
     Assessment,
     Company,
     ConsultantProfile,
+    LevelBand,
     Membership,
     User,
 )
@@ -147,29 +148,57 @@ def neutralise(value: object) -> object:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A column of an export: its heading in the active language and what its cells hold.
+
+    `kind` decides how a cell is written: "text", "date", "decimal" (one decimal place)
+    or "integer".
+    """
+
+    label: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
 class Table:
-    header: tuple[str, ...]
+    columns: tuple[Column, ...]
     rows: list[tuple[object, ...]]
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return tuple(column.label for column in self.columns)
 
 
 def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def level_names() -> dict[str, str]:
+    """Level keys of every stored questionnaire version to their names in the active language.
+
+    A key keeps its name across versions; where two versions disagree the newer one wins.
+    """
+    names: dict[str, str] = {}
+    for band in LevelBand.objects.order_by("questionnaire__version", "order"):
+        names[band.key] = band.name
+    return names
+
+
 def portfolio_table(clients: QuerySet[PortfolioClient]) -> Table:
+    names = level_names()
     return Table(
-        header=(
-            _("Unternehmen"),
-            _("Branche"),
-            _("Größe"),
-            _("Region"),
-            _("Letzter Check"),
-            _("Index"),
-            _("Stufe"),
-            pgettext("export column", "Veränderung"),
-            _("Nächster Check"),
-            _("Offene Schritte"),
-            _("Überfällige Schritte"),
+        columns=(
+            Column(_("Unternehmen")),
+            Column(_("Branche")),
+            Column(_("Größe")),
+            Column(_("Region")),
+            Column(_("Letzter Check"), "date"),
+            Column(_("Index"), "decimal"),
+            Column(_("Stufe")),
+            Column(pgettext("export column", "Veränderung"), "decimal"),
+            Column(_("Nächster Check"), "date"),
+            Column(_("Offene Schritte"), "integer"),
+            Column(_("Überfällige Schritte"), "integer"),
         ),
         rows=[
             (
@@ -181,7 +210,7 @@ def portfolio_table(clients: QuerySet[PortfolioClient]) -> Table:
                 if client.last_completed_at
                 else None,
                 rounded(client.last_overall),
-                client.last_level or "",
+                names.get(client.last_level, client.last_level) if client.last_level else "",
                 None
                 if client.last_overall is None or client.previous_overall is None
                 else rounded(client.last_overall - client.previous_overall),
@@ -195,6 +224,11 @@ def portfolio_table(clients: QuerySet[PortfolioClient]) -> Table:
 
 
 def history_table(company: Company) -> Table:
+    """Every completed check of a company, one row each, with one column per dimension.
+
+    Dimensions are matched by their stable key across questionnaire versions and named by
+    the title of the newest version that has them, in the active language.
+    """
     assessments = list(
         company.assessments.filter(status=Assessment.Status.COMPLETED)
         .select_related("questionnaire")
@@ -205,50 +239,144 @@ def history_table(company: Company) -> Table:
         for dimension in (assessment.result or {}).get("dimensions", []):
             if dimension["key"] not in dimension_keys:
                 dimension_keys.append(dimension["key"])
+    titles: dict[str, str] = {}
+    band_names: dict[str, str] = {}
+    for questionnaire in sorted(
+        {assessment.questionnaire for assessment in assessments}, key=lambda q: q.version
+    ):
+        content = questionnaire.content()
+        titles.update({dimension.key: dimension.title for dimension in content.dimensions})
+        band_names.update({band.key: band.name for band in content.bands})
     rows = []
     for assessment in assessments:
         result = assessment.result or {}
         scores = {d["key"]: d["score"] for d in result.get("dimensions", [])}
+        level = result.get("level") or ""
         rows.append(
             (
                 timezone.localtime(assessment.completed_at).date(),
                 str(assessment.get_mode_display()),
-                f"{assessment.questionnaire.key} v{assessment.questionnaire.version}",
+                _("%(title)s, Version %(version)s")
+                % {
+                    "title": assessment.questionnaire.title,
+                    "version": assessment.questionnaire.version,
+                },
                 rounded(result.get("overall")),
-                result.get("level") or "",
+                band_names.get(level, level),
                 *(rounded(scores.get(key)) for key in dimension_keys),
             )
         )
     return Table(
-        header=(_("Datum"), _("Art"), _("Fragebogen"), _("Index"), _("Stufe"), *dimension_keys),
+        columns=(
+            Column(_("Datum"), "date"),
+            Column(_("Art")),
+            Column(_("Fragebogen")),
+            Column(_("Index"), "decimal"),
+            Column(_("Stufe")),
+            *(Column(titles.get(key, key), "decimal") for key in dimension_keys),
+        ),
         rows=rows,
     )
 
 
-def as_csv(table: Table) -> bytes:
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a spreadsheet program in that language reads a CSV file without asking."""
+
+    delimiter: str
+    decimal: str
+    date_format: str
+
+
+CSV_STYLES = {
+    # German Excel splits at semicolons and reads "41,5" and "01.12.2026".
+    "de": CsvStyle(delimiter=";", decimal=",", date_format="%d.%m.%Y"),
+    # English Excel splits at commas and reads "41.5" and ISO dates in every region.
+    "en": CsvStyle(delimiter=",", decimal=".", date_format="%Y-%m-%d"),
+}
+
+
+def csv_style(language: str | None) -> CsvStyle:
+    return CSV_STYLES.get((language or "de")[:2], CSV_STYLES["de"])
+
+
+def csv_cell(value: object, kind: str, style: CsvStyle) -> str:
+    if value is None:
+        return ""
+    if kind == "decimal" and isinstance(value, int | float):
+        return f"{value:.1f}".replace(".", style.decimal)
+    if kind == "integer" and isinstance(value, int | float):
+        return str(int(value))
+    if kind == "date" and isinstance(value, datetime.date):
+        return value.strftime(style.date_format)
+    return str(neutralise(str(value)))
+
+
+def as_csv(table: Table, *, language: str | None) -> bytes:
+    """CSV in the active language's convention, UTF-8 with a byte order mark.
+
+    The byte order mark makes Excel read the umlauts as UTF-8 instead of Windows-1252.
+    """
+    style = csv_style(language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(table.header)
+    writer = csv.writer(buffer, delimiter=style.delimiter)
+    writer.writerow([neutralise(label) for label in table.header])
     for row in table.rows:
-        writer.writerow([neutralise("" if value is None else value) for value in row])
-    # A byte order mark, so that spreadsheet programs read the umlauts as UTF-8.
+        writer.writerow(
+            [
+                csv_cell(value, column.kind, style)
+                for value, column in zip(row, table.columns, strict=True)
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def as_xlsx(table: Table, *, title: str) -> bytes:
+XLSX_NUMBER_FORMATS = {"decimal": "0.0", "integer": "0"}
+XLSX_DATE_FORMATS = {"de": "dd.mm.yyyy", "en": "d mmm yyyy"}
+XLSX_MIN_WIDTH = 8
+XLSX_DATE_WIDTH = len("01.12.2026")
+XLSX_MAX_WIDTH = 50
+
+
+def as_xlsx(table: Table, *, title: str, language: str | None) -> bytes:
+    """One worksheet: bold frozen header, numbers and dates as typed cells, fitted widths."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None  # a new workbook has one worksheet
     sheet.title = title[:31]
-    sheet.append(list(table.header))
+    sheet.append([neutralise(label) for label in table.header])
     for row in table.rows:
         sheet.append([neutralise(value) for value in row])
     bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
+    date_format = XLSX_DATE_FORMATS.get((language or "de")[:2], XLSX_DATE_FORMATS["de"])
+    for index, column in enumerate(table.columns, start=1):
+        header_cell = sheet.cell(row=1, column=index)
+        header_cell.font = bold
+        header_cell.alignment = Alignment(wrap_text=True, vertical="top")
+        number_format = (
+            date_format if column.kind == "date" else XLSX_NUMBER_FORMATS.get(column.kind)
+        )
+        widths = [len(column.label)]
+        for row_number, value in enumerate((row[index - 1] for row in table.rows), start=2):
+            if number_format and value is not None:
+                sheet.cell(row=row_number, column=index).number_format = number_format
+            if isinstance(value, datetime.date):
+                widths.append(XLSX_DATE_WIDTH)
+            elif isinstance(value, float):
+                widths.append(len(f"{value:.1f}"))
+            elif value is not None:
+                widths.append(len(str(value)))
+        widest = max(widths)
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            XLSX_MAX_WIDTH, max(XLSX_MIN_WIDTH, widest + 2)
+        )
+    sheet.freeze_panes = "A2"
+    if table.columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

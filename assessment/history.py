@@ -6,6 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 from assessment.models import (
     DEFAULT_QUESTIONNAIRE_KEY,
@@ -67,8 +69,13 @@ def trend_data(
     completed: list[Assessment], content: QuestionnaireContent
 ) -> tuple[list[tuple[str, float | None]], dict[str, list[float | None]]]:
     """Overall points and one series per dimension (by stable key) across all versions."""
+    # Short labels under the chart's points: "01.12.26" in German, "1 Dec 26" in English.
+    label_format = pgettext("date format of chart labels", "d.m.y")
     points = [
-        (timezone.localtime(a.completed_at).strftime("%d.%m.%y"), (a.result or {}).get("overall"))
+        (
+            date_format(timezone.localtime(a.completed_at), label_format),
+            (a.result or {}).get("overall"),
+        )
         for a in completed
     ]
     series: dict[str, list[float | None]] = {}

@@ -467,3 +467,33 @@ def test_a_weak_company_gets_a_full_roadmap_and_a_poor_one_still_gets_steps(defa
         if step.cost_once or step.cost_monthly:
             assert step.over_budget
             assert step.over_budget_reason == ("urgent" if step.urgent else "deadline")
+
+
+def text_pairs(node: object, where: str = "") -> list[tuple[str, dict]]:
+    """Every {de, en} text of the file with where it stands."""
+    if isinstance(node, dict):
+        if set(node) == {"de", "en"}:
+            return [(where, node)]
+        return [pair for key, value in node.items() for pair in text_pairs(value, f"{where}.{key}")]
+    if isinstance(node, list):
+        return [
+            pair
+            for index, value in enumerate(node)
+            for pair in text_pairs(value, f"{where}[{index}]")
+        ]
+    return []
+
+
+def test_every_text_has_its_own_english_version():
+    """Questions, options, hints, levels, steps, KPIs and legal notes: none left in German."""
+    import yaml
+
+    pairs = text_pairs(yaml.safe_load(DEFAULT_QUESTIONNAIRE.read_text(encoding="utf-8")))
+    assert len(pairs) > 500
+    untranslated = [
+        where
+        for where, text in pairs
+        if not str(text["en"]).strip()
+        or " ".join(str(text["en"]).split()) == " ".join(str(text["de"]).split())
+    ]
+    assert untranslated == []

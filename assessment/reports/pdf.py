@@ -45,7 +45,7 @@ BASE_URL = "https://reifegrad.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
 PDF_VARIANT = "pdf/a-3u"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "6"
+LAYOUT_VERSION = "7"
 
 
 class StaticOnlyFetcher(URLFetcher):

@@ -2,12 +2,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from assessment import scoring
+from assessment.citations import english_citation
 from assessment.models import Option, Question
 
 register = template.Library()
@@ -40,6 +41,14 @@ def subtract(value: float | None, other: float | None) -> float | None:
     if value is None or other is None:
         return None
     return float(value) - float(other)
+
+
+@register.filter
+def citation(source: str) -> str:
+    """A legal source as the questionnaire cites it, in the active language."""
+    if (get_language() or "de")[:2] != "en":
+        return source
+    return english_citation(source, format_date=lambda day: date_format(day, "DATE_FORMAT"))
 
 
 @register.filter

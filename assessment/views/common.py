@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -63,3 +66,41 @@ def secret_link_lookup(
         throttle.record_token_miss(request)
         return not_found()
     return found
+
+
+SPELLED_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def download_name(name: str) -> str:
+    """A company name as part of a file name: "Bäckerei Müller & Söhne" -> "Bäckerei-Müller-Söhne".
+
+    A slug that keeps the case: letters (umlauts included) and digits stay, every other run
+    of characters becomes one hyphen.
+    """
+    normalised = unicodedata.normalize("NFKC", name)
+    slug = re.sub(r"[\W_]+", "-", normalised).strip("-")[:60].strip("-")
+    return slug or _("Unternehmen")
+
+
+def ascii_filename(filename: str) -> str:
+    """The fallback name for programs that do not read RFC 5987: umlauts spelled out."""
+    spelled = unicodedata.normalize("NFKD", filename.translate(SPELLED_OUT))
+    ascii_only = spelled.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_only)
+
+
+def attachment_header(filename: str, *, inline: bool = False) -> str:
+    """Content-Disposition with an ASCII name and the exact UTF-8 name (RFC 6266, RFC 5987).
+
+    Browsers that read `filename*` save "Reifegrad_Verlauf_Bäckerei-Müller.csv"; older ones
+    get "Reifegrad_Verlauf_Baeckerei-Mueller.csv". Quotes, backslashes and line breaks can
+    never reach the header: the ASCII name keeps only letters, digits, dots, hyphens and
+    underscores, and the UTF-8 name is percent-encoded.
+    """
+    disposition = "inline" if inline else "attachment"
+    fallback = ascii_filename(filename)
+    if fallback == filename:
+        return f'{disposition}; filename="{filename}"'
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,6 +23,7 @@ from assessment.auth import AuthenticatedRequest
 from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
+    Table,
     approved_profile,
     as_csv,
     as_xlsx,
@@ -32,6 +34,7 @@ from assessment.consultants import (
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
 from assessment.models import Company, ConsultantProfile, Questionnaire, User
+from assessment.views.common import attachment_header, download_name
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -208,24 +211,34 @@ def portfolio_export(request: AuthenticatedRequest, file_format: str) -> HttpRes
     if isinstance(profile, HttpResponse):
         return profile
     table = portfolio_table(portfolio(consultant=request.user, **portfolio_filters(request)))
-    return table_response(table, name="Reifegrad_Portfolio", file_format=file_format)
+    title = _("Portfolio")
+    return table_response(table, title=title, name=f"Reifegrad_{title}", file_format=file_format)
 
 
 @login_required
 @require_GET
 def company_export(request: HttpRequest, company_id: str, file_format: str) -> HttpResponse:
     company = access.company_for(request, int(company_id), "view_company")
+    title = _("Verlauf")
     return table_response(
-        history_table(company), name=f"Reifegrad_Verlauf_{company.pk}", file_format=file_format
+        history_table(company),
+        title=title,
+        name=f"Reifegrad_{title}_{download_name(str(company))}",
+        file_format=file_format,
     )
 
 
-def table_response(table, *, name: str, file_format: str) -> HttpResponse:
+def table_response(table: Table, *, title: str, name: str, file_format: str) -> HttpResponse:
+    """The table as a download; the file is named after its content and today's date."""
     day = timezone.localdate().isoformat()
+    language = get_language()
     if file_format == "xlsx":
-        response = HttpResponse(as_xlsx(table, title=name), content_type=XLSX)
+        response = HttpResponse(as_xlsx(table, title=title, language=language), content_type=XLSX)
     else:
-        response = HttpResponse(as_csv(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}_{day}.{file_format}"'
+        response = HttpResponse(
+            as_csv(table, language=language), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = attachment_header(f"{name}_{day}.{file_format}")
+    response["Content-Language"] = language
     response["Cache-Control"] = "private, no-store"
     return response

@@ -12,6 +12,7 @@ from assessment import access
 from assessment.reports.data import build_report
 from assessment.reports.export import export_data
 from assessment.reports.pdf import assessment_pdf, safe_filename
+from assessment.views.common import attachment_header
 from assessment.views.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
@@ -27,8 +28,9 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         logger.exception("Rendering the PDF of assessment %s failed", assessment.pk)
         return service_unavailable()
     response = HttpResponse(rendered.content, content_type="application/pdf")
-    disposition = "inline" if request.GET.get("inline") else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
+    response["Content-Disposition"] = attachment_header(
+        rendered.filename, inline=bool(request.GET.get("inline"))
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -40,6 +42,6 @@ def report_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     data = export_data(build_report(assessment=assessment))
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     filename = safe_filename(assessment).removesuffix(".pdf") + ".json"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment_header(filename)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -70,8 +70,9 @@ def assert_no_formula_text(rows: list[list[str]]) -> None:
 
 
 def is_number(value: str) -> bool:
+    """A number as the German CSV writes it ("-8,7") or as the English one does ("-8.7")."""
     try:
-        float(value)
+        float(value.replace(",", "."))
     except ValueError:
         return False
     return True
@@ -126,7 +127,7 @@ def test_numbers_and_dates_stay_numbers_and_dates(advisor, consultant, default_q
         sheet.cell(row=2, column=header.index("Letzter Check") + 1).value, datetime.datetime
     )
     rows = csv_rows(advisor.get(reverse("portfolio_export", args=["csv"])))
-    assert float(rows[1][header.index("Veränderung")]) < 0
+    assert float(rows[1][header.index("Veränderung")].replace(",", ".")) < 0
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

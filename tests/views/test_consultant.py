@@ -210,11 +210,11 @@ def test_client_history_export(consultant_client, approved, default_questionnair
     response = consultant_client.get(reverse("company_export", args=[company.pk, "csv"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["Datum", "Art", "Fragebogen", "Index"]
-    assert "website" in rows[0]
+    assert "Webseite & Online-Auftritt" in rows[0]
     assert len(rows) == 2
     consultant_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = consultant_client.get(reverse("company_export", args=[company.pk, "csv"]))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=","))
     assert rows[0][:5] == ["Date", "Type", "Questionnaire", "Index", "Level"]
     assert consultant_client.get(f"/firmen/{company.pk}/verlauf.exe").status_code == 404
 
