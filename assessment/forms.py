@@ -277,14 +277,16 @@ class ReassessmentForm(forms.Form):
             self.fields["questionnaire"] = forms.ChoiceField(
                 choices=[(str(q.pk), f"{q.title} (v{q.version})") for q in offered],
                 initial=str(offered[0].pk) if offered else None,
+                required=False,  # none chosen: the full check, as for everybody else
                 label=_("Fragebogen"),
                 error_messages={
                     "invalid_choice": _("Dieser Fragebogen ist nicht veröffentlicht."),
                 },
             )
 
-    def clean_questionnaire(self) -> Questionnaire:
-        return self.offered[self.cleaned_data["questionnaire"]]
+    def clean_questionnaire(self) -> Questionnaire | None:
+        chosen = self.cleaned_data.get("questionnaire")
+        return self.offered[chosen] if chosen else None
 
 
 class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):

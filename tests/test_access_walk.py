@@ -205,6 +205,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "consolidation": check("consolidation"),
     "apply_proposals": check("apply_proposals"),
     "finish": check("finish"),
+    "start_full_check": check("start_full_check"),
     "company": of_company("company"),
     "comparison": lambda w: (
         reverse("comparison", args=[w.company.pk])
@@ -229,6 +230,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "home": lambda w: reverse("home"),
     "health": lambda w: reverse("health"),
     "profile": lambda w: reverse("profile"),
+    "quick_profile": lambda w: reverse("quick_profile"),
     "signup": lambda w: reverse("signup"),
     "consultant_signup": lambda w: reverse("consultant_signup"),
     "login": lambda w: reverse("login"),
@@ -328,7 +330,9 @@ def test_nobody_without_a_relation_is_allowed_anything_but_public_pages():
 
 
 @pytest.mark.parametrize("role", list(access.ROLES))
-def test_every_url_as_every_role_answers_as_the_table_says(role, default_questionnaire):
+def test_every_url_as_every_role_answers_as_the_table_says(
+    role, default_questionnaire, quick_check
+):
     world = build_world(default_questionnaire)
     client = ROLE_SETUPS[role](world)
     me = client.session.get("_auth_user_id")

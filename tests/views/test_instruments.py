@@ -146,17 +146,11 @@ def test_consultant_starts_a_clients_check_on_the_chosen_questionnaire(
     assert assessment.mode == Assessment.Mode.CONSULTANT
 
 
-def test_a_consultants_check_starts_only_on_a_questionnaire_the_page_offered(
+def test_consultant_without_a_choice_gets_the_full_check(
     client, approved_consultant, client_of, default_questionnaire, small_questionnaire
 ):
     client.force_login(approved_consultant)
     client.post(reverse("new_assessment", args=[client_of.pk]), {"start": "fresh"})
-    # The field is required: nothing starts without a choice the page offered ...
-    assert not Assessment.objects.filter(company=client_of).exists()
-    client.post(
-        reverse("new_assessment", args=[client_of.pk]),
-        {"start": "fresh", "questionnaire": default_questionnaire.pk},
-    )
     assert Assessment.objects.get(company=client_of).questionnaire == default_questionnaire
 
 
