@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint audit deploy-check format bench bench-pages bench-load messages clean lock
+.PHONY: run sample-report test lint audit deploy-check format bench bench-pages bench-load messages clean lock
 
 # Every install comes from requirements.lock (exact versions of everything, with the test
 # tools and the Redis client); pyproject.toml keeps the ranges the lock is made from.
@@ -21,7 +21,8 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra redis --universal \
 		--python-version 3.11 --upgrade -o requirements.lock
 
-## Run the app on http://127.0.0.1:8000 with SQLite, the full and the quick check and a demo login.
+## Run the app on http://127.0.0.1:8000 with SQLite, the full and the quick check and a demo login,
+## and a background worker (PDFs, mails) beside it that stops with the server.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -29,7 +30,17 @@ run: $(STAMP)
 	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml \
 		assessment/content/reifegrad-schnellcheck.yaml
 	$(BIN)/python manage.py create_demo_user
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## The sample report (German and English) from built-in sample answers, into build/.
+sample-report: export DEBUG ?= 1
+sample-report: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml
+	$(BIN)/python manage.py sample_report --output-dir build
 
 ## Run every test: unit and view tests, then the browser tests in their own run.
 ## With DATABASE_URL set they run on that database (PostgreSQL in CI).

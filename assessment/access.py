@@ -83,7 +83,11 @@ PERMISSIONS: dict[str, Permission] = {
         "was angemeldet sein muss; nur das eigene Konto)",
         EVERYONE,
     ),
-    "own_account": Permission("eigene Kontoseite und Firmenliste (nur eigene Daten)", LOGGED_IN),
+    "own_account": Permission(
+        "eigene Kontoseite und Firmenliste, eigene Daten herunterladen, Konto löschen "
+        "(nur eigene Daten)",
+        LOGGED_IN,
+    ),
     "consultant_account": Permission(
         "Portfolio, Profil, neue Kunden (freigegebene Berater/innen, nur eigene Kunden)",
         frozenset({CLIENT_CONSULTANT, CONSULTANT}),
@@ -93,7 +97,7 @@ PERMISSIONS: dict[str, Permission] = {
         PEOPLE_OF_THE_COMPANY | {RESPONDENT, LINK_HOLDER},
     ),
     "submit_own_answers": Permission(
-        "eigene Antworten abgeben (nur Team-Link)", frozenset({RESPONDENT})
+        "Begrüßung, eigene Antworten abgeben, Dank (nur Team-Link)", frozenset({RESPONDENT})
     ),
     "complete": Permission(
         "Check abschließen, nach dem Schnellcheck den ausführlichen Check beginnen",
@@ -109,7 +113,9 @@ PERMISSIONS: dict[str, Permission] = {
         "Check ohne Konto ins eigene Konto übernehmen (mit Bestätigung)", frozenset({LINK_HOLDER})
     ),
     "run_workshop": Permission(
-        "Team-Links, Moderation, Abgleich der Team-Antworten", PEOPLE_OF_THE_COMPANY
+        "Team-Links (erstellen, neu ausstellen, senden, entfernen), Moderation, Abgleich der "
+        "Team-Antworten (wählen, alle Vorschläge, rückgängig)",
+        PEOPLE_OF_THE_COMPANY,
     ),
     "view_company": Permission(
         "Firmenseite, Verlauf, Vergleich, Schritte, Export", PEOPLE_OF_THE_COMPANY
@@ -118,11 +124,20 @@ PERMISSIONS: dict[str, Permission] = {
         "neuer Check, Schritte übernehmen und pflegen, Messwerte", PEOPLE_OF_THE_COMPANY
     ),
     "manage_company": Permission("Einstellungen, Einladungen, Mitglieder und Rollen", OWNER_RIGHTS),
+    "own_company_data": Permission(
+        "alle Daten des Unternehmens herunterladen, Unternehmen löschen", OWNER_RIGHTS
+    ),
+    "delete_check": Permission(
+        "Check ohne Konto löschen (nur mit dem Fortsetzungs-Link, nicht mit einem Team-Link)",
+        frozenset({LINK_HOLDER}),
+    ),
 }
 
 URL_ACTIONS: dict[str, str] = {
     "home": "public",
     "health": "public",
+    "imprint": "public",
+    "privacy": "public",
     "set_language": "public",
     "profile": "public",
     "quick_profile": "public",
@@ -134,6 +149,8 @@ URL_ACTIONS: dict[str, str] = {
     "password_reset": "account_pages",
     "consultant_signup": "public",
     "account": "own_account",
+    "account_data": "own_account",
+    "account_delete": "own_account",
     "account_change_password": "account_pages",
     "account_confirm_email": "account_pages",
     "account_confirm_login_code": "account_pages",
@@ -179,6 +196,12 @@ URL_ACTIONS: dict[str, str] = {
     "facilitate": "run_workshop",
     "consolidation": "run_workshop",
     "apply_proposals": "run_workshop",
+    "undo_proposals": "run_workshop",
+    "consolidation_choose": "run_workshop",
+    "team_reissue": "run_workshop",
+    "team_send": "run_workshop",
+    "team_remove": "run_workshop",
+    "respondent_welcome": "submit_own_answers",
     "company": "view_company",
     "comparison": "view_company",
     "actions": "view_company",
@@ -192,6 +215,9 @@ URL_ACTIONS: dict[str, str] = {
     "remove_member": "manage_company",
     "member_role": "manage_company",
     "revoke_invitation": "manage_company",
+    "company_data": "own_company_data",
+    "company_delete": "own_company_data",
+    "check_delete": "delete_check",
 }
 
 
@@ -362,6 +388,18 @@ def action_for(company: Company, action_id: int) -> Action:
     if action is None:
         raise Http404("No such action")
     return action
+
+
+def respondent_of(assessment: Assessment, respondent_id: int) -> Respondent:
+    """A team member of this check (never the final answers' respondent); else 404."""
+    respondent = (
+        assessment.respondents.filter(pk=respondent_id, is_primary=False)
+        .select_related("assessment__company")
+        .first()
+    )
+    if respondent is None:
+        raise Http404("No such team member")
+    return respondent
 
 
 def assessment_of_company(company: Company, public_id: uuid.UUID | str | None) -> Assessment:

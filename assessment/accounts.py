@@ -14,9 +14,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest, HttpResponse
 
-from assessment import throttle
+from assessment import mail, throttle
 from assessment.models import User
 
 
@@ -50,6 +51,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is not None and not user.is_active:
             return None
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Built by allauth as always, then queued like every mail of the app (assessment.mail),
+        # so a mail server that is down does not break sign-up or a password reset.
+        mail_context = {
+            "request": self.request,
+            "email": email,
+            "current_site": get_current_site(self.request),
+            **context,
+        }
+        mail.send_message(self.render_mail(template_prefix, email, mail_context))
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # The same address as login lockouts and link throttling (TRUSTED_PROXY_COUNT).

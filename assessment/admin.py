@@ -1,12 +1,17 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
-from django.utils.translation import gettext
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from assessment import questionnaire_upload
+from assessment.consultants import send_approval_mail
 from assessment.models import (
     Action,
     Answer,
@@ -190,8 +195,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Name", {"fields": ("first_name", "last_name")}),
-        ("Rechte", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Name"), {"fields": ("first_name", "last_name")}),
+        (_("Rechte"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -238,9 +243,40 @@ class ConsultantProfileAdmin(admin.ModelAdmin):
     search_fields = ["name", "firm", "user__email"]
     actions = ["approve"]
 
-    @admin.action(description="Ausgewählte Beraterkonten freigeben")
-    def approve(self, request: HttpRequest, queryset) -> None:
-        queryset.update(approved=True)
+    @admin.action(description=_("Ausgewählte Beraterkonten freigeben"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[ConsultantProfile]) -> None:
+        waiting = list(queryset.filter(approved=False).select_related("user"))
+        ConsultantProfile.objects.filter(pk__in=[p.pk for p in waiting]).update(approved=True)
+        for profile in waiting:
+            tell_approved(request, profile)
+        self.message_user(
+            request,
+            ngettext(
+                "Ein Beraterkonto freigegeben; die Person hat eine E-Mail bekommen.",
+                "%(count)s Beraterkonten freigegeben; jede Person hat eine E-Mail bekommen.",
+                len(waiting),
+            )
+            % {"count": len(waiting)},
+            messages.SUCCESS,
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: ConsultantProfile, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.approved and "approved" in form.changed_data:
+            tell_approved(request, obj)
+            self.message_user(
+                request,
+                _("%(name)s ist freigegeben und hat eine E-Mail bekommen.") % {"name": obj.name},
+                messages.SUCCESS,
+            )
+
+
+def tell_approved(request: HttpRequest, profile: ConsultantProfile) -> None:
+    send_approval_mail(
+        profile=profile, portfolio_url=request.build_absolute_uri(reverse("portfolio"))
+    )
 
 
 @admin.register(Invitation)

@@ -23,6 +23,7 @@ class AnswerChange:
     not_applicable: bool
     note: str | None  # None: leave the stored note as it is
     note_private: bool | None = None  # None: leave the note's visibility as it is
+    decided: bool = False  # chosen in the consolidation (see Answer.decided)
 
 
 def note_problem(note: str | None) -> str | None:

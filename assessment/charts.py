@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -134,19 +134,24 @@ def radar_chart(
     no_value_text: str = "–",
     size: int = 360,
     pixel_width: int | None = None,
+    label_size: int = FONT_SIZE,
+    font_family: str = "sans-serif",
 ) -> str:
     """Scores 0-100 per axis as a radar; with 1 or 2 axes as horizontal bars instead.
 
     A radar needs at least three axes to enclose an area, and a questionnaire may well have
     only two dimensions, so fewer axes fall back to bars rather than failing the page.
-    No axes at all is a caller error (ValueError). A score of None draws the axis but pulls
-    the polygon to the centre there; the summary shows `no_value_text`. Scores are clamped to
-    0..100. `comparison` (e.g. the previous assessment) is drawn dashed, without fill, and
-    then both `current_label` and `comparison_label` are required for the legend.
+    No axes at all is a caller error (ValueError). A score of None ("does not apply") is
+    never drawn as 0: its axis is dashed, its label says `no_value_text`, and the polygon
+    joins the neighbouring axes instead; the summary shows `no_value_text` too. Scores are
+    clamped to 0..100. `comparison` (e.g. the previous assessment) is drawn dashed, without
+    fill, and then both `current_label` and `comparison_label` are required for the legend.
 
-    `size` sets the scale (the outer ring's radius is about a third of it); the viewBox grows to
-    fit the labels. Without `pixel_width` the SVG is `width="100%"` and scales with its
-    container; with it, width and height are fixed pixels, as the PDF wants.
+    `size` sets the scale (the outer ring's radius is about a third of it); the viewBox grows
+    to fit the labels. Without `pixel_width` the SVG is `width="100%"` and scales with its
+    container; with it, width and height are fixed pixels, as the PDF wants. `label_size` is
+    the axis labels' font size in viewBox units: a page that shows the chart narrow (a
+    phone) asks for larger ones, so that they stay readable once scaled down.
     """
     _check_positive(size=size, pixel_width=pixel_width)
     summary = radar_summary(
@@ -181,6 +186,8 @@ def radar_chart(
             previous=previous,
             legend=legend,
             size=size,
+            no_value_text=_clean(no_value_text),
+            label_size=label_size,
         )
     return _svg(
         chart_id=chart_id,
@@ -189,6 +196,7 @@ def radar_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -227,6 +235,7 @@ def trend_chart(
     width: int = 640,
     height: int = 260,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """The overall index over time as a line, optionally with thinner lines per dimension.
 
@@ -259,6 +268,7 @@ def trend_chart(
             box=(0.0, 0.0, float(width), float(height)),
             pixel_width=pixel_width,
             body=[message],
+            font_family=font_family,
         )
     body, box = _trend_body(
         chart_id=_safe_id(chart_id),
@@ -279,6 +289,7 @@ def trend_chart(
         box=box,
         pixel_width=pixel_width,
         body=body,
+        font_family=font_family,
     )
 
 
@@ -422,6 +433,7 @@ def _svg(
     box: tuple[float, float, float, float],
     pixel_width: int | None,
     body: Sequence[str],
+    font_family: str = "sans-serif",
 ) -> str:
     element_id = _safe_id(chart_id)
     min_x, min_y, box_width, box_height = box
@@ -438,7 +450,7 @@ def _svg(
             **size,
             "role": "img",
             "aria-labelledby": f"{element_id}-title {element_id}-desc",
-            "font-family": "sans-serif",
+            "font-family": font_family,
         }
     )
     return "\n".join(
@@ -452,9 +464,9 @@ def _svg(
     )
 
 
-def _wrap_label(label: str) -> tuple[str, ...]:
+def _wrap_label(label: str, max_chars: int = LABEL_LINE_CHARS) -> tuple[str, ...]:
     """At most two lines, so a label never grows into the chart."""
-    if len(label) <= LABEL_LINE_CHARS:
+    if len(label) <= max_chars:
         return (label,)
     # Breaking after an ampersand keeps "Kommunikation &" / "Marketing" as two phrases.
     breaks = [match.start() + 2 for match in re.finditer(" & ", label)]
@@ -484,18 +496,22 @@ def _legend(
     entries: Sequence[tuple[str, str, str | None, float]],
     x: float,
     y: float,
+    size: int = FONT_SIZE,
 ) -> tuple[list[str], float]:
     """Entries of (label, colour, dash, stroke width) stacked from (x, y); returns the height."""
     elements = []
+    line_height = LINE_HEIGHT * size / FONT_SIZE
     for index, (label, colour, dash, stroke_width) in enumerate(entries):
-        middle = y + index * (LINE_HEIGHT + 4) + LINE_HEIGHT / 2
+        middle = y + index * (line_height + 4) + line_height / 2
         elements.append(_swatch(x=x, y=middle, colour=colour, dash=dash, stroke_width=stroke_width))
-        elements.append(_text(x=x + 30, y=middle + FONT_SIZE * 0.35, content=label))
-    return elements, len(entries) * (LINE_HEIGHT + 4)
+        elements.append(_text(x=x + 30, y=middle + size * 0.35, content=label, size=size))
+    return elements, len(entries) * (line_height + 4)
 
 
-def _legend_width(entries: Sequence[tuple[str, str, str | None, float]]) -> float:
-    return 30 + max(_text_width(label) for label, _, _, _ in entries)
+def _legend_width(
+    entries: Sequence[tuple[str, str, str | None, float]], size: int = FONT_SIZE
+) -> float:
+    return 30 + max(_text_width(label, size) for label, _, _, _ in entries)
 
 
 def _swatch(*, x: float, y: float, colour: str, dash: str | None, stroke_width: float) -> str:
@@ -524,6 +540,8 @@ def _radar_body(
     previous: Sequence[float | None] | None,
     legend: tuple[str, str] | None,
     size: int,
+    no_value_text: str,
+    label_size: int,
 ) -> tuple[list[str], tuple[float, float, float, float]]:
     # The centre sits at the origin; the viewBox is fitted around everything afterwards.
     radius = size * RADAR_RADIUS_SHARE
@@ -540,21 +558,27 @@ def _radar_body(
         )
         for ring in RING_SCORES
     ]
-    for angle in angles:
+    for angle, score in zip(angles, scores, strict=True):
         end_x, end_y = at(angle, 100)
-        grid.append(
-            _tag(
-                "line",
-                {"x1": 0.0, "y1": 0.0, "x2": end_x, "y2": end_y, "stroke": GRID_COLOUR},
-            )
-        )
+        axis: dict[str, str | float | int] = {
+            "x1": 0.0,
+            "y1": 0.0,
+            "x2": end_x,
+            "y2": end_y,
+            "stroke": GRID_COLOUR,
+        }
+        if score is None:
+            # A dimension that does not apply: a marked axis, not a score of 0.
+            axis.update({"stroke": AXIS_COLOUR, "stroke-dasharray": "3 3", "stroke-width": 1.5})
+        grid.append(_tag("line", axis))
     # Just inside each ring, so they never collide with the axis label at 12 o'clock.
+    ring_size = max(SMALL_FONT_SIZE, label_size - 4)
     ring_labels = [
         _text(
             x=3.0,
-            y=-radius * ring / 100 + SMALL_FONT_SIZE + 1,
+            y=-radius * ring / 100 + ring_size + 1,
             content=str(ring),
-            size=SMALL_FONT_SIZE,
+            size=ring_size,
             fill=MUTED_TEXT_COLOUR,
         )
         for ring in RING_SCORES
@@ -569,7 +593,11 @@ def _radar_body(
             "polygon",
             {
                 "points": _points(
-                    [at(angle, score) for angle, score in zip(angles, previous, strict=True)]
+                    [
+                        at(angle, score)
+                        for angle, score in zip(angles, previous, strict=True)
+                        if score is not None
+                    ]
                 ),
                 "fill": "none",
                 "stroke": COMPARISON_COLOUR,
@@ -584,7 +612,11 @@ def _radar_body(
         "polygon",
         {
             "points": _points(
-                [at(angle, score) for angle, score in zip(angles, scores, strict=True)]
+                [
+                    at(angle, score)
+                    for angle, score in zip(angles, scores, strict=True)
+                    if score is not None
+                ]
             ),
             "fill": CURRENT_COLOUR,
             "fill-opacity": "0.2",
@@ -602,8 +634,12 @@ def _radar_body(
 
     bounds = _Bounds(-radius, -radius, radius, radius)
     label_elements = []
-    for angle, label in zip(angles, labels, strict=True):
-        element, extent = _radar_label(angle=angle, label=label, distance=radius + RADAR_LABEL_GAP)
+    for angle, label, score in zip(angles, labels, scores, strict=True):
+        if score is None:
+            label = f"{label} ({no_value_text})"
+        element, extent = _radar_label(
+            angle=angle, label=label, distance=radius + RADAR_LABEL_GAP, size=label_size
+        )
         label_elements.append(element)
         bounds.include(*extent)
     body.append(_tag("g", {"id": f"{chart_id}-labels"}, "".join(label_elements)))
@@ -617,22 +653,25 @@ def _radar_body(
             (legend[0], CURRENT_COLOUR, None, 2.0),
             (legend[1], COMPARISON_COLOUR, COMPARISON_DASH, 2.0),
         ]
-        legend_width = _legend_width(entries)
+        legend_width = _legend_width(entries, size=label_size)
         half_width = max(half_width, legend_width / 2 + PADDING)
-        elements, legend_height = _legend(entries=entries, x=-legend_width / 2, y=bottom)
+        elements, legend_height = _legend(
+            entries=entries, x=-legend_width / 2, y=bottom, size=label_size
+        )
         body.append(_tag("g", {"id": f"{chart_id}-legend"}, "".join(elements)))
         bottom += legend_height + PADDING
     return body, (-half_width, top, 2 * half_width, bottom - top)
 
 
 def _radar_label(
-    *, angle: float, label: str, distance: float
+    *, angle: float, label: str, distance: float, size: int = FONT_SIZE
 ) -> tuple[str, tuple[float, float, float, float]]:
     """The label outside the ring, anchored on the side it sits on; returns its extent too."""
     sine, cosine = math.sin(angle), math.cos(angle)
     x, y = distance * sine, -distance * cosine
-    lines = _wrap_label(label)
-    width = max(_text_width(line) for line in lines)
+    line_height = LINE_HEIGHT * size / FONT_SIZE
+    lines = _wrap_label(label, max_chars=LABEL_LINE_CHARS * FONT_SIZE // size)
+    width = max(_text_width(line, size) for line in lines)
     if abs(sine) < 0.2:
         anchor, left = "middle", x - width / 2
     elif sine > 0:
@@ -640,19 +679,19 @@ def _radar_label(
     else:
         anchor, left = "end", x - width
     # Above the point at 12 o'clock, below it at 6, centred on it at 3 and 9.
-    block_height = len(lines) * LINE_HEIGHT
+    block_height = len(lines) * line_height
     block_top = y - block_height * (1 + cosine) / 2
     spans = "".join(
         _tag(
             "tspan",
-            {"x": x, "y": block_top + FONT_SIZE * 0.85 + index * LINE_HEIGHT},
+            {"x": x, "y": block_top + size * 0.85 + index * line_height},
             escape(line),
         )
         for index, line in enumerate(lines)
     )
     element = _tag(
         "text",
-        {"text-anchor": anchor, "font-size": FONT_SIZE, "fill": TEXT_COLOUR},
+        {"text-anchor": anchor, "font-size": size, "fill": TEXT_COLOUR},
         spans,
     )
     return element, (left, block_top, left + width, block_top + block_height)
@@ -997,3 +1036,136 @@ def _line_with_dots(
         if y is not None
     ]
     return "".join(paths + dots)
+
+
+# ---------------------------------------------------------------------------------------
+# KPI measurements
+
+
+def measurement_chart(
+    *,
+    points: Sequence[tuple[str, float]],
+    chart_id: str,
+    title: str,
+    unit: str,
+    baseline: float | None = None,
+    baseline_label: str = "",
+    width: int = 360,
+    height: int = 140,
+    number_text: Callable[[float], str] | None = None,
+) -> str:
+    """An action's measured values over time as a small line, with the unit on the axis.
+
+    `points` are (date label, value) in time order; values are free numbers (not 0-100), so
+    the axis runs from the smallest to the largest value shown (baseline included), with
+    the unit written at the top. One point is a dot. No points is a caller error.
+    `number_text` writes a number in the reader's language (default: a point, no grouping).
+    """
+    write = number_text or plain_number
+    if not points:
+        raise ValueError("a measurement chart needs at least one point")
+    _check_positive(width=width, height=height)
+    values = [float(value) for _, value in points]
+    shown = [*values, *([float(baseline)] if baseline is not None else [])]
+    low, high = min(shown), max(shown)
+    if high == low:
+        low, high = low - 1, high + 1
+    unit_text = _clean(unit)
+    left = PADDING + _text_width(write(high)) + 6
+    left = max(left, PADDING + _text_width(write(low)) + 6)
+    top = PADDING + LINE_HEIGHT + 4
+    bottom = height - PADDING - LINE_HEIGHT - 2
+    right = width - PADDING - _text_width(points[-1][0]) / 2
+
+    def y_of(value: float) -> float:
+        return bottom - (value - low) / (high - low) * (bottom - top)
+
+    step = (right - left) / (len(points) - 1) if len(points) > 1 else 0.0
+    xs = [
+        left + index * step if len(points) > 1 else (left + right) / 2
+        for index in range(len(points))
+    ]
+    body = [
+        _text(x=PADDING, y=PADDING + FONT_SIZE * 0.85, content=unit_text, fill=MUTED_TEXT_COLOUR),
+        _tag("line", {"x1": left, "y1": top, "x2": left, "y2": bottom, "stroke": AXIS_COLOUR}),
+        _tag("line", {"x1": left, "y1": bottom, "x2": right, "y2": bottom, "stroke": AXIS_COLOUR}),
+        _text(
+            x=left - 4,
+            y=y_of(high) + 4,
+            content=write(high),
+            anchor="end",
+            fill=MUTED_TEXT_COLOUR,
+        ),
+        _text(
+            x=left - 4,
+            y=y_of(low) + 4,
+            content=write(low),
+            anchor="end",
+            fill=MUTED_TEXT_COLOUR,
+        ),
+    ]
+    if baseline is not None:
+        y = y_of(float(baseline))
+        body.append(
+            _tag(
+                "line",
+                {
+                    "x1": left,
+                    "y1": y,
+                    "x2": right,
+                    "y2": y,
+                    "stroke": COMPARISON_COLOUR,
+                    "stroke-dasharray": COMPARISON_DASH,
+                },
+            )
+        )
+        if baseline_label:
+            body.append(
+                _text(
+                    x=right,
+                    y=y - 4,
+                    content=_clean(baseline_label),
+                    anchor="end",
+                    size=SMALL_FONT_SIZE + 2,
+                    fill=COMPARISON_COLOUR,
+                )
+            )
+    coordinates = [(x, y_of(value)) for x, value in zip(xs, values, strict=True)]
+    if len(coordinates) > 1:
+        body.append(
+            _tag(
+                "polyline",
+                {
+                    "points": _points(coordinates),
+                    "fill": "none",
+                    "stroke": CURRENT_COLOUR,
+                    "stroke-width": 2,
+                },
+            )
+        )
+    for x, y in coordinates:
+        body.append(_tag("circle", {"cx": x, "cy": y, "r": 3.5, "fill": CURRENT_COLOUR}))
+    for index in sorted({0, len(points) - 1}):
+        body.append(
+            _text(
+                x=xs[index],
+                y=height - PADDING,
+                content=_clean(points[index][0]),
+                anchor="middle",
+                fill=MUTED_TEXT_COLOUR,
+            )
+        )
+    desc = ", ".join(f"{_clean(label)}: {write(value)} {unit_text}" for label, value in points)
+    return _svg(
+        chart_id=chart_id,
+        title=title,
+        desc=desc,
+        box=(0.0, 0.0, float(width), float(height)),
+        pixel_width=None,
+        body=body,
+    )
+
+
+def plain_number(value: float) -> str:
+    """Up to two decimals, without trailing zeros: 12, 12.5, 0.25 (the caller's locale aside)."""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")

@@ -5,6 +5,8 @@ ladder: the rank of its points among the options (single choice), its position (
 quarter step of its score (tick-all-that-apply lists). Two levels or more between the
 answers of a question count as disagreement: that is where a workshop has something to talk
 about.
+
+A proposal is what more than half of them said; answers are never averaged (see `proposal`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class QuestionAgreement:
     spread: int
     disagreement: bool
     proposal: AnswerInput | None
+    unanimous: bool
 
 
 def agreement(question: QuestionSpec, answers: Sequence[AnswerInput | None]) -> QuestionAgreement:
@@ -55,51 +58,59 @@ def agreement(question: QuestionSpec, answers: Sequence[AnswerInput | None]) -> 
         spread=spread,
         disagreement=spread >= DISAGREEMENT_LEVELS,
         proposal=proposal(question, answers, known),
+        unanimous=is_unanimous(question, answers),
     )
 
 
 def proposal(
     question: QuestionSpec, answers: Sequence[AnswerInput | None], known: list[int]
 ) -> AnswerInput | None:
-    """The rounded mean of the team's levels (a majority for lists); N/A if all said so."""
+    """What a strict majority of those who answered said, or None (the row is flagged).
+
+    Categorical answers are never averaged: "no website of our own" and "we change it
+    ourselves" do not make "with some effort". A single-choice answer (or "does not apply")
+    needs more than half of the answers; a tick list takes each option ticked by more than
+    half; a scale without a majority proposes its median position (the lower one of two).
+    """
     given = [answer for answer in answers if answer is not None]
     if not given:
         return None
-    if not known:
-        if question.allow_na and all(answer.not_applicable for answer in given):
-            return AnswerInput(not_applicable=True)
-        return None
+    majority = len(given) // 2 + 1
+    not_applicable = sum(1 for answer in given if answer.not_applicable)
+    if not_applicable >= majority:
+        return AnswerInput(not_applicable=True) if question.allow_na else None
     if question.kind == "multiple":
-        counted = [a for a in given if not a.not_applicable]
         chosen = tuple(
             option.key
             for option in question.options
-            if not option.exclusive
-            and 2 * sum(option.key in effective_options(question, a) for a in counted)
-            >= len(counted)
+            if sum(
+                option.key in effective_options(question, a) for a in given if not a.not_applicable
+            )
+            >= majority
         )
         if chosen:
             return AnswerInput(options=chosen)
-        exclusive = next((o.key for o in question.options if o.exclusive), None)
-        if exclusive:
-            return AnswerInput(options=(exclusive,))
-        return AnswerInput() if question.empty_zero else None
-    target = round_half_up(sum(known) / len(known))
-    if question.kind == "scale":
-        return AnswerInput(options=(question.options[target].key,))
-    ladder = sorted({option.points for option in question.options})
-    points = ladder[min(target, len(ladder) - 1)]
-    # Several options can share a step ("no website" and "nobody updates it"): take the one
-    # the team chose most often.
-    candidates = [option.key for option in question.options if option.points == points]
-    first_choices = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
-    counts = {key: sum(1 for c in first_choices if c == (key,)) for key in candidates}
-    best = max(candidates, key=lambda key: (counts[key], -candidates.index(key)))
-    return AnswerInput(options=(best,))
+        # A tick list where "nothing ticked" is an answer: proposed when most left it empty.
+        empty = sum(1 for a in given if not a.not_applicable and not effective_options(question, a))
+        return AnswerInput() if question.empty_zero and empty >= majority else None
+    firsts = [effective_options(question, a)[:1] for a in given if not a.not_applicable]
+    for option in question.options:
+        if sum(1 for chosen in firsts if chosen == (option.key,)) >= majority:
+            return AnswerInput(options=(option.key,))
+    if question.kind == "scale" and known:
+        median = sorted(known)[(len(known) - 1) // 2]
+        return AnswerInput(options=(question.options[median].key,))
+    return None
 
 
-def round_half_up(value: float) -> int:
-    return int(value + 0.5)
+def is_unanimous(question: QuestionSpec, answers: Sequence[AnswerInput | None]) -> bool:
+    """Everyone who answered gave the same answer (at least two people answered)."""
+    given = [
+        (answer.not_applicable, tuple(sorted(effective_options(question, answer))))
+        for answer in answers
+        if answer is not None
+    ]
+    return len(given) >= 2 and len(set(given)) == 1
 
 
 def team_agreement(

@@ -8,15 +8,18 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
+from assessment import mail
+from assessment.mail_limits import one_line
 from assessment.models import (
     Action,
     Assessment,
@@ -422,4 +425,39 @@ def consultant_for_report(company: Company) -> ConsultantProfile | None:
         )
         .order_by("user__memberships__created_at")
         .first()
+    )
+
+
+def notify_managers_of_signup(*, profile: ConsultantProfile, review_url: str) -> None:
+    """Tell the operators (settings.MANAGERS) that a consultant waits for approval."""
+    if not settings.MANAGERS:
+        return
+    mail.send(
+        recipients=[address for _name, address in settings.MANAGERS],
+        subject=gettext("Neue Beraterin / neuer Berater wartet auf Freigabe: %(name)s")
+        % {"name": one_line(profile.name)},
+        body=gettext(
+            "%(name)s (%(firm)s, %(email)s) hat sich als Beraterin oder Berater registriert "
+            "und wartet auf die Freigabe:\n\n%(url)s\n"
+        )
+        % {
+            "name": profile.name,
+            "firm": profile.firm or "–",
+            "email": profile.user.email,
+            "url": review_url,
+        },
+    )
+
+
+def send_approval_mail(*, profile: ConsultantProfile, portfolio_url: str) -> None:
+    """Tell the consultant that their account is approved and where to start."""
+    mail.send(
+        subject=gettext("Ihr Beraterkonto bei Reifegrad ist freigegeben"),
+        body=gettext(
+            "Guten Tag %(name)s,\n\nIhr Beraterkonto ist freigegeben. Sie können jetzt Kunden "
+            "anlegen, Checks mit ihnen durchführen und Berichte mit Ihrem Namen übergeben:"
+            "\n\n%(url)s\n"
+        )
+        % {"name": one_line(profile.name), "url": portfolio_url},
+        recipients=[profile.user.email],
     )

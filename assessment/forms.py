@@ -340,9 +340,17 @@ class ActionForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2, "maxlength": MAX_NOTE_LENGTH}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recommendation: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.CharField, self.fields["owner"]).max_length = 200
+        if recommendation is not None:
+            self.fields["kpi_baseline"].label = _("Ausgangswert: %(measure)s") % {
+                "measure": kpi_label(recommendation)
+            }
+        # A whole number shows as one ("0", not "0.0").
+        baseline = self.initial.get("kpi_baseline")
+        if isinstance(baseline, float) and baseline.is_integer():
+            self.initial["kpi_baseline"] = int(baseline)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -353,6 +361,11 @@ class ActionForm(forms.ModelForm):
         return notes
 
 
+def kpi_label(recommendation: Any) -> str:
+    """The step's measure and its unit, e.g. "Anfragen über die Website (Anzahl)"."""
+    return f"{recommendation.kpi_metric} ({recommendation.kpi_unit_label})"
+
+
 class MeasurementForm(forms.ModelForm):
     class Meta:
         model = Measurement
@@ -360,8 +373,12 @@ class MeasurementForm(forms.ModelForm):
         labels = {"measured_on": _("Datum"), "value": _("Wert"), "note": _("Bemerkung")}
         widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, recommendation: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if recommendation is not None:
+            self.fields["value"].label = _("Messwert: %(measure)s") % {
+                "measure": kpi_label(recommendation)
+            }
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -450,11 +467,43 @@ class ConsultantProfileForm(forms.ModelForm):
             ) from None
 
 
+CLIENT_LABELS = {
+    "size_band": _("Wie viele Menschen arbeiten beim Kunden?"),
+    "region": _("Ort oder Region des Kunden (freiwillig)"),
+    "turnover_band": _(
+        "Jahresumsatz 2026 des Kunden (netto): Er entscheidet, ob der Kunde ab 2027 oder erst "
+        "ab 2028 E-Rechnungen ausstellen muss"
+    ),
+    "kleinunternehmer": _("Nutzt der Kunde die Kleinunternehmerregelung (§ 19 UStG)?"),
+    "customers": _("An wen verkauft der Kunde?"),
+    "staff_personal_data": _(
+        "Wie viele Personen arbeiten beim Kunden ständig mit personenbezogenen Daten am "
+        "Computer (Kundendaten, Personaldaten)?"
+    ),
+    "monthly_budget_eur": _("Was kann der Kunde pro Monat für digitale Schritte ausgeben? (EUR)"),
+    "monthly_hours": _(
+        "Wie viele Stunden pro Monat kann der Kunde oder sein Team dafür einsetzen?"
+    ),
+}
+CLIENT_HELP = {
+    "customers": _("Mehrere Antworten möglich. Leer lassen, wenn der Kunde es nicht sagen möchte."),
+    "staff_personal_data": _(
+        "Ab 20 Personen braucht der Kunde einen Datenschutzbeauftragten (§ 38 BDSG)."
+    ),
+    "monthly_budget_eur": _("Ein grober Betrag genügt; der Fahrplan plant die Schritte danach."),
+}
+
+
 class ClientForm(ProfileForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
         self.fields["name"].label = _("Name des Unternehmens")
+        # The consultant fills this in about their client: the questions speak of the client.
+        for name, label in CLIENT_LABELS.items():
+            self.fields[name].label = label
+        for name, help_text in CLIENT_HELP.items():
+            self.fields[name].help_text = help_text
         self.helper.inputs = []
         self.helper.layout.fields.pop()
         self.helper.add_input(Submit("submit", _("Kunden anlegen"), css_class="btn-brand"))

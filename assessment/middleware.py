@@ -1,4 +1,7 @@
+import logging
 import re
+import time
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -6,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from assessment import logs
 from assessment.accounts import has_totp, second_factor_required
 
 # When the session was last saved (a Unix time), so a request knows whether to renew it.
@@ -167,3 +171,44 @@ class PrivateByDefault:
             return response
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+request_logger = logging.getLogger("reifegrad.request")
+
+
+class RequestLog:
+    """One log line per request: id, method, path (secrets masked), status and duration.
+
+    The id comes from the proxy's X-Request-ID header when it looks like one, otherwise it
+    is made here; it is on every line logged during the request and in the response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        token = logs.request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            response["X-Request-ID"] = request_id
+            request_logger.info(
+                "%s %s %s %.1f ms",
+                request.method,
+                logs.scrub_path(request.path),
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": logs.scrub_path(request.path),
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                },
+            )
+            return response
+        finally:
+            logs.request_id_var.reset(token)

@@ -79,7 +79,9 @@ class User(AbstractUser):
 class ConsultantProfile(models.Model):
     """A consultant's name, firm and contact; shown on the cover of their clients' reports."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="consultant_profile")
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="consultant_profile", verbose_name=_("Konto")
+    )
     name = models.CharField(_("Name"), max_length=200)
     firm = models.CharField(_("Firma"), max_length=200, blank=True)
     contact_email = models.EmailField(_("E-Mail für Kunden"), blank=True)
@@ -88,7 +90,7 @@ class ConsultantProfile(models.Model):
     # Re-encoded PNG bytes (never the uploaded file), so several app servers share it.
     logo_png = models.BinaryField(null=True, blank=True, editable=False)
     approved = models.BooleanField(_("freigegeben"), default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("angelegt am"))
 
     class Meta:
         verbose_name = _("Beraterprofil")
@@ -130,16 +132,16 @@ class QuestionnaireQuerySet(models.QuerySet["Questionnaire"]):
 
 
 class Questionnaire(models.Model):
-    key = models.SlugField(max_length=64)
-    version = models.PositiveIntegerField()
-    title_de = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    description_de = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    sources = models.JSONField(default=list, blank=True)
-    content_hash = models.CharField(max_length=64)
-    source_file = models.CharField(max_length=300, blank=True)
-    loaded_at = models.DateTimeField(default=timezone.now)
+    key = models.SlugField(max_length=64, verbose_name=_("Schlüssel"))
+    version = models.PositiveIntegerField(verbose_name=_("Version"))
+    title_de = models.CharField(max_length=200, verbose_name=_("Titel (deutsch)"))
+    title_en = models.CharField(max_length=200, verbose_name=_("Titel (englisch)"))
+    description_de = models.TextField(blank=True, verbose_name=_("Beschreibung (deutsch)"))
+    description_en = models.TextField(blank=True, verbose_name=_("Beschreibung (englisch)"))
+    sources = models.JSONField(default=list, blank=True, verbose_name=_("Quellen"))
+    content_hash = models.CharField(max_length=64, verbose_name=_("Inhalts-Prüfwert"))
+    source_file = models.CharField(max_length=300, blank=True, verbose_name=_("Quelldatei"))
+    loaded_at = models.DateTimeField(default=timezone.now, verbose_name=_("geladen am"))
     # Bands written on whole points ("from: 26"): levels follow the rounded score.
     whole_point_bands = models.BooleanField(default=False)
 
@@ -307,15 +309,18 @@ class LevelBand(models.Model):
 
 class Dimension(models.Model):
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.CASCADE, related_name="dimensions"
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="dimensions",
+        verbose_name=_("Fragebogen"),
     )
-    key = models.SlugField(max_length=64)
-    order = models.PositiveIntegerField()
-    title_de = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    description_de = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    weight = models.FloatField(default=1.0)
+    key = models.SlugField(max_length=64, verbose_name=_("Schlüssel"))
+    order = models.PositiveIntegerField(verbose_name=_("Reihenfolge"))
+    title_de = models.CharField(max_length=200, verbose_name=_("Titel (deutsch)"))
+    title_en = models.CharField(max_length=200, verbose_name=_("Titel (englisch)"))
+    description_de = models.TextField(blank=True, verbose_name=_("Beschreibung (deutsch)"))
+    description_en = models.TextField(blank=True, verbose_name=_("Beschreibung (englisch)"))
+    weight = models.FloatField(default=1.0, verbose_name=_("Gewicht"))
     # Question groups with fixed shares: [{"key", "weight", "title_de", "title_en"}], in order.
     groups = models.JSONField(default=list, blank=True)
 
@@ -325,6 +330,8 @@ class Dimension(models.Model):
     question_list: list[Question]
 
     class Meta:
+        verbose_name = _("Bereich")
+        verbose_name_plural = _("Bereiche")
         ordering = ["questionnaire", "order"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "key"], name="dimension_key_unique")
@@ -350,23 +357,32 @@ class Question(models.Model):
         SCALE = "scale", _("Skala")
 
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("Fragebogen"),
     )
-    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="questions")
-    key = models.SlugField(max_length=64)
-    order = models.PositiveIntegerField()
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    text_de = models.TextField()
-    text_en = models.TextField()
-    help_de = models.TextField(blank=True)
-    help_en = models.TextField(blank=True)
-    weight = models.FloatField(default=1.0)
-    allow_na = models.BooleanField(default=False)
-    scored = models.BooleanField(default=True)
-    max_points = models.FloatField(null=True, blank=True)
-    condition_question_key = models.SlugField(max_length=64, blank=True)
-    condition_any_of = models.JSONField(default=list, blank=True)
-    sources = models.JSONField(default=list, blank=True)
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="questions", verbose_name=_("Bereich")
+    )
+    key = models.SlugField(max_length=64, verbose_name=_("Schlüssel"))
+    order = models.PositiveIntegerField(verbose_name=_("Reihenfolge"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("Art"))
+    text_de = models.TextField(verbose_name=_("Text (deutsch)"))
+    text_en = models.TextField(verbose_name=_("Text (englisch)"))
+    help_de = models.TextField(blank=True, verbose_name=_("Hilfe (deutsch)"))
+    help_en = models.TextField(blank=True, verbose_name=_("Hilfe (englisch)"))
+    weight = models.FloatField(default=1.0, verbose_name=_("Gewicht"))
+    allow_na = models.BooleanField(default=False, verbose_name=_("„trifft nicht zu“ erlaubt"))
+    scored = models.BooleanField(default=True, verbose_name=_("zählt für den Wert"))
+    max_points = models.FloatField(null=True, blank=True, verbose_name=_("höchste Punktzahl"))
+    condition_question_key = models.SlugField(
+        max_length=64, blank=True, verbose_name=_("Bedingung: Frage")
+    )
+    condition_any_of = models.JSONField(
+        default=list, blank=True, verbose_name=_("Bedingung: Antworten")
+    )
+    sources = models.JSONField(default=list, blank=True, verbose_name=_("Quellen"))
     # The key of its group in the dimension's `groups`; blank when the dimension has none.
     group = models.SlugField(max_length=64, blank=True)
     # A tick list saved with nothing ticked is an answer worth 0 ("empty: zero").
@@ -378,6 +394,8 @@ class Question(models.Model):
     option_list: list[Option]
 
     class Meta:
+        verbose_name = _("Frage")
+        verbose_name_plural = _("Fragen")
         ordering = ["questionnaire", "dimension__order", "order"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "key"], name="question_key_unique")
@@ -467,17 +485,23 @@ class Recommendation(models.Model):
         DOWN = "down", _("niedriger ist besser")
 
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.CASCADE, related_name="recommendations"
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        verbose_name=_("Fragebogen"),
     )
     dimension = models.ForeignKey(
-        Dimension, on_delete=models.CASCADE, related_name="recommendations"
+        Dimension,
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        verbose_name=_("Bereich"),
     )
-    key = models.SlugField(max_length=64)
-    order = models.PositiveIntegerField()
-    title_de = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    description_de = models.TextField()
-    description_en = models.TextField()
+    key = models.SlugField(max_length=64, verbose_name=_("Schlüssel"))
+    order = models.PositiveIntegerField(verbose_name=_("Reihenfolge"))
+    title_de = models.CharField(max_length=200, verbose_name=_("Titel (deutsch)"))
+    title_en = models.CharField(max_length=200, verbose_name=_("Titel (englisch)"))
+    description_de = models.TextField(verbose_name=_("Beschreibung (deutsch)"))
+    description_en = models.TextField(verbose_name=_("Beschreibung (englisch)"))
     trigger_question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -485,10 +509,14 @@ class Recommendation(models.Model):
         Dimension, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     trigger_below = models.FloatField()
-    effort_hours = models.FloatField()
-    cost_once = models.DecimalField(max_digits=10, decimal_places=2)
-    cost_monthly = models.DecimalField(max_digits=10, decimal_places=2)
-    impact = models.PositiveSmallIntegerField()
+    effort_hours = models.FloatField(verbose_name=_("Aufwand (Stunden)"))
+    cost_once = models.DecimalField(
+        max_digits=10, decimal_places=2, verbose_name=_("Kosten einmalig (EUR)")
+    )
+    cost_monthly = models.DecimalField(
+        max_digits=10, decimal_places=2, verbose_name=_("Kosten monatlich (EUR)")
+    )
+    impact = models.PositiveSmallIntegerField(verbose_name=_("Wirkung"))
     requires = models.JSONField(default=list, blank=True)
     kpi_metric_de = models.CharField(max_length=300)
     kpi_metric_en = models.CharField(max_length=300)
@@ -501,13 +529,13 @@ class Recommendation(models.Model):
     when = models.JSONField(default=list, blank=True)
     unless = models.JSONField(default=list, blank=True)
     group = models.SlugField(max_length=64, blank=True)
-    existential = models.BooleanField(default=False)
+    existential = models.BooleanField(default=False, verbose_name=_("existenzielles Risiko"))
     # "dated" or "ongoing"; empty for a step without a legal fact.
-    legal_kind = models.CharField(max_length=8, blank=True)
-    legal_deadline = models.DateField(null=True, blank=True)
+    legal_kind = models.CharField(max_length=8, blank=True, verbose_name=_("Art der Pflicht"))
+    legal_deadline = models.DateField(null=True, blank=True, verbose_name=_("Frist"))
     # Dated duties whose date depends on the profile: [{"date": ISO, "if": [conditions]}].
     legal_deadlines = models.JSONField(default=list, blank=True)
-    legal_since = models.DateField(null=True, blank=True)
+    legal_since = models.DateField(null=True, blank=True, verbose_name=_("gilt seit"))
     legal_applies_if = models.JSONField(default=list, blank=True)
     legal_checked = models.DateField(null=True, blank=True)
     legal_source = models.CharField(max_length=500, blank=True)
@@ -520,6 +548,8 @@ class Recommendation(models.Model):
     legal_note = Translated("legal_note")
 
     class Meta:
+        verbose_name = _("Empfehlung")
+        verbose_name_plural = _("Empfehlungen")
         ordering = ["questionnaire", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -628,7 +658,9 @@ class Company(models.Model):
     region = models.CharField(_("Region"), max_length=100, blank=True)
     monthly_budget_eur = models.PositiveIntegerField(_("Budget pro Monat (EUR)"), default=100)
     monthly_hours = models.PositiveIntegerField(_("Zeit pro Monat (Stunden)"), default=8)
-    reassessment_interval_months = models.PositiveSmallIntegerField(default=6)
+    reassessment_interval_months = models.PositiveSmallIntegerField(
+        default=6, verbose_name=_("Neuer Check alle … Monate")
+    )
     # Profile facts the legal layer of the roadmap needs (docs/questionnaire-format.md).
     turnover_band = models.CharField(
         _("Umsatz im Vorjahr"),
@@ -652,9 +684,11 @@ class Company(models.Model):
     )
     # Kept by the workflows that change it (finishing a check, changing the interval), so
     # lists can filter and sort by it in SQL.
-    reassessment_due_on = models.DateField(null=True, blank=True)
+    reassessment_due_on = models.DateField(
+        null=True, blank=True, verbose_name=_("nächster Check fällig am")
+    )
     members = models.ManyToManyField(User, through="Membership", related_name="companies")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("angelegt am"))
 
     class Meta:
         verbose_name = _("Unternehmen")
@@ -687,12 +721,20 @@ class Membership(models.Model):
         MEMBER = "member", _("Mitglied")
         CONSULTANT = "consultant", _("Berater/in")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=12, choices=Role.choices, default=Role.OWNER)
-    created_at = models.DateTimeField(default=timezone.now)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Unternehmen")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Konto")
+    )
+    role = models.CharField(
+        max_length=12, choices=Role.choices, default=Role.OWNER, verbose_name=_("Rolle")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("seit"))
 
     class Meta:
+        verbose_name = _("Mitgliedschaft")
+        verbose_name_plural = _("Mitgliedschaften")
         constraints = [
             models.UniqueConstraint(fields=["company", "user"], name="membership_unique")
         ]
@@ -710,25 +752,45 @@ class Assessment(models.Model):
         DRAFT = "draft", _("Entwurf")
         COMPLETED = "completed", _("Abgeschlossen")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="assessments")
-    questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, related_name="assessments"
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("öffentliche ID")
     )
-    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.SELF)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    started_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("Unternehmen")
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("Fragebogen"),
+    )
+    mode = models.CharField(
+        max_length=12, choices=Mode.choices, default=Mode.SELF, verbose_name=_("Art")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=_("Status")
+    )
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("begonnen am"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("abgeschlossen am"))
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("vorheriger Check"),
     )
     # Frozen once completed: the scoring result as JSON, so old results never change.
-    result = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True, verbose_name=_("Ergebnis"))
     # SHA-256 of the one-time value of the profile form that started this check: the same
     # form sent twice (a double click, two tabs racing) starts one check, never two.
-    submission_hash = models.CharField(max_length=64, default="", blank=True, editable=False)
+    submission_hash = models.CharField(
+        max_length=64, default="", blank=True, editable=False, verbose_name=_("Formular-Prüfwert")
+    )
 
     class Meta:
+        verbose_name = _("Check")
+        verbose_name_plural = _("Checks")
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(
@@ -774,12 +836,15 @@ class ResumeTokenQuerySet(models.QuerySet):
         """The active token for a secret from a resume link, or None."""
         if not raw_token or len(raw_token) > 200:
             return None
-        return (
+        token = (
             self.active()
             .select_related("assessment")
             .filter(token_hash=ResumeToken.hash(raw_token))
             .first()
         )
+        if token is not None and token.is_idle_expired():
+            return None
+        return token
 
 
 class ResumeToken(models.Model):
@@ -828,6 +893,18 @@ class ResumeToken(models.Model):
         )
         return token, raw_token
 
+    def is_idle_expired(self) -> bool:
+        """A resume link of a check without an account, unused for RESUME_LINK_IDLE_DAYS.
+
+        Team members' links are not: the company's people decide about those.
+        """
+        if self.respondent_id is not None:
+            return False
+        last_use = self.last_used_at or self.created_at
+        if last_use >= timezone.now() - datetime.timedelta(days=settings.RESUME_LINK_IDLE_DAYS):
+            return False
+        return not Membership.objects.filter(company_id=self.assessment.company_id).exists()
+
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
@@ -839,6 +916,8 @@ class Respondent(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="respondents")
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
     name = models.CharField(max_length=200, blank=True)
+    # What the person does in the company ("Verkauf", "Buchhaltung"); shown on the team page.
+    role = models.CharField(max_length=100, blank=True)
     is_primary = models.BooleanField(default=False)
     # A team member handed in their own answers; from then on their link shows a thank-you.
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -857,21 +936,35 @@ class Respondent(models.Model):
 
 
 class Answer(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
-    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    options = models.JSONField(default=list, blank=True)
-    not_applicable = models.BooleanField(default=False)
-    note = models.TextField(blank=True, max_length=5000)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("Check")
+    )
+    respondent = models.ForeignKey(
+        Respondent,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("antwortende Person"),
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("Frage")
+    )
+    options = models.JSONField(default=list, blank=True, verbose_name=_("gewählte Antworten"))
+    not_applicable = models.BooleanField(default=False, verbose_name=_("trifft nicht zu"))
+    note = models.TextField(blank=True, max_length=5000, verbose_name=_("Notiz"))
     # A consultant's note that stays out of the report.
-    note_private = models.BooleanField(default=False)
+    note_private = models.BooleanField(default=False, verbose_name=_("Notiz nur für die Beratung"))
     # Taken from the previous assessment; stays True once confirmed, for the "re-checked" count.
-    carried_over = models.BooleanField(default=False)
+    carried_over = models.BooleanField(default=False, verbose_name=_("übernommen"))
     # A carried-over answer nobody has looked at again yet; blocks completion.
-    unconfirmed = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(default=timezone.now)
+    unconfirmed = models.BooleanField(default=False, verbose_name=_("unbestätigt"))
+    # A final answer the consultant chose in the consolidation (a person's answer, the
+    # proposal, or an edit there); any later change elsewhere clears it.
+    decided = models.BooleanField(default=False, verbose_name=_("im Abgleich entschieden"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("geändert am"))
 
     class Meta:
+        verbose_name = _("Antwort")
+        verbose_name_plural = _("Antworten")
         constraints = [
             models.UniqueConstraint(
                 fields=["assessment", "respondent", "question"], name="one_answer_per_question"
@@ -894,6 +987,7 @@ class StoredAnswer:
         "note_private",
         "carried_over",
         "unconfirmed",
+        "decided",
     )
 
     question_key: str
@@ -903,6 +997,28 @@ class StoredAnswer:
     note_private: bool
     carried_over: bool
     unconfirmed: bool
+    decided: bool
+
+
+class ProposalBatch(models.Model):
+    """One "apply all proposals" in the consolidation, kept so that it can be undone.
+
+    `changes` holds one entry per question it changed: the final answer before (or None
+    where there was none) and the answer it set, as plain data.
+    """
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="proposal_batches"
+    )
+    changes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{len(self.changes)} proposals for {self.assessment_id}"
 
 
 class Action(models.Model):
@@ -914,22 +1030,30 @@ class Action(models.Model):
         DONE = "done", _("Erledigt")
         DROPPED = "dropped", _("Verworfen")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="actions")
-    recommendation_key = models.SlugField(max_length=64)
-    title = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
-    owner = models.CharField(max_length=200, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    kpi_baseline = models.FloatField(null=True, blank=True)
-    kpi_latest = models.FloatField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="actions", verbose_name=_("Unternehmen")
+    )
+    recommendation_key = models.SlugField(max_length=64, verbose_name=_("Empfehlung"))
+    title = models.CharField(max_length=200, verbose_name=_("Titel"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PLANNED, verbose_name=_("Status")
+    )
+    owner = models.CharField(max_length=200, blank=True, verbose_name=_("zuständig"))
+    due_date = models.DateField(null=True, blank=True, verbose_name=_("fällig am"))
+    kpi_baseline = models.FloatField(null=True, blank=True, verbose_name=_("Kennzahl zu Beginn"))
+    kpi_latest = models.FloatField(null=True, blank=True, verbose_name=_("Kennzahl zuletzt"))
+    notes = models.TextField(blank=True, verbose_name=_("Notizen"))
     # The trigger's value (percent) when the step was done: it returns only if it falls back.
-    trigger_value_when_done = models.FloatField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    trigger_value_when_done = models.FloatField(
+        null=True, blank=True, verbose_name=_("Auslöserwert bei Erledigung")
+    )
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erledigt am"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("angelegt am"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("geändert am"))
 
     class Meta:
+        verbose_name = _("Schritt")
+        verbose_name_plural = _("Schritte")
         ordering = ["due_date", "created_at"]
         constraints = [
             # Adopting a step twice (two tabs, two people at once) gives one open action.
@@ -971,16 +1095,26 @@ class Measurement(models.Model):
 class Invitation(models.Model):
     """An invitation to become a member of a company; the link's secret is stored hashed."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    token_hash = models.CharField(max_length=64, unique=True)
-    role = models.CharField(max_length=12, default="member")
-    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Unternehmen")
+    )
+    email = models.EmailField(verbose_name=_("E-Mail"))
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("Link-Prüfwert"))
+    role = models.CharField(max_length=12, default="member", verbose_name=_("Rolle"))
+    invited_by = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("eingeladen von"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("angelegt am"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("angenommen am"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("zurückgezogen am"))
 
     class Meta:
+        verbose_name = _("Einladung")
+        verbose_name_plural = _("Einladungen")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -1051,14 +1185,18 @@ class ReminderLog(models.Model):
         REASSESSMENT = "reassessment", _("Neuer Check fällig")
         ACTION = "action", _("Schritt überfällig")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    reference = models.CharField(max_length=64, default="", blank=True)
-    due_date = models.DateField()
-    recipients = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(default=timezone.now)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("Unternehmen")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("Art"))
+    reference = models.CharField(max_length=64, default="", blank=True, verbose_name=_("Bezug"))
+    due_date = models.DateField(verbose_name=_("fällig am"))
+    recipients = models.PositiveIntegerField(default=0, verbose_name=_("Empfänger"))
+    sent_at = models.DateTimeField(default=timezone.now, verbose_name=_("gesendet am"))
 
     class Meta:
+        verbose_name = _("gesendete Erinnerung")
+        verbose_name_plural = _("gesendete Erinnerungen")
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "kind", "reference", "due_date"],
@@ -1121,6 +1259,42 @@ class RenderedReport(models.Model):
 
     def __str__(self) -> str:
         return f"PDF {self.assessment_id} {self.language} {self.revision[:8]}"
+
+
+class ReportRender(models.Model):
+    """One PDF render asked for: queued once per report revision and language.
+
+    The unique revision makes two first requests for the same report enqueue one render;
+    the row says how far the render has come, so the PDF link can wait for it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="report_renders"
+    )
+    language = models.CharField(max_length=8)
+    revision = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    # The task's id in the queue (django-tasks), to see whether it ended failed.
+    task_id = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "language", "revision"], name="one_render_per_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Render {self.assessment_id} {self.language} {self.revision[:8]} {self.status}"
 
 
 def done_steps(actions: Mapping[str, Action] | list[Action]) -> dict[str, float | None]:

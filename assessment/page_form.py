@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -56,11 +57,20 @@ def page_context(
     errors: dict[str, str] | None = None,
     *,
     advisor: bool = False,
+    left_page: int | None = None,
 ) -> dict:
+    """One page's questions with their answers; with `left_page`, how many questions the page
+    the person has just left with "next" still has open."""
     content = assessment.questionnaire.content()
     dimensions = content.dimensions
     dimension = dimensions[number - 1]
     done = scoring.progress(content.spec, answer_inputs(answers))
+    left_open = 0
+    if left_page is not None and 1 <= left_page <= len(dimensions):
+        missing = set(done.missing)
+        left_open = sum(
+            1 for question in dimensions[left_page - 1].question_list if question.key in missing
+        )
     visible = done.visible
     page_keys = {question.key for question in dimension.question_list}
     items = []
@@ -92,6 +102,24 @@ def page_context(
                 "error": (errors or {}).get(question.key),
             }
         )
+    # Without JavaScript every question shows; a condition's hint then stands once, on the
+    # first of the consecutive questions it covers, and says how many follow.
+    run: list[dict] = []
+    run_key: tuple | None = None
+    for item in [*items, None]:
+        key = None
+        if item is not None and item["condition_parent"] is not None:
+            follower = cast(Question, item["question"])
+            key = (follower.condition_question_key, tuple(follower.condition_any_of))
+        if run and key != run_key:
+            run[0]["condition_hint"] = len(run)
+            run = []
+        if item is None:
+            break
+        item["condition_hint"] = 0
+        if key is not None:
+            run.append(item)
+            run_key = key
     unconfirmed_count = sum(1 for item in items if item["unconfirmed"])
     return {
         "assessment": assessment,
@@ -104,6 +132,8 @@ def page_context(
         "percent": round(100 * done.completeness),
         "unconfirmed_count": unconfirmed_count,
         "carried_from": carried_from(assessment) if unconfirmed_count else None,
+        "left_page": left_page if left_open else None,
+        "left_open": left_open,
         "not_applicable_value": NOT_APPLICABLE,
         "max_note_length": MAX_NOTE_LENGTH,
     }

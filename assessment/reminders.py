@@ -6,7 +6,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone, translation
@@ -14,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessment import mail
 from assessment.history import reassessment_due
 from assessment.models import Action, Assessment, Company, Membership, ReminderLog
 
@@ -132,7 +132,8 @@ def send_due_reminders(
     """Send each due reminder once; the log row is written before the mail goes out.
 
     The unique log row makes two overlapping runs safe: the second cannot insert it and
-    skips the mail. A mail that fails rolls its row back, so the next run tries again.
+    skips the mail. The mail is queued in the same transaction as the row (assessment.mail
+    retries it until the mail server takes it), so a row never stands for a lost mail.
     """
     today = today or timezone.localdate()
     reminders = due_reminders(today=today, base_url=base_url)
@@ -149,11 +150,10 @@ def send_due_reminders(
                     due_date=reminder.due_date,
                     recipients=len(reminder.recipients),
                 )
-                send_mail(
+                mail.send(
                     subject=reminder.subject,
-                    message=reminder.body,
-                    from_email=None,
-                    recipient_list=list(reminder.recipients),
+                    body=reminder.body,
+                    recipients=list(reminder.recipients),
                 )
         except IntegrityError:
             continue

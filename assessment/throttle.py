@@ -6,10 +6,12 @@ Counters live in the database, so every app server behind the same database sees
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import math
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -66,3 +68,18 @@ def record_token_miss(request: HttpRequest) -> None:
     now = timezone.now()
     TokenMiss.objects.filter(missed_at__lte=now - settings.TOKEN_MISS_WINDOW).delete()
     TokenMiss.objects.create(address=client_address(request)[:64], missed_at=now)
+
+
+def pdf_render_allowed(request: HttpRequest) -> bool:
+    """Counts one new PDF render for this address; False past PDF_RENDERS_PER_HOUR in the
+    current hour. Counted in the shared cache, so every app server sees the same count."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    client = client_address(request)
+    key = "pdf-renders:" + hashlib.sha256(f"{client}|{hour}".encode()).hexdigest()[:32]
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= settings.PDF_RENDERS_PER_HOUR

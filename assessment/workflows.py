@@ -153,7 +153,7 @@ def save_answers(
     # Rows are grouped by the fields they change: a note or its visibility that was not
     # sent stays as it is.
     groups: dict[tuple[str, ...], list[Answer]] = {}
-    base = ("options", "not_applicable", "unconfirmed", "updated_at")
+    base = ("options", "not_applicable", "unconfirmed", "decided", "updated_at")
     for change in changes:
         row = Answer(
             assessment=assessment,
@@ -164,6 +164,7 @@ def save_answers(
             note=change.note or "",
             note_private=bool(change.note_private),
             unconfirmed=False,
+            decided=change.decided,
             updated_at=now,
         )
         fields: tuple[str, ...] = base

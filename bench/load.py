@@ -5,6 +5,12 @@ profile, answers every page of the default questionnaire, finishes, opens the re
 downloads the PDF, and starts over until the time is up. No think time by default: every
 person sends the next request as soon as the last one is answered, the worst case.
 
+PDFs are background tasks: `--task-workers` (default 2) `run_worker` processes render
+them, and a person whose PDF link answers "wird erstellt" (202) asks again after the
+Refresh header's pause, as the browser would, until the PDF comes; "PDF ready" is the time
+from the first click to the file. "pages" is every other request, measured while the PDFs
+are being asked for and rendered.
+
 Fails (exit status 1) on any error (a status other than 2xx/3xx, a connection error or
 timeout), any "database is locked" or traceback in the server log, or any lost answer: the
 answer rows in the database must equal the answers the clients sent and saw saved.
@@ -15,13 +21,18 @@ answer rows in the database must equal the answers the clients sent and saw save
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +63,10 @@ KINDS = (
     "finish POST",
     "results",
     "PDF",
+    "PDF ready",
 )
+# Seconds a person keeps asking for a PDF after the test's time is up.
+PDF_GRACE = 90
 FIRST_PAGE = re.compile(r'href="(/check/[0-9a-f-]{36}/seite/1/)"')
 SHOWN = re.compile(r'name="shown" value="([^"]+)"')
 QUESTIONS_FORM = re.compile(r"<form[^>]*data-questionnaire.*?</form>", re.S)
@@ -107,10 +121,11 @@ class Person:
         path: str,
         fields: list[tuple[str, str]] | None = None,
         form_page: Response | None = None,
+        grace: float = 0,
     ) -> Response:
         if self.think:
             time.sleep(self.random.uniform(0.5, 1.5) * self.think)
-        if time.monotonic() >= self.deadline:
+        if time.monotonic() >= self.deadline + grace:
             raise TimeUp
         started = time.perf_counter()
         try:
@@ -170,11 +185,25 @@ class Person:
         if done.status != 302 or not done.location.endswith("/ergebnis/"):
             self.fail("finish POST", f"HTTP {done.status} {done.location}: not finished")
         self.step("results", "GET", done.location)
-        report = self.step("PDF", "GET", done.location.replace("/ergebnis/", "/bericht.pdf"))
+        report = self.pdf(done.location.replace("/ergebnis/", "/bericht.pdf"))
         if not report.body.startswith(b"%PDF"):
             self.fail("PDF", "not a PDF")
         with self.tally.lock:
             self.tally.journeys_completed += 1
+
+    def pdf(self, path: str) -> Response:
+        """Click the PDF link, then follow the waiting page's Refresh until the file comes."""
+        clicked = time.perf_counter()
+        response = self.step("PDF", "GET", path)
+        while response.status == 202:
+            time.sleep(float(response.headers.get("Refresh", "2")))
+            if time.perf_counter() - clicked > PDF_GRACE + 60:
+                self.fail("PDF", "not ready after the grace time")
+            response = self.step("PDF", "GET", path, grace=PDF_GRACE)
+        if response.status == 200:
+            with self.tally.lock:
+                self.tally.latencies["PDF ready"].append(time.perf_counter() - clicked)
+        return response
 
     def fail(self, kind: str, message: str) -> None:
         with self.tally.lock:
@@ -214,15 +243,52 @@ class Person:
         return chosen
 
 
-def run(database: str, users: int, seconds: float, threads: int | None, think: float) -> bool:
+@contextmanager
+def task_workers(env: dict[str, str], log: Path, count: int) -> Iterator[None]:
+    """`count` background workers (`manage.py run_worker`) for the time of the test."""
+    processes = []
+    with log.open("ab") as output:
+        try:
+            for _number in range(count):
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "manage.py", "run_worker"],
+                        cwd=Path(__file__).resolve().parent.parent,
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                        # As the README's worker unit (Nice=10): pages before renders.
+                        preexec_fn=lambda: os.nice(10),
+                    )
+                )
+            yield
+        finally:
+            for process in processes:
+                os.killpg(process.pid, signal.SIGTERM)
+            for process in processes:
+                process.wait(60)
+
+
+def run(
+    database: str,
+    users: int,
+    seconds: float,
+    threads: int | None,
+    think: float,
+    task_worker_count: int,
+) -> bool:
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         with fresh_database(database, folder) as database_url:
             env = production_env(database_url, folder, free_port(), threads=threads)
+            # Every simulated person comes from 127.0.0.1: no per-address render limit here.
+            env["PDF_RENDERS_PER_HOUR"] = "1000000"
             prepare(env)
             log = folder / "gunicorn.log"
+            worker_log = folder / "workers.log"
             tally = Tally()
-            with gunicorn(env, log) as base:
+            with gunicorn(env, log) as base, task_workers(env, worker_log, task_worker_count):
                 deadline = time.monotonic() + seconds
                 people = [Person(base, n, tally, deadline, think) for n in range(users)]
                 workers = [threading.Thread(target=person.run) for person in people]
@@ -235,9 +301,22 @@ def run(database: str, users: int, seconds: float, threads: int | None, think: f
             answer_rows = count_rows(env, "Answer")
             locked = log_count(log, "database is locked")
             tracebacks = log_count(log, "Traceback (most recent call last)")
+            tracebacks += log_count(worker_log, "Traceback (most recent call last)")
             timeouts = log_count(log, "WORKER TIMEOUT")
             report(database, env, users, seconds, think, elapsed, tally)
             lost = tally.answers_saved - answer_rows
+            pages = sorted(
+                value
+                for kind, values in tally.latencies.items()
+                if not kind.startswith("PDF")
+                for value in values
+            )
+            ready = sorted(tally.latencies.get("PDF ready", []))
+            print(
+                f"  pages while PDFs were asked for: p95 {1000 * percentile(pages, 0.95):.0f} ms"
+                f" ({len(pages)} requests); PDF ready p95 {percentile(ready, 0.95):.1f} s"
+                f" ({len(ready)} PDFs, {task_worker_count} task workers)"
+            )
             print(f"  errors: {len(tally.errors)}")
             for error in sorted(set(tally.errors))[:10]:
                 print(f"    {error}")
@@ -300,9 +379,15 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0, help="mean pause between requests in seconds"
     )
+    parser.add_argument(
+        "--task-workers", type=int, default=2, help="background workers rendering the PDFs"
+    )
     args = parser.parse_args()
     databases = DATABASES if args.database == "both" else (args.database,)
-    results = [run(db, args.users, args.seconds, args.threads, args.think) for db in databases]
+    results = [
+        run(db, args.users, args.seconds, args.threads, args.think, args.task_workers)
+        for db in databases
+    ]
     sys.exit(0 if all(results) else 1)
 
 

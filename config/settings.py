@@ -46,6 +46,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """Comma-separated e-mail addresses, each "a@b.de" or "Name <a@b.de>", as Django's
+    (name, address) pairs; a malformed address stops the start."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    pairs = []
+    for item in env_list(name, []):
+        real_name, address = parseaddr(item)
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an e-mail address") from None
+        pairs.append((real_name or address, address))
+    return pairs
+
+
 SUPPORTED_DATABASES = {
     "django.db.backends.sqlite3": "sqlite:///PATH",
     "django.db.backends.postgresql": "postgres://USER:PASSWORD@HOST:PORT/NAME",
@@ -195,10 +214,14 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django_tasks",
+    "django_tasks_db",
     "assessment",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every request gets an id and one log line with its status and duration.
+    "assessment.middleware.RequestLog",
     # First: an oversized body is refused before anything reads it.
     "assessment.middleware.RequestBodyLimit",
     "django.middleware.security.SecurityMiddleware",
@@ -269,6 +292,8 @@ LOCALE_PATHS = [BASE_DIR / "assessment" / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
+# English dates as "1 Dec 2026" rather than the US "Dec. 1, 2026" (config/formats/en).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -305,20 +330,116 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Implicit TLS (port 465); STARTTLS is EMAIL_USE_TLS. Django refuses both at once.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both")
+# Seconds a worker waits for the mail server before the attempt counts as failed.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Reifegrad <noreply@localhost>")
+# The operators: told about every new consultant sign-up that waits for approval.
+MANAGERS = env_addresses("MANAGERS")
+# The sender of error mails to ADMINS.
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Mails are background tasks (assessment/mail.py): a failed attempt is tried again after
+# MAIL_RETRY_BASE_SECONDS, then twice as long each time, MAIL_RETRY_ATTEMPTS in all.
+MAIL_RETRY_ATTEMPTS = env_int("MAIL_RETRY_ATTEMPTS", 6)
+MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 30)
 
+
+# Who gets a mail for every 500: ADMINS="Ops <ops@example.de>, dev@example.de".
+ADMINS = env_addresses("ADMINS")
+
+# Background tasks (django-tasks, the backport of Django 6's Tasks API): by default a
+# queue in the app's own database (django-tasks-db), worked off by `manage.py run_worker`
+# (README: workers). TASK_BACKEND=immediate runs every task inside the request that
+# enqueues it (tests, or a machine that cannot run a worker).
+TASK_BACKEND = env_str("TASK_BACKEND", "database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASK_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND={TASK_BACKEND!r} is not supported; use {' or '.join(TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default", "pdf"]}}
+# A task still marked running this long after it started lost its worker (killed, machine
+# gone); `run_worker` puts it back in the queue, at most TASK_MAX_ATTEMPTS runs in all.
+TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# PDF renders one client address may start within an hour (renders of a report already
+# stored cost nothing and are not counted).
+PDF_RENDERS_PER_HOUR = env_int("PDF_RENDERS_PER_HOUR", 20)
+for _task_setting, _task_value in {
+    "EMAIL_TIMEOUT": EMAIL_TIMEOUT,
+    "MAIL_RETRY_ATTEMPTS": MAIL_RETRY_ATTEMPTS,
+    "MAIL_RETRY_BASE_SECONDS": MAIL_RETRY_BASE_SECONDS,
+    "TASK_STALE_SECONDS": TASK_STALE_SECONDS,
+    "TASK_MAX_ATTEMPTS": TASK_MAX_ATTEMPTS,
+    "PDF_RENDERS_PER_HOUR": PDF_RENDERS_PER_HOUR,
+}.items():
+    if _task_value < 1:
+        raise ImproperlyConfigured(f"{_task_setting} must be 1 or more")
+
+# Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
+# request id on every line logged during a request (assessment.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not supported; use text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "assessment.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "assessment.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        # A mail to ADMINS for every error logged by Django's request handling (a 500),
+        # sent through the task queue like every other mail.
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "assessment.logs.QueuedAdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's default handlers on "django" (their admin mail would be sent
+        # inside the failing request, and a second time).
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"handlers": ["mail_admins"], "level": "ERROR"},
         # WeasyPrint reports every rendering step at INFO and every refused URL as a warning.
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set: no personal
+# data (no cookies, no request bodies, no addresses, no secret links; assessment.logs).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from assessment.logs import scrub_sentry_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        send_default_pii=False,
+        before_send=scrub_sentry_event,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=0.0,
+    )
 
 # Security headers and cookies; HTTPS settings follow the environment (see README).
 SECURE_REFERRER_POLICY = "same-origin"
@@ -485,3 +606,49 @@ REQUIRE_2FA_FOR_CONSULTANTS = env_bool("REQUIRE_2FA_FOR_CONSULTANTS", False)
 
 # The public address of the app, for links in mails sent outside a request (reminders).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# The operator of this installation, for the Impressum (§ 5 DDG) and the privacy notice
+# (Art. 13 GDPR). Every page footer and every PDF link to both pages; while OPERATOR_NAME is
+# unset the pages say that the operator has not filled them in.
+OPERATOR_NAME = env_str("OPERATOR_NAME", "")
+# Postal address; "|" separates lines: "Musterstraße 1|12345 Musterstadt".
+OPERATOR_ADDRESS = [
+    line.strip() for line in (env_str("OPERATOR_ADDRESS", "") or "").split("|") if line.strip()
+]
+OPERATOR_REPRESENTATIVE = env_str("OPERATOR_REPRESENTATIVE", "")
+OPERATOR_EMAIL = env_str("OPERATOR_EMAIL", "")
+OPERATOR_PHONE = env_str("OPERATOR_PHONE", "")
+# Register entry and VAT id, as one line each where they exist.
+OPERATOR_REGISTER = env_str("OPERATOR_REGISTER", "")
+OPERATOR_VAT_ID = env_str("OPERATOR_VAT_ID", "")
+# The data-protection contact (or officer, § 38 BDSG); the operator's e-mail when unset.
+PRIVACY_CONTACT = env_str("PRIVACY_CONTACT", "")
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "")
+# Where the servers and the database run, and who hosts them (a processor under Art. 28).
+HOSTING_PROVIDER = env_str("HOSTING_PROVIDER", "")
+HOSTING_LOCATION = env_str("HOSTING_LOCATION", "")
+# The supervisory authority the privacy notice names for complaints (Art. 77 GDPR).
+PRIVACY_AUTHORITY = env_str("PRIVACY_AUTHORITY", "")
+
+# Retention (`manage.py purge`, daily from cron; README): checks without an account, secret
+# links and the records kept to throttle guessing are deleted after these many days.
+RETENTION_ANONYMOUS_DRAFT_DAYS = env_int("RETENTION_ANONYMOUS_DRAFT_DAYS", 90)
+RETENTION_ANONYMOUS_COMPLETED_DAYS = env_int("RETENTION_ANONYMOUS_COMPLETED_DAYS", 365)
+# A resume link of a check without an account stops working after this many days unused;
+# team members' links of a workshop do not (the people of the company block those). As long
+# as the draft retention by default, so a draft's link lives as long as the draft.
+RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 90)
+RETENTION_TOKEN_MISS_DAYS = env_int("RETENTION_TOKEN_MISS_DAYS", 30)
+RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
+# How long before the deletion of a check without an account its pages say so.
+RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 30)
+for _name, _value in {
+    "RETENTION_ANONYMOUS_DRAFT_DAYS": RETENTION_ANONYMOUS_DRAFT_DAYS,
+    "RETENTION_ANONYMOUS_COMPLETED_DAYS": RETENTION_ANONYMOUS_COMPLETED_DAYS,
+    "RESUME_LINK_IDLE_DAYS": RESUME_LINK_IDLE_DAYS,
+    "RETENTION_TOKEN_MISS_DAYS": RETENTION_TOKEN_MISS_DAYS,
+    "RETENTION_LOGIN_ATTEMPT_DAYS": RETENTION_LOGIN_ATTEMPT_DAYS,
+    "RETENTION_NOTICE_DAYS": RETENTION_NOTICE_DAYS,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")

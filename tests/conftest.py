@@ -27,6 +27,23 @@ def fast_password_hashing(request, settings):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "pdf"],
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(request, settings):
+    """Tasks (mails, PDF renders) run inside the request that enqueues them, so a test sees
+    their outcome at once; tests about the queue itself say `@pytest.mark.task_queue` and
+    get the database queue, worked off by `run_worker` (tests/test_tasks.py)."""
+    if request.node.get_closest_marker("task_queue") is None:
+        settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture(autouse=True)
 def fresh_questionnaire_cache():
     """Test databases reuse primary keys after rollback; start every test with a clean cache."""

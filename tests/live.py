@@ -207,6 +207,8 @@ def gunicorn(
         # Mails (address verification) as files next to the log, for the test to read.
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(log.parent / "mail"),
+        # Mails and PDFs within the request: these tests have no worker running.
+        "TASK_BACKEND": "immediate",
         **extra_env,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)

@@ -125,7 +125,8 @@ def as_removed_member(world: World) -> Client:
     draft = world.draft.public_id
     assert client.get(reverse("resume", args=[world.resume_raw])).status_code == 302
     own_link = client.post(reverse("resume_link_new", args=[draft])).content.decode()
-    team = client.post(reverse("team", args=[draft]), {"name": "Lager"}).content.decode()
+    team = client.post(reverse("team", args=[draft]), {"name": "Lager"}, follow=True)
+    team = team.content.decode()
     team_link = re.search(r'value="http://testserver(/weiter/[^"]+)"', team).group(1)
     assert client.get(team_link).status_code == 302  # her browser holds a team link too
     assert re.search(r"/weiter/", own_link)
@@ -188,6 +189,10 @@ def plain(name: str) -> Callable[[World], str]:
     return lambda w: reverse(name)
 
 
+def extra(world: World) -> int:
+    return Respondent.objects.create(assessment=world.draft, name="Lager").pk
+
+
 # Where each URL name is requested; the public pages come last, since opening a resume
 # link or logging out changes who the browser is.
 URLS: dict[str, Callable[[World], str]] = {
@@ -204,6 +209,13 @@ URLS: dict[str, Callable[[World], str]] = {
     "facilitate": check("facilitate"),
     "consolidation": check("consolidation"),
     "apply_proposals": check("apply_proposals"),
+    "undo_proposals": check("undo_proposals"),
+    "consolidation_choose": check("consolidation_choose"),
+    "respondent_welcome": check("respondent_welcome"),
+    # Each on a team member made for it: the walk's own team member keeps her link.
+    "team_reissue": lambda w: reverse("team_reissue", args=[w.draft.public_id, extra(w)]),
+    "team_send": lambda w: reverse("team_send", args=[w.draft.public_id, extra(w)]),
+    "team_remove": lambda w: reverse("team_remove", args=[w.draft.public_id, extra(w)]),
     "finish": check("finish"),
     "start_full_check": check("start_full_check"),
     "company": of_company("company"),
@@ -222,6 +234,13 @@ URLS: dict[str, Callable[[World], str]] = {
     "member_role": of_company("member_role", lambda w: w.promoted.pk),
     "revoke_invitation": of_company("revoke_invitation", lambda w: w.invitation.pk),
     "remove_member": of_company("remove_member", lambda w: w.bystander.pk),
+    "company_data": of_company("company_data"),
+    # Without the typed name (POST_DATA has none) nothing is deleted: the form asks again.
+    "company_delete": of_company("company_delete"),
+    # Without the confirmation box nothing is deleted; a check of a company answers 409.
+    "check_delete": check("check_delete"),
+    "account_data": plain("account_data"),
+    "account_delete": plain("account_delete"),
     "companies": lambda w: reverse("companies"),
     "portfolio": lambda w: reverse("portfolio"),
     "portfolio_export": lambda w: reverse("portfolio_export", args=["csv"]),
@@ -229,6 +248,8 @@ URLS: dict[str, Callable[[World], str]] = {
     "new_client": lambda w: reverse("new_client"),
     "home": lambda w: reverse("home"),
     "health": lambda w: reverse("health"),
+    "imprint": plain("imprint"),
+    "privacy": plain("privacy"),
     "profile": lambda w: reverse("profile"),
     "quick_profile": lambda w: reverse("quick_profile"),
     "signup": lambda w: reverse("signup"),

@@ -292,20 +292,26 @@ def test_radar_has_rings_at_every_twenty_points_with_their_numbers():
     assert texts(by_id(root, "scores-ring-labels")) == ["20", "40", "60", "80", "100"]
 
 
-def test_an_axis_without_a_score_is_drawn_but_pulls_the_polygon_to_the_centre():
+def test_an_axis_without_a_score_is_marked_and_never_drawn_as_zero():
     root = parse(
         radar(
-            axes=[("A", 80), ("Warenwirtschaft", None), ("C", 60)],
-            no_value_text="keine Antwort",
+            axes=[("A", 80), ("Warenwirtschaft", None), ("C", 60), ("D", 40)],
+            no_value_text="trifft nicht zu",
         )
     )
-    cx, cy, _ = centre_and_radius(root, "scores")
+    cx, cy, radius = centre_and_radius(root, "scores")
     current = by_id(root, "scores-current")
+    points = vertices(current.find(f"{NS}polygon"))
 
-    assert vertices(current.find(f"{NS}polygon"))[2:4] == pytest.approx([cx, cy], abs=0.11)
-    assert len(current.findall(f"{NS}circle")) == 2
-    assert "Warenwirtschaft" in texts(by_id(root, "scores-labels"))
-    assert by_id(root, "scores-desc").text == "A 80, Warenwirtschaft keine Antwort, C 60"
+    # Three vertices, none of them at the centre: the polygon joins A, C and D.
+    assert len(points) == 6
+    assert points[2:4] == pytest.approx([cx, cy + radius * 0.6], abs=0.11)
+    assert len(current.findall(f"{NS}circle")) == 3
+    grid = by_id(root, "scores-grid")
+    dashed = [line for line in grid.iter(f"{NS}line") if line.get("stroke-dasharray")]
+    assert len(dashed) == 1
+    assert "Warenwirtschaft (trifft nicht zu)" in " ".join(texts(by_id(root, "scores-labels")))
+    assert by_id(root, "scores-desc").text == "A 80, Warenwirtschaft trifft nicht zu, C 60, D 40"
 
 
 def test_scores_outside_zero_to_hundred_are_clamped():
@@ -364,7 +370,7 @@ def test_a_comparison_is_a_dashed_outline_and_the_legend_names_both_assessments(
     assert outline.get("fill") == "none"
     assert outline.get("stroke-dasharray")
     assert vertices(outline) == pytest.approx(
-        flat([(cx, cy - radius / 2), (cx, cy), (cx, cy + radius), (cx - radius, cy)]), abs=0.11
+        flat([(cx, cy - radius / 2), (cx, cy + radius), (cx - radius, cy)]), abs=0.11
     )
     assert texts(by_id(root, "scores-legend")) == ["06/2026", "03/2025"]
     assert by_id(root, "scores-desc").text == (
@@ -653,3 +659,37 @@ def test_the_description_in_the_svg_is_the_summary_text():
     root = parse(trend_chart(**arguments, chart_id="p", empty_text="leer"))
 
     assert by_id(root, "p-desc").text == trend_summary(**arguments).text
+
+
+def test_web_radar_labels_stay_at_least_11_px_on_a_phone():
+    from assessment.reports.data import WEB_RADAR_LABEL_SIZE
+
+    root = parse(radar(label_size=WEB_RADAR_LABEL_SIZE))
+    box_width = float(root.get("viewBox").split()[2])
+    phone_width = 390 - 2 * 12  # the page's side padding on a phone
+    labels = by_id(root, "scores-labels").iter(f"{NS}text")
+    sizes = {float(text.get("font-size")) for text in labels}
+
+    assert min(sizes) * phone_width / box_width >= 11
+
+
+def test_measurement_chart_draws_the_values_with_their_unit_and_the_baseline():
+    from assessment.charts import measurement_chart
+
+    root = parse(
+        measurement_chart(
+            points=[("01.10.", 2), ("01.11.", 5), ("01.12.", 9)],
+            chart_id="kpi",
+            title="Anfragen",
+            unit="Anzahl",
+            baseline=1,
+            baseline_label="Ausgangswert",
+        )
+    )
+    line = root.find(f"{NS}polyline")
+    heights = [float(pair.split(",")[1]) for pair in line.get("points").split()]
+    assert heights == sorted(heights, reverse=True)  # rising values go up
+    assert "Anzahl" in texts(root) and "Ausgangswert" in texts(root)
+    assert root.find(f"{NS}desc").text == "01.10.: 2 Anzahl, 01.11.: 5 Anzahl, 01.12.: 9 Anzahl"
+    with pytest.raises(ValueError):
+        measurement_chart(points=[], chart_id="kpi", title="x", unit="x")

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.consolidation import agreement, level, round_half_up
+from assessment.consolidation import agreement, level
 from assessment.scoring import AnswerInput, OptionSpec, QuestionSpec
 
 SCALE = QuestionSpec(
@@ -51,33 +51,51 @@ def test_two_levels_apart_is_disagreement():
     assert result.disagreement and result.spread == 2
 
 
-def test_proposal_is_the_rounded_mean():
-    assert agreement(SCALE, [pick("s1"), pick("s2")]).proposal == pick("s2")  # 1.5 rounds up
-    assert agreement(SINGLE, [pick("none"), pick("all")]).proposal == pick("some")
+def test_proposal_is_what_a_strict_majority_said_never_an_average():
+    assert agreement(SINGLE, [pick("none"), pick("all")]).proposal is None
+    assert agreement(SINGLE, [pick("none"), pick("all"), pick("all")]).proposal == pick("all")
+    # Two of four is not more than half.
+    assert (
+        agreement(SINGLE, [pick("none"), pick("none"), pick("all"), pick("some")]).proposal is None
+    )
     assert agreement(SINGLE, [AnswerInput(not_applicable=True)] * 2).proposal == AnswerInput(
         not_applicable=True
     )
 
 
-def test_list_proposal_is_what_at_least_half_ticked():
+def test_a_scale_without_majority_proposes_its_median():
+    assert agreement(SCALE, [pick("s1"), pick("s2")]).proposal == pick("s1")  # lower median
+    assert agreement(SCALE, [pick("s0"), pick("s1"), pick("s4")]).proposal == pick("s1")
+    assert agreement(SCALE, [pick("s4"), pick("s4"), pick("s0")]).proposal == pick("s4")
+
+
+def test_list_proposal_is_what_more_than_half_ticked():
     proposal = agreement(LIST, [pick("a", "c"), pick("a"), pick("x")]).proposal
     assert proposal == pick("a")
     assert agreement(LIST, [pick("x"), pick("x")]).proposal == pick("x")
+    assert agreement(LIST, [pick("a"), pick("b")]).proposal is None
+
+
+def test_unanimous_needs_two_people_with_the_same_answer():
+    assert agreement(LIST, [pick("a", "c"), pick("c", "a")]).unanimous
+    assert not agreement(LIST, [pick("a", "c"), pick("a")]).unanimous
+    assert not agreement(SCALE, [pick("s1"), None]).unanimous
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([None, *[f"s{i}" for i in range(5)]]), min_size=1, max_size=6))
-def test_proposal_lies_between_the_lowest_and_highest_answer(keys):
+def test_scale_proposal_is_an_answer_someone_gave_or_their_median(keys):
     answers = [None if key is None else pick(key) for key in keys]
     result = agreement(SCALE, answers)
-    known = [int(key[1]) for key in keys if key is not None]
+    known = sorted(int(key[1]) for key in keys if key is not None)
     if not known:
         assert result.proposal is None
         return
     chosen = level(SCALE, result.proposal)
     assert min(known) <= chosen <= max(known)
-    assert chosen == round_half_up(sum(known) / len(known))
-    assert result.disagreement == (max(known) - min(known) >= 2)
+    if known.count(chosen) * 2 <= len(known):
+        assert chosen == known[(len(known) - 1) // 2]
+    assert result.disagreement == (known[-1] - known[0] >= 2)
 
 
 def test_when_options_share_a_step_the_teams_own_choice_wins():

@@ -110,7 +110,7 @@ def test_a_page_sent_twice_keeps_one_answer_per_question_and_lands_on_the_same_p
     first = client.post(page_url(assessment, 1), data)
     second = client.post(page_url(assessment, 1), data)
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"] == page_url(assessment, 2)
+    assert first["Location"] == second["Location"] == page_url(assessment, 2) + "?offen=1"
     assert final_answers(assessment) == {key: (option,) for key, option in chosen.items()}
 
 
@@ -220,7 +220,8 @@ def test_a_page_save_that_meets_a_locked_database_gives_503_and_saves_nothing_of
     assert final_answers(assessment) == {first.key: (first.options[0],)}
 
     retried = client.post(page_url(assessment, 1), as_post(fields))
-    assert retried.status_code == 302 and retried["Location"] == page_url(assessment, 2)
+    assert retried.status_code == 302
+    assert retried["Location"] == page_url(assessment, 2) + "?offen=1"
     assert final_answers(assessment) == {key: (option,) for key, option in chosen.items()}
 
 
@@ -263,6 +264,14 @@ def assert_complete_pdf(response, assessment: Assessment) -> None:
     assert bytes(RenderedReport.objects.get(assessment=assessment).pdf) == response.content
 
 
+def assert_pdf_failed(response) -> None:
+    """The PDF link's own failure page: in the person's language, to be tried again."""
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    body = response.content.decode()
+    assert "Das PDF konnte nicht erstellt werden" in body
+    assert "Ihre Antworten sind nicht verloren" in body
+
+
 def test_a_pdf_that_fails_to_write_is_not_kept_and_the_next_try_serves_it(
     default_questionnaire, tmp_path, monkeypatch
 ):
@@ -274,7 +283,7 @@ def test_a_pdf_that_fails_to_write_is_not_kept_and_the_next_try_serves_it(
     with mock.patch("weasyprint.document.Document.write_pdf", side_effect=disk_full):
         response = client.get(url)
     assert response["Content-Type"].startswith("text/html")
-    assert_friendly_503(response.content.decode(), response.status_code, response["Retry-After"])
+    assert_pdf_failed(response)
     assert not RenderedReport.objects.exists()
     # WeasyPrint removes its font folder when its font configuration is collected; nothing
     # the failed render leaves behind (the logged error, the response) keeps it alive.
@@ -296,7 +305,7 @@ def test_a_pdf_that_cannot_be_stored_is_not_kept_and_the_next_try_serves_it(
         fail_on('INSERT INTO "assessment_renderedreport"', "database or disk is full")
     ):
         response = client.get(url)
-    assert_friendly_503(response.content.decode(), response.status_code, response["Retry-After"])
+    assert_pdf_failed(response)
     assert not RenderedReport.objects.exists()
     assert_complete_pdf(client.get(url), assessment)
 

@@ -93,7 +93,10 @@ def test_hostile_text_is_printed_literally_and_nothing_is_fetched(default_questi
 
     content = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf()
     assert fetcher.refused == []
-    assert all(url.startswith(pdf.STATIC_PREFIX) for url in fetcher.served)
+    # Our static files and the radar chart, which the report embeds as an SVG data: URI.
+    assert all(
+        url.startswith((pdf.STATIC_PREFIX, "data:image/svg+xml;base64,")) for url in fetcher.served
+    )
     text = flat(pdf_text(content))
     assert '<img src="file:///etc/passwd">' in text
     assert "<script>alert(1)</script>" in text
@@ -163,7 +166,9 @@ def test_a_draft_pdf_changes_when_an_answer_changes(default_questionnaire):
     )
     second = assessment_pdf(assessment=assessment)
     assert not second.from_cache and second.revision != first.revision
-    assert "Vorläufiges Ergebnis" in flat(pdf_text(second.content))
+    pages = PdfReader(io.BytesIO(second.content)).pages
+    for page in pages:
+        assert "Entwurf – vorläufiges Ergebnis" in flat(page.extract_text())
 
 
 def test_filename_is_safe(assessment):

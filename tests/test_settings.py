@@ -241,3 +241,21 @@ def test_developer_commands_run_without_secret_key():
     completed = run(["manage.py", "makemigrations", "--check", "--dry-run"])
     assert completed.returncode == 0, completed.stderr
     assert "No changes detected" in completed.stdout
+
+
+def test_retention_settings_below_one_day_are_refused():
+    completed = run(
+        ["-c", "import config.settings"], SECRET_KEY="x", RETENTION_ANONYMOUS_DRAFT_DAYS="0"
+    )
+    assert completed.returncode != 0
+    assert "RETENTION_ANONYMOUS_DRAFT_DAYS must be 1 or more" in completed.stderr
+
+
+def test_the_operator_address_is_split_into_lines():
+    completed = run(
+        ["-c", "import config.settings as s; print(s.OPERATOR_ADDRESS)"],
+        SECRET_KEY="x",
+        OPERATOR_ADDRESS="Hafenstraße 3 | 20457 Hamburg|",
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "['Hafenstraße 3', '20457 Hamburg']"

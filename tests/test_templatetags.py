@@ -99,7 +99,26 @@ def test_a_follow_up_question_names_its_condition_escaped():
     html = render_fieldset(item)
     assert 'data-condition-question="web-shop"' in html
     assert "condition-off" in html
-    assert "„Verkaufen Sie &lt;online&gt;?“ „Ja &amp; gern“" in html
+    assert (
+        "Diese Frage nur beantworten, wenn Sie bei „Verkaufen Sie &lt;online&gt;?“ "
+        "die Antwort „Ja &amp; gern“ gewählt haben." in html
+    )
+
+
+def test_a_condition_hint_stands_once_for_the_questions_it_covers():
+    parent = SimpleNamespace(key="web-shop", text_de="Verkaufen Sie online?")
+    labels = ["Ja, eigener Shop", "Ja, Marktplatz"]
+    first = render_fieldset(
+        fieldset_item(condition_parent=parent, condition_labels=labels, condition_hint=3)
+    )
+    later = render_fieldset(
+        fieldset_item(condition_parent=parent, condition_labels=labels, condition_hint=0)
+    )
+    assert (
+        "Diese und die 2 folgenden Fragen nur beantworten, wenn Sie bei „Verkaufen Sie "
+        "online?“ eine der Antworten „Ja, eigener Shop“ oder „Ja, Marktplatz“ gewählt haben."
+    ) in first
+    assert "condition-hint" not in later
 
 
 def test_texts_follow_the_active_language_with_german_where_english_is_missing():

@@ -8,10 +8,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils import timezone, translation
+from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from assessment import charts, roadmap, scoring
@@ -46,6 +49,8 @@ class Report:
     result: scoring.Result
     roadmap: roadmap.Roadmap
     advice: QuestionnaireContent
+    # Keys of the steps on the company's list (planned or doing): offered no second time.
+    adopted: frozenset[str] = frozenset()
 
     @property
     def provisional(self) -> bool:
@@ -88,11 +93,35 @@ def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None 
         result=result,
         roadmap=plan,
         advice=advice,
+        adopted=frozenset(
+            action.recommendation_key
+            for action in actions
+            if action.status in (Action.Status.PLANNED, Action.Status.DOING)
+        ),
     )
 
 
-def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
+# The results page shows the radar half a column wide, on a phone about 350 px for a
+# viewBox of about 560 units: 18-unit labels render at about 11 px there.
+WEB_RADAR_LABEL_SIZE = 18
+
+
+def radar_svg(
+    report: Report, *, pixel_width: int | None = None, history: dict | None = None
+) -> str:
+    """The radar of the dimension scores; with `history` (`history_facts`) the previous
+    check is drawn over it, dashed, with a legend."""
     content = report.content
+    comparison = None
+    current_label = comparison_label = None
+    if history is not None:
+        before = {row["dimension"]: row["before"] for row in history["rows"]}
+        comparison = [before.get(dimension.key) for dimension in content.dimensions]
+        current_label = _("Dieser Check")
+        previous_date = timezone.localtime(history["previous"]["completed_at"])
+        comparison_label = _("Check vom %(date)s") % {
+            "date": formats.date_format(previous_date, "SHORT_DATE_FORMAT")
+        }
     return charts.radar_chart(
         axes=[
             (dimension.title, report.result.dimension_score(dimension.key))
@@ -102,6 +131,10 @@ def radar_svg(report: Report, *, pixel_width: int | None = None) -> str:
         title=_("Reifegrad je Bereich"),
         no_value_text=_("trifft nicht zu"),
         pixel_width=pixel_width,
+        label_size=charts.FONT_SIZE if pixel_width else WEB_RADAR_LABEL_SIZE,
+        comparison=comparison,
+        current_label=current_label,
+        comparison_label=comparison_label,
     )
 
 
@@ -138,7 +171,7 @@ def history_facts(report: Report) -> dict | None:
     for dimension in report.content.dimensions:
         now_score = report.result.dimension_score(dimension.key)
         before = previous_scores.get(dimension.key)
-        delta = None if now_score is None or before is None else now_score - before
+        delta = printed_delta(now_score, before)
         rows.append(
             {"dimension": dimension.key, "before": before, "now": now_score, "delta": delta}
         )
@@ -178,9 +211,7 @@ def history_facts(report: Report) -> dict | None:
         "action_rows": action_rows,
         "rows": rows,
         "overall_before": overall_before,
-        "overall_delta": None
-        if overall_before is None or overall_now is None
-        else overall_now - overall_before,
+        "overall_delta": printed_delta(overall_now, overall_before),
         "points": points,
         "actions": [row["action"] for row in action_rows],
     }
@@ -261,6 +292,7 @@ def trend_svg(
     *,
     series: dict[str, list[float | None]] | None = None,
     pixel_width: int | None = None,
+    font_family: str = "sans-serif",
 ) -> str:
     """The overall index over time (and, with `series`, one thinner line per dimension): the
     one trend chart of the company page and the PDF."""
@@ -272,7 +304,16 @@ def trend_svg(
         series=series,
         overall_label=_("Gesamt"),
         pixel_width=pixel_width,
+        font_family=font_family,
     )
+
+
+def printed_delta(now: float | None, before: float | None) -> int | None:
+    """A change as the difference of the two numbers printed beside it (whole points), so
+    that 42 -> 51 reads +9, never +8 from the unrounded scores."""
+    if now is None or before is None:
+        return None
+    return round(now) - round(before)
 
 
 def disagreements(report: Report) -> list[dict]:
@@ -297,6 +338,8 @@ def disagreement_facts(report: Report) -> list[dict]:
                     for respondent in view.respondents
                 ],
                 "final": question.answer_labels(report.answers.get(item.key)),
+                # "Agreed" only for an answer the consultant chose in the consolidation.
+                "decided": bool(item.key in report.answers and report.answers[item.key].decided),
                 "spread": item.spread,
             }
         )
@@ -403,9 +446,9 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "2"
+RESULTS_FACTS_VERSION = "3"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
-# An entry is about 30 KB (pickled), one per completed check viewed per day and language.
+# An entry is about 30 KB (pickled), one per completed check viewed and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -420,6 +463,7 @@ class ResultsFacts:
     radar: str  # SVG, escaped by the chart module
     history: dict | None
     disagreements: list[dict]
+    adopted: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -442,23 +486,41 @@ def results_data(*, assessment: Assessment) -> ResultsData:
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
     revision = revision_of(assessment, language, advice=advice)
-    key = f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{revision}"
-    facts = cache.get(key)
-    if isinstance(facts, ResultsFacts):
-        return resolve_results(assessment, advice, facts, True)
+    # One entry per check and language, holding its revision: a newer revision replaces it,
+    # and deleting the check can remove every entry that holds its answers and notes.
+    key = results_cache_key(assessment, language)
+    cached = cache.get(key)
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == revision:
+        facts = cached[1]
+        if isinstance(facts, ResultsFacts):
+            return resolve_results(assessment, advice, facts, True)
     facts = compute_results(assessment, advice)
-    cache.set(key, facts, RESULTS_CACHE_SECONDS)
+    cache.set(key, (revision, facts), RESULTS_CACHE_SECONDS)
     return resolve_results(assessment, advice, facts, False)
+
+
+def results_cache_key(assessment: Assessment, language: str) -> str:
+    return f"results:{RESULTS_FACTS_VERSION}:{assessment.pk}:{language}"
+
+
+def forget_results(assessment: Assessment) -> None:
+    """Drop the cached results of the check in every language (they hold its answers and
+    notes), before the check is deleted."""
+    cache.delete_many(
+        [results_cache_key(assessment, code[:2]) for code, _name in settings.LANGUAGES]
+    )
 
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
     report = build_report(assessment=assessment, advice=advice)
+    history = history_facts(report)
     return ResultsFacts(
         answers=report.answers,
         result=report.result,
         roadmap=report.roadmap,
-        radar=radar_svg(report),
-        history=history_facts(report),
+        radar=radar_svg(report, history=history),
+        history=history,
+        adopted=report.adopted,
         disagreements=disagreement_facts(report),
     )
 
@@ -473,6 +535,7 @@ def resolve_results(
         result=facts.result,
         roadmap=facts.roadmap,
         advice=advice,
+        adopted=facts.adopted,
     )
     return ResultsData(
         report=report,
@@ -481,3 +544,23 @@ def resolve_results(
         disagreements=resolve_disagreements(report, facts.disagreements),
         from_cache=from_cache,
     )
+
+
+def measurement_svg(action: Action, measurements: list, recommendation: Any) -> str:
+    """The measured values of an action as a small line chart with the KPI's unit (escaped
+    SVG, or "" without measurements)."""
+    if not measurements:
+        return ""
+    unit = recommendation.kpi_unit_label if recommendation else ""
+    svg = charts.measurement_chart(
+        points=[
+            (formats.date_format(m.measured_on, "SHORT_DATE_FORMAT"), m.value) for m in measurements
+        ],
+        chart_id=f"kpi-{action.pk}",
+        title=recommendation.kpi_metric if recommendation else _("Messwerte"),
+        unit=unit,
+        baseline=action.kpi_baseline,
+        baseline_label=_("Ausgangswert"),
+        number_text=lambda value: floatformat(value, -2),
+    )
+    return svg

@@ -8,44 +8,77 @@ app's own static files and data: URIs and refuses everything else.
 from __future__ import annotations
 
 import base64
+import functools
+import io
+import logging
 import mimetypes
 import re
 import time
 import traceback
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus, task
+from django_tasks.exceptions import TaskResultDoesNotExist
+from fontTools.ttLib import TTFont
+from PIL import Image
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from assessment import charts, scoring
+from assessment.benchmark import peer_position
 from assessment.consultants import consultant_for_report
-from assessment.models import Assessment, RenderedReport
-from assessment.reports.context import report_context
+from assessment.models import Action, Assessment, RenderedReport, ReportRender
+from assessment.reports.context import report_context, step_item
 from assessment.reports.data import (
     Report,
     build_report,
     disagreements,
     history_context,
-    radar_svg,
     trend_svg,
 )
 from assessment.reports.data import revision_of as report_revision
+
+logger = logging.getLogger(__name__)
 
 # A host that can never resolve: relative links in the report template point here, and the
 # fetcher answers them from the static folders without any network.
 BASE_URL = "https://reifegrad.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
-PDF_VARIANT = "pdf/a-3u"
+# PDF/A-3a: archival and tagged (structure tree, reading order, alternative texts), and
+# unlike PDF/UA-1 alone it keeps the PDF/A identification.
+PDF_VARIANT = "pdf/a-3a"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "7"
+LAYOUT_VERSION = "8"
+
+# Every glyph comes from these folders (static/vendor, each with its licence); the
+# stylesheet names their faces in this order. No system font is ever used: a character none
+# of them covers is replaced by PLACEHOLDER before rendering.
+BUNDLED_FONT_FOLDERS = ("vendor/source-sans-3-5.3.1", "vendor/noto-sans-5.3.0")
+FONT_STACK = (
+    '"Source Sans 3", "Source Sans 3 Ext", "Reifegrad Noto Ext", "Reifegrad Noto Greek", '
+    '"Reifegrad Noto Cyrillic"'
+)
+PLACEHOLDER = "[?]"
+# The radar's scale (outer ring radius about a third of it) against its fixed label size: in
+# the 96 mm figure the labels come out at 7 pt or more (tests/test_pdf_structure.py).
+RADAR_SIZE = 170
+# The footer has one line; longer company names are cut there (the cover prints them whole).
+FOOTER_NAME_CHARACTERS = 60
 
 
 class StaticOnlyFetcher(URLFetcher):
@@ -120,11 +153,23 @@ class Timing:
 
 def report_html(report: Report) -> str:
     context = report_context(report)
+    context.update(dimension_states(report, context["dimension_rows"]))
     # The chart module escapes every label; the SVGs are ours, not user input.
-    context["radar"] = mark_safe(radar_svg(report, pixel_width=330))  # noqa: S308
+    # An image rather than inline SVG: the tagged PDF then carries it as a Figure with the
+    # alternative text below, which lists every score.
+    context["radar_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(
+        printable(pdf_radar_svg(report, context["dimension_rows"])).encode("utf-8")
+    ).decode("ascii")
+    context["radar_alt"] = radar_alt_text(context["dimension_rows"])
     history = history_context(report)
     if history is not None:
-        history["trend"] = mark_safe(trend_svg(history["points"], pixel_width=620))  # noqa: S308
+        printed = {row["dimension"].key: row["delta"] for row in history["rows"]}
+        for row in history["action_rows"]:
+            dimension = row["dimension"]
+            row["printed_dimension_delta"] = printed.get(dimension.key) if dimension else None
+        history["trend"] = mark_safe(  # noqa: S308
+            trend_svg(history["points"], pixel_width=560, font_family=FONT_STACK)
+        )
     context["history"] = history
     context["appendix"] = appendix(report)
     context["disagreements"] = disagreements(report)
@@ -133,11 +178,191 @@ def report_html(report: Report) -> str:
     if consultant is not None and consultant.logo_png:
         # A data: URI: the fetcher serves it without touching any file or network.
         context["consultant_logo"] = "data:image/png;base64," + base64.b64encode(
-            bytes(consultant.logo_png)
+            archival_png(bytes(consultant.logo_png))
         ).decode("ascii")
     context["language"] = translation.get_language() or "de"
-    context["generated"] = timezone.localtime()
-    return render_to_string("report/report.html", context)
+    # XMP and the document information take whole seconds (ISO 19005 readers reject more).
+    context["generated"] = timezone.localtime().replace(microsecond=0)
+    context["legal"] = legal_links()
+    context["executive"] = executive_summary(report, context)
+    company = report.assessment.company
+    name = company.name or str(company.get_industry_display())
+    context["footer_name"] = (
+        name
+        if len(name) <= FOOTER_NAME_CHARACTERS
+        else name[: FOOTER_NAME_CHARACTERS - 1].rstrip() + "…"
+    )
+    html = render_to_string("report/report.html", context)
+    # The head (title, metadata) is never drawn: it keeps the text as typed.
+    head, body_start, body = html.partition("<body")
+    return head + body_start + printable(body)
+
+
+def dimension_states(report: Report, dimension_rows: list[dict]) -> dict:
+    """Each area's state in words: scored, still open (nothing answered yet) or not
+    applicable; a draft's open areas must not read as "does not apply" nor as 0."""
+    for row in dimension_rows:
+        result = row["result"]
+        if result.score is not None:
+            row["state"] = "partial" if result.answered < result.applicable else "scored"
+        elif result.applicable > result.answered:
+            row["state"] = "open"
+        else:
+            row["state"] = "not_applicable"
+        row["printed_score"] = None if result.score is None else scoring.whole_points(result.score)
+    return {"open_areas": sum(1 for row in dimension_rows if row["state"] == "open")}
+
+
+def state_text(row: dict) -> str:
+    if row["state"] == "open":
+        return _("noch offen")
+    if row["state"] == "not_applicable":
+        return _("trifft nicht zu")
+    return str(row["printed_score"])
+
+
+def pdf_radar_svg(report: Report, dimension_rows: list[dict]) -> str:
+    """The radar in the document's fonts; an axis without a score names its state."""
+    axes = []
+    for row in dimension_rows:
+        title = row["dimension"].title
+        if row["state"] in ("open", "not_applicable"):
+            title = f"{title} ({state_text(row)})"
+        axes.append((title, row["result"].score))
+    return charts.radar_chart(
+        axes=axes,
+        chart_id="radar",
+        title=_("Reifegrad je Bereich"),
+        no_value_text=_("keine Punkte"),
+        size=RADAR_SIZE,
+        pixel_width=300,
+        font_family=FONT_STACK,
+    )
+
+
+def radar_alt_text(dimension_rows: list[dict]) -> str:
+    """The figure's alternative text: every area with its score, as printed."""
+    parts = [f"{row['dimension'].title}: {state_text(row)}" for row in dimension_rows]
+    return _("Netzdiagramm, Punkte je Bereich (von 100): %(scores)s") % {"scores": "; ".join(parts)}
+
+
+def executive_summary(report: Report, context: dict) -> dict[str, Any]:
+    """The first page: what a busy owner needs to act on Monday."""
+    company = report.assessment.company
+    steps = report.roadmap.next_steps()
+    owners = dict(
+        Action.objects.filter(
+            company_id=company.pk,
+            recommendation_key__in=[step.key for step in steps],
+            status__in=[Action.Status.PLANNED, Action.Status.DOING],
+        )
+        .exclude(owner="")
+        .values_list("recommendation_key", "owner")
+    )
+    next_steps = []
+    for step in steps:
+        item = step_item(report, step)
+        item["owner"] = owners.get(step.key, "")
+        item["deadline"] = step.legal_deadline
+        next_steps.append(item)
+    phases = report.roadmap.phases
+    duty = next(
+        (step for step in report.roadmap.steps if step.legal_status == "applies"),
+        None,
+    )
+    history = context.get("history")
+    return {
+        "next_steps": next_steps,
+        "hours_used": sum(phase.hours_used for phase in phases),
+        "hours_available": sum(phase.hours_available for phase in phases),
+        "money_used": sum(phase.money_used for phase in phases),
+        "money_available": sum(phase.money_available for phase in phases),
+        "duty": step_item(report, duty) if duty is not None else None,
+        "peers": peer_position(company, report.result.overall)
+        if report.assessment.is_completed
+        else None,
+        "overall_delta": None if history is None else history["overall_delta"],
+    }
+
+
+def archival_png(data: bytes) -> bytes:
+    """An uploaded logo re-encoded as a plain 8-bit PNG: no interlacing, gamma or colour
+    profile chunks that PDF/A readers choke on. A file Pillow cannot read is left out."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            converted = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return b""
+    output = io.BytesIO()
+    converted.save(output, format="PNG")
+    return output.getvalue()
+
+
+@functools.cache
+def covered_characters() -> frozenset[int]:
+    """Every code point one of the bundled fonts has a glyph for."""
+    covered: set[int] = set()
+    for path in bundled_font_files():
+        covered.update(TTFont(path).getBestCmap())
+    return frozenset(covered)
+
+
+def bundled_font_files() -> list[Path]:
+    files = []
+    for folder in BUNDLED_FONT_FOLDERS:
+        found = finders.find(folder)
+        if not found:
+            raise RuntimeError(f"bundled fonts missing: static/{folder}")
+        files.extend(sorted(Path(str(found)).glob("*.woff")))
+    return files
+
+
+@functools.cache
+def uncovered_pattern() -> re.Pattern[str]:
+    ranges = []
+    start = previous = None
+    for code in sorted(covered_characters()):
+        if previous is not None and code == previous + 1:
+            previous = code
+            continue
+        if start is not None and previous is not None:
+            ranges.append((start, previous))
+        start = previous = code
+    if start is not None and previous is not None:
+        ranges.append((start, previous))
+    allowed = "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+    return re.compile(f"[^{allowed}\\t\\n\\r]")
+
+
+def printable(html: str) -> str:
+    """The document with every character no bundled font has replaced: white space by a
+    space, invisible format characters dropped, anything else by a visible PLACEHOLDER.
+    The markup itself is ASCII, so only text changes."""
+
+    def replace(match: re.Match[str]) -> str:
+        character = match.group()
+        if character.isspace():
+            return " "
+        if unicodedata.category(character) in ("Cf", "Mn", "Cc"):
+            return ""
+        return PLACEHOLDER
+
+    return uncovered_pattern().sub(replace, html)
+
+
+def legal_links() -> dict[str, str]:
+    """The operator and the addresses of the Impressum and the privacy notice, for the
+    report's last line (a PDF leaves the site, so they are written out in full)."""
+    base = (settings.SITE_URL or "").rstrip("/")
+    return {
+        "operator": settings.OPERATOR_NAME or "",
+        "imprint": base + reverse("imprint"),
+        "privacy": base + reverse("privacy"),
+    }
 
 
 def appendix(report: Report) -> list[dict]:
@@ -235,3 +460,126 @@ def assessment_pdf(*, assessment: Assessment) -> RenderedPdf:
             defaults={"revision": revision, "pdf": content, "created_at": timezone.now()},
         )
     return RenderedPdf(content, filename, revision, from_cache=False)
+
+
+# --- Rendering as a background task
+#
+# A render takes a second of CPU or more; inside a request it made every other page wait
+# behind it. The PDF link now asks for the PDF (`request_pdf`): a stored PDF of the current
+# revision is served at once; otherwise one render is queued per revision and language (a
+# unique row, so two first requests at once queue one), and the link answers "wird erstellt"
+# and reloads itself until the file is there.
+
+
+@dataclass(frozen=True)
+class PdfRequest:
+    """What the PDF link answers: the file, "still rendering", "failed" or "too many"."""
+
+    pdf: RenderedPdf | None = None
+    pending: bool = False
+    failed: bool = False
+    limited: bool = False
+
+
+def stored_pdf(assessment: Assessment, language: str, revision: str) -> RenderedPdf | None:
+    stored = RenderedReport.objects.filter(
+        assessment=assessment, language=language, revision=revision
+    ).first()
+    if stored is None:
+        return None
+    return RenderedPdf(bytes(stored.pdf), safe_filename(assessment), revision, from_cache=True)
+
+
+def render_given_up(render: ReportRender) -> bool:
+    """The render's task ended failed, or has been lost for longer than any retry takes."""
+    if render.status == ReportRender.Status.FAILED:
+        return True
+    backend = render_report.get_backend()
+    if render.task_id and backend.supports_get_result:
+        try:
+            result = backend.get_result(render.task_id)
+        except TaskResultDoesNotExist:
+            return True
+        if result.status == TaskResultStatus.FAILED:
+            return True
+    longest = timedelta(seconds=settings.TASK_STALE_SECONDS * (settings.TASK_MAX_ATTEMPTS + 1))
+    return render.requested_at < timezone.now() - longest
+
+
+def request_pdf(*, assessment: Assessment, may_start: Callable[[], bool]) -> PdfRequest:
+    """The stored PDF in the active language, or a render queued (once) for it.
+
+    `may_start` is asked only before a new render is queued (the per-visitor limit).
+    """
+    language = (translation.get_language() or "de")[:2]
+    revision = revision_of(assessment, language)
+    for _attempt in range(2):
+        pdf = stored_pdf(assessment, language, revision)
+        if pdf is not None:
+            return PdfRequest(pdf=pdf)
+        render = ReportRender.objects.filter(
+            assessment=assessment, language=language, revision=revision
+        ).first()
+        if render is not None:
+            if render.status == ReportRender.Status.DONE:
+                # Stored, then replaced by a newer revision's render: ask again.
+                render.delete()
+                continue
+            if render_given_up(render):
+                # Said once; the next visit of the link queues a fresh render.
+                render.delete()
+                return PdfRequest(failed=True)
+            return PdfRequest(pending=True)
+        if not may_start():
+            return PdfRequest(limited=True)
+        try:
+            with transaction.atomic():
+                render = ReportRender.objects.create(
+                    assessment=assessment, language=language, revision=revision
+                )
+        except IntegrityError:
+            # Another request queued the same render a moment ago.
+            return PdfRequest(pending=True)
+        ReportRender.objects.filter(assessment=assessment, language=language).exclude(
+            revision=revision
+        ).exclude(status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING]).delete()
+        try:
+            queued = render_report.enqueue(render_id=render.pk)
+        except Exception:
+            render.delete()
+            raise
+        ReportRender.objects.filter(pk=render.pk).update(task_id=str(queued.id))
+        # With tasks run at once (TASK_BACKEND=immediate) the file is there already.
+        pdf = stored_pdf(assessment, language, revision)
+        if pdf is not None:
+            return PdfRequest(pdf=pdf)
+        render.refresh_from_db()
+        if render.status == ReportRender.Status.FAILED:
+            render.delete()
+            return PdfRequest(failed=True)
+        return PdfRequest(pending=True)
+    return PdfRequest(pending=True)
+
+
+@task(queue_name="pdf")
+def render_report(*, render_id: int) -> str:
+    """Render and store one PDF; its arguments are a row id, never personal data."""
+    render = ReportRender.objects.select_related("assessment").filter(pk=render_id).first()
+    if render is None:
+        return "gone"  # the check was deleted meanwhile
+    ReportRender.objects.filter(pk=render.pk).update(status=ReportRender.Status.RUNNING)
+    try:
+        with translation.override(render.language):
+            rendered = assessment_pdf(assessment=render.assessment)
+    except Exception as error:
+        ReportRender.objects.filter(pk=render.pk).update(
+            status=ReportRender.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:500],
+            finished_at=timezone.now(),
+        )
+        logger.error("Rendering the PDF of assessment %s failed", render.assessment_id)
+        raise
+    ReportRender.objects.filter(pk=render.pk).update(
+        status=ReportRender.Status.DONE, finished_at=timezone.now()
+    )
+    return "stored" if not rendered.from_cache else "already stored"

@@ -5,7 +5,7 @@ from django import template
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from assessment import scoring
 from assessment.citations import english_citation
@@ -26,6 +26,44 @@ def signed(value: float | None, decimals: int = 1) -> str:
     if rounded < 0:
         return f"−{text}"
     return f"±{text}"
+
+
+def shown_number(value: float) -> int:
+    """A score as the pages print it: a whole number, rounded half up (62.5 shows as 63)."""
+    return scoring.whole_points(float(value))
+
+
+@register.filter
+def shown(value: float | None) -> int | None:
+    return None if value is None or value == "" else shown_number(value)
+
+
+@register.filter
+def shown_change(after: float | None, before: float | None) -> str:
+    """The change between two scores as shown (whole numbers), so that "32 → 41" says +9."""
+    if after is None or before is None or after == "" or before == "":
+        return "–"
+    return signed(shown_number(after) - shown_number(before), 0)
+
+
+@register.filter
+def cost(step: object) -> str:
+    """One-off and monthly cost of a step (or a recommendation) as a person reads it."""
+    once = getattr(step, "cost_once", 0) or 0
+    monthly = getattr(step, "cost_monthly", 0) or 0
+    parts = []
+    if once:
+        parts.append(f"{number_format(once, decimal_pos=0, force_grouping=True)} €")
+    if monthly:
+        amount = number_format(monthly, decimal_pos=0, force_grouping=True)
+        parts.append(gettext("%(amount)s € pro Monat") % {"amount": amount})
+    return " + ".join(parts) if parts else gettext("kostenlos")
+
+
+@register.filter
+def dimension_before(rows: list[dict], key: str) -> float | None:
+    """The previous check's score of one dimension, from the history rows."""
+    return next((row["before"] for row in rows if row["dimension"].key == key), None)
 
 
 @register.filter
@@ -176,12 +214,8 @@ def question_pieces(
         texts.append(format_html(HELP_TEXT, key, help_text))
     condition_attributes = NOTHING
     if condition:
-        parent_key, parent_text, any_of, labels = condition
+        parent_key, _parent_text, any_of, _labels = condition
         condition_attributes = format_html(CONDITION_ATTRIBUTES, parent_key, any_of)
-        hint = gettext(
-            "Nur zu beantworten, wenn Sie bei „%(question)s“ „%(labels)s“ gewählt haben."
-        ) % {"question": parent_text, "labels": " / ".join(labels)}
-        texts.append(format_html(CONDITION_HINT, hint))
     if kind == "multiple":
         texts.append(format_html(MULTIPLE, gettext("Mehrere Antworten möglich.")))
     attributes = format_html(
@@ -239,6 +273,34 @@ def question_pieces(
     )
 
 
+def condition_hint(parent_text: str, labels: list[str], covered: int) -> str:
+    """What a page without JavaScript says above the questions that follow from an answer."""
+    # Quotation marks follow the language: „Ja“ in German, “Yes” in English.
+    quoted = [gettext("„%(text)s“") % {"text": label} for label in labels]
+    if len(quoted) > 1:
+        answer = gettext("eine der Antworten %(first)s oder %(last)s") % {
+            "first": ", ".join(quoted[:-1]),
+            "last": quoted[-1],
+        }
+    else:
+        answer = gettext("die Antwort %(label)s") % {"label": quoted[0] if quoted else ""}
+    values = {"question": parent_text, "answer": answer, "count": covered}
+    if covered > 1:
+        return ngettext(
+            "Diese und die folgende Frage nur beantworten, wenn Sie bei „%(question)s“ "
+            "%(answer)s gewählt haben.",
+            "Diese und die %(count)s folgenden Fragen nur beantworten, wenn Sie bei "
+            "„%(question)s“ %(answer)s gewählt haben.",
+            covered - 1,
+        ) % {**values, "count": covered - 1}
+    return (
+        gettext(
+            "Diese Frage nur beantworten, wenn Sie bei „%(question)s“ %(answer)s gewählt haben."
+        )
+        % values
+    )
+
+
 @register.simple_tag(takes_context=True)
 def question_fieldset(context: template.Context, item: dict) -> SafeString:
     """One question of a questionnaire page: text, help, choices, "does not apply", note."""
@@ -271,6 +333,17 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         language=language,
     )
     error = item["error"]
+    covered = int(item.get("condition_hint", 1)) if parent else 0
+    texts = pieces.texts
+    if covered:
+        texts = format_html(
+            "{}{}",
+            format_html(
+                CONDITION_HINT,
+                condition_hint(TEXT.value(parent, language), item["condition_labels"], covered),
+            ),
+            texts,
+        )
     not_applicable = bool(item["not_applicable"])
     chosen = () if not_applicable else item["chosen"]
     choices = format_html(
@@ -303,7 +376,7 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         badge=pieces.badge if item["unconfirmed"] else NOTHING,
         seen_start=pieces.seen_start,
         seen=item["seen"],
-        texts=pieces.texts,
+        texts=texts,
         error=format_html(ERROR, error) if error else NOTHING,
         choices=choices,
         not_applicable=pieces.not_applicable[not_applicable] if question.allow_na else NOTHING,

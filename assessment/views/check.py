@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail_limits, scoring
+from assessment import access, mail, mail_limits, privacy, scoring
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
@@ -31,7 +32,7 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.reports.context import report_context
+from assessment.reports.context import report_context, step_item
 from assessment.reports.data import results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
@@ -129,11 +130,19 @@ def resume_link_context(
     request: HttpRequest, assessment: Assessment, raw_token: str, *, first_time: bool
 ) -> dict:
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
+    anonymous = privacy.is_anonymous(assessment.company_id)
     return {
         "assessment": assessment,
         "link": link,
         "first_time": first_time,
         "email_form": ResumeEmailForm(initial={"token": raw_token}),
+        "retention": {
+            "draft_days": settings.RETENTION_ANONYMOUS_DRAFT_DAYS,
+            "completed_days": settings.RETENTION_ANONYMOUS_COMPLETED_DAYS,
+            "link_idle_days": settings.RESUME_LINK_IDLE_DAYS,
+        }
+        if anonymous
+        else None,
     }
 
 
@@ -199,16 +208,15 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         messages.error(request, limit.message)
         return render(request, "assessment/resume_link.html", context, status=429)
     link = request.build_absolute_uri(reverse("resume", args=[raw_token]))
-    send_mail(
+    mail.send(
         subject=_("Ihr Link zum Reifegrad-Check"),
-        message=_(
+        body=_(
             "Guten Tag,\n\nmit diesem Link setzen Sie Ihren Reifegrad-Check fort – auf jedem "
             "Gerät, an der Stelle, an der Sie aufgehört haben:\n\n%(link)s\n\nBitte geben Sie "
             "den Link nicht weiter: Wer ihn hat, sieht Ihre Antworten.\n"
         )
         % {"link": link},
-        from_email=None,
-        recipient_list=[form.cleaned_data["email"]],
+        recipients=[form.cleaned_data["email"]],
     )
     messages.success(request, _("Wir haben Ihnen den Link geschickt."))
     return redirect("check_page", public_id=assessment.public_id, number=1)
@@ -240,10 +248,21 @@ def resume(request: HttpRequest, token: str) -> HttpResponse:
         # session would outlast their removal.
         access.grant(request, found)
     respondent = found.respondent
+    if respondent is None:
+        deletion = privacy.deletion_notice_due(assessment)
+        if deletion is not None:
+            messages.info(
+                request,
+                _(
+                    "Ohne Konto wird dieser Check am %(date)s gelöscht, wenn er bis dahin "
+                    "nicht weiter bearbeitet oder in ein Konto übernommen wird."
+                )
+                % {"date": date_format(deletion, "SHORT_DATE_FORMAT")},
+            )
     if respondent is not None:
         if assessment.is_completed or respondent.submitted_at is not None:
             return redirect("submit_answers", public_id=assessment.public_id)
-        return redirect(next_page_url(assessment, respondent))
+        return redirect("respondent_welcome", public_id=assessment.public_id)
     if assessment.is_completed:
         return redirect("results", public_id=assessment.public_id)
     return redirect(next_page_url(assessment, None))
@@ -282,7 +301,9 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     answers = stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
-        context = page_context(assessment, number, answers, advisor=advisor)
+        context = page_context(
+            assessment, number, answers, advisor=advisor, left_page=left_page(request, number)
+        )
         context["pages"] = page_links(assessment, number, content.dimensions)
         context["respondent"] = respondent
         context["advisor"] = advisor
@@ -314,7 +335,20 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
     if request.POST.get("nav") == "finish" or number == len(content.dimensions):
         done = "submit_answers" if respondent is not None else "finish"
         return redirect(done, public_id=assessment.public_id)
-    return redirect("check_page", public_id=assessment.public_id, number=number + 1)
+    # The next page says whether this one still has open questions (works without JavaScript).
+    next_page = reverse("check_page", args=[assessment.public_id, number + 1])
+    return redirect(f"{next_page}?{LEFT_PAGE}={number}")
+
+
+LEFT_PAGE = "offen"
+
+
+def left_page(request: HttpRequest, number: int) -> int | None:
+    """The page the person just left with "next", from the query string; anything odd is None."""
+    value = request.GET.get(LEFT_PAGE, "")
+    if not value.isdigit() or len(value) > 3 or int(value) == number:
+        return None
+    return int(value)
 
 
 @require_POST
@@ -467,7 +501,20 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["can_claim"] = (
         found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
     )
-    context["rechecked"] = sum(1 for answer in report.answers.values() if answer.carried_over)
+    context["deletion_date"] = (
+        privacy.deletion_notice_due(assessment, anonymous=True) if context["can_claim"] else None
+    )
+    # Only answers the score uses: a carried-over answer to a question this version dropped,
+    # or one hidden by its condition, was not checked again.
+    shown = {
+        question.key for question in report.result.questions if question.status in scoring.ANSWERED
+    }
+    context["rechecked"] = sum(
+        1 for key, answer in report.answers.items() if answer.carried_over and key in shown
+    )
+    context["answered_count"] = len(shown)
+    context["next_steps"] = [step_item(report, step) for step in report.roadmap.next_steps()]
+    context["on_list"] = report.adopted if context["is_member"] else frozenset()
     context["history"] = data.history
     context["disagreements"] = data.disagreements
     # Not cached: it compares with other companies, whose checks change without this one.
@@ -524,7 +571,12 @@ def submit_answers(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         submit_own_answers(respondent=respondent)
         respondent.refresh_from_db(fields=["submitted_at"])
     if respondent.submitted_at is not None or found.assessment.is_completed:
-        return message_page(request, title=_("Vielen Dank!"), text=str(THANKS))
+        # The thank-you page shows a team member nothing they cannot use (no login offer).
+        return render(
+            request,
+            "assessment/message.html",
+            {"title": _("Vielen Dank!"), "text": str(THANKS), "respondent": respondent},
+        )
     return render(
         request,
         "assessment/submit_answers.html",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail_limits
+from assessment import access, mail, mail_limits
 from assessment.auth import AuthenticatedRequest
 from assessment.comparison import compare
 from assessment.consultants import approved_profile
@@ -45,7 +44,7 @@ from assessment.models import (
     Questionnaire,
 )
 from assessment.reports.context import report_context
-from assessment.reports.data import actions_between, results_data, trend_svg
+from assessment.reports.data import actions_between, measurement_svg, results_data, trend_svg
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     InvitationUsed,
@@ -152,6 +151,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "reassessment_form": ReassessmentForm(
                 choose_questionnaire=found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT)
             ),
+            # Nothing to carry over before the first completed check: no choice to make.
+            "first_check": last is None,
+            "as_consultant": found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT),
             "settings_form": CompanySettingsForm(instance=company),
             "members": list(company.memberships.select_related("user").order_by("created_at")),
             "invitations": [i for i in company.invitations.all() if i.is_open],
@@ -280,9 +282,9 @@ def comparison_context(company: Company, older: Assessment, newer: Assessment) -
                     older_content.questions.get(item.key) or question(item.key)
                 ).answer_labels(item.before),
                 "after": question(item.key).answer_labels(item.after),
-                "score_delta": None
-                if item.score_before is None or item.score_after is None
-                else 100 * (item.score_after - item.score_before),
+                # Share of the question's possible points, before and after, in percent.
+                "score_before": None if item.score_before is None else 100 * item.score_before,
+                "score_after": None if item.score_after is None else 100 * item.score_after,
             }
             for item in result.changed
         ],
@@ -305,20 +307,35 @@ def action_board(request: HttpRequest, company_id: int) -> HttpResponse:
             status__in=[Action.Status.PLANNED, Action.Status.DOING],
             due_date__lt=timezone.localdate(),
         )
+    latest = company.assessments.select_related("questionnaire").order_by("-started_at").first()
+    advice = latest.questionnaire.advice_content() if latest else None
+    items = []
+    for action in actions:
+        recommendation = advice.recommendation(action.recommendation_key) if advice else None
+        measurements = list(action.measurements.all())
+        items.append(
+            {
+                "action": action,
+                "recommendation": recommendation,
+                "form": ActionForm(
+                    instance=action, prefix=f"a{action.pk}", recommendation=recommendation
+                ),
+                "measurement_form": MeasurementForm(
+                    prefix=f"m{action.pk}", recommendation=recommendation
+                ),
+                "measurements": measurements,
+                # The chart module escapes every text; the SVG is ours, not user input.
+                "chart": mark_safe(  # noqa: S308
+                    measurement_svg(action, measurements, recommendation)
+                ),
+            }
+        )
     return render(
         request,
         "company/actions.html",
         {
             "company": company,
-            "actions": [
-                {
-                    "action": action,
-                    "form": ActionForm(instance=action, prefix=f"a{action.pk}"),
-                    "measurement_form": MeasurementForm(prefix=f"m{action.pk}"),
-                    "measurements": list(action.measurements.all()),
-                }
-                for action in actions
-            ],
+            "actions": items,
             "status": status,
             "statuses": Action.Status.choices,
             "today": timezone.localdate(),
@@ -418,16 +435,15 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
         company=company, email=email, invited_by=request.user, role=form.cleaned_data["role"]
     )
     link = request.build_absolute_uri(reverse("invitation", args=[raw_token]))
-    send_mail(
+    mail.send(
         subject=_("Einladung zu Reifegrad"),
-        message=_(
+        body=_(
             "Guten Tag,\n\n%(inviter)s lädt Sie ein, den Reifegrad-Check von "
             "„%(company)s“ mitzuverfolgen. Mit diesem Link nehmen Sie die Einladung an:\n\n"
             "%(link)s\n"
         )
         % {"inviter": request.user.email, "company": one_line(str(company)), "link": link},
-        from_email=None,
-        recipient_list=[email],
+        recipients=[email],
     )
     messages.success(request, _("Einladung an %(email)s verschickt.") % {"email": email})
     return redirect("company", company_id=company.pk)

@@ -29,6 +29,7 @@ from assessment.consultants import (
     as_xlsx,
     create_client,
     history_table,
+    notify_managers_of_signup,
     portfolio,
     portfolio_table,
 )
@@ -63,6 +64,14 @@ def consultant_signup(request: HttpRequest) -> HttpResponse:
                 {"email": email, "login": False, "signup": True},
             )
             return redirect("account_email_verification_sent")
+        notify_managers_of_signup(
+            profile=user.consultant_profile,
+            review_url=request.build_absolute_uri(
+                reverse(
+                    "admin:assessment_consultantprofile_change", args=[user.consultant_profile.pk]
+                )
+            ),
+        )
         # allauth's own end of a sign-up: the verification mail, and a login once the
         # address is confirmed in this browser.
         return complete_signup(

@@ -6,30 +6,48 @@ import logging
 import uuid
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from assessment import access
+from assessment import access, throttle
 from assessment.reports.data import build_report
 from assessment.reports.export import export_data
-from assessment.reports.pdf import assessment_pdf, safe_filename
+from assessment.reports.pdf import request_pdf, safe_filename
 from assessment.views.common import attachment_header
 from assessment.views.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
 
 
+# Seconds the "wird erstellt" page waits before it asks again (Refresh header and meta
+# refresh: no script needed, and nothing the content security policy forbids).
+PDF_REFRESH_SECONDS = 2
+
+
 @require_GET
 def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id, "view_results")
     try:
-        rendered = assessment_pdf(assessment=assessment)
+        outcome = request_pdf(
+            assessment=assessment, may_start=lambda: throttle.pdf_render_allowed(request)
+        )
     except OSError:
         # A full disk or a failing font file: nothing was stored, so the next try renders anew.
         logger.exception("Rendering the PDF of assessment %s failed", assessment.pk)
         return service_unavailable()
-    response = HttpResponse(rendered.content, content_type="application/pdf")
+    if outcome.pdf is None:
+        context = {"assessment": assessment, "outcome": outcome, "refresh": PDF_REFRESH_SECONDS}
+        status = 202 if outcome.pending else 429 if outcome.limited else 503
+        response = render(request, "assessment/pdf_pending.html", context, status=status)
+        if outcome.pending:
+            response["Refresh"] = str(PDF_REFRESH_SECONDS)
+        else:
+            response["Retry-After"] = "3600" if outcome.limited else "30"
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = HttpResponse(outcome.pdf.content, content_type="application/pdf")
     response["Content-Disposition"] = attachment_header(
-        rendered.filename, inline=bool(request.GET.get("inline"))
+        outcome.pdf.filename, inline=bool(request.GET.get("inline"))
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -59,7 +59,7 @@ def test_check_act_measure_reassess_compare(site, page, policy_problems):
     results_url = page.url
     for index in (0, 1):
         page.goto(results_url)
-        page.locator("[data-phase=now] [data-step]").nth(index).get_by_role(
+        page.locator("[data-next-step]").nth(index).get_by_role(
             "button", name="Auf meine Liste"
         ).click()
         expect(page.get_by_role("heading", name="Ihre Schritte")).to_be_visible()
@@ -92,7 +92,8 @@ def test_check_act_measure_reassess_compare(site, page, policy_problems):
     page.locator("#q-web_mobile [data-save-state][data-state=saved]").wait_for()
     confirm_pages(page)
     page.get_by_role("button", name="Check abschließen und Ergebnis ansehen").click()
-    expect(page.locator("[data-progress-since]")).to_be_visible()
+    expect(page.locator("[data-change-since]")).to_contain_text("Punkte seit dem Check vom")
+    page.locator("[data-progress-since] > summary").click()
     expect(page.locator("[data-rechecked]")).to_be_visible()
     screenshot(page, "results-second")
 

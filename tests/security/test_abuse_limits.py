@@ -130,6 +130,7 @@ def test_team_member_mails_are_limited_per_check(
         response = client.post(
             reverse("team", args=[assessment.public_id]),
             {"name": f"Person {index}", "email": f"team{index}@example.com"},
+            follow=True,
         )
         assert response.status_code == 200
     assert len(mail.outbox) == 3
@@ -165,6 +166,7 @@ def test_a_newline_in_the_company_name_is_removed_and_adding_a_team_member_works
     response = client.post(
         reverse("team", args=[assessment.public_id]),
         {"name": "Anna\nMüller", "email": "anna@example.com"},
+        follow=True,
     )
     assert response.status_code == 200
     assert mail.outbox[0].subject.endswith("Bäckerei Korn")

@@ -234,7 +234,7 @@ def build_world(questionnaire, payload: str) -> tuple[dict[str, str], dict[str, 
     team_url = reverse("team", args=[assessment.public_id])
     save = reverse("save_answer", args=[assessment.public_id])
     for name, option in ((values["respondent_name"], "self_easy"), ("Verkauf", "nobody")):
-        response = advisor.post(team_url, {"name": name})
+        response = advisor.post(team_url, {"name": name}, follow=True)
         ok(response, 200)
         link = re.search(r'value="(http://testserver/weiter/[^"]+)"', text_of(response)).group(1)
         person = Client()

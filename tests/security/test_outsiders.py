@@ -17,6 +17,7 @@ from assessment.models import (
     Invitation,
     Membership,
     Questionnaire,
+    Respondent,
     ResumeToken,
     User,
 )
@@ -32,7 +33,9 @@ READ_ONLY = {
     "actions",
     "company",
     "company_export",
+    "company_data",
     "consolidation",
+    "respondent_welcome",
 }
 
 
@@ -46,6 +49,7 @@ def victim(default_questionnaire, owner, consultant):
     action = Action.objects.create(company=company, recommendation_key="r_sec_2fa", title="2FA")
     invitation, _raw = Invitation.issue(company=company, email="x@example.com", invited_by=owner)
     ResumeToken.issue(assessment=assessment)
+    member = Respondent.objects.create(assessment=assessment, name="Verkauf")
     public_id = assessment.public_id
     company_id = company.pk
     return {
@@ -77,6 +81,15 @@ def victim(default_questionnaire, owner, consultant):
         "facilitate": [public_id],
         "consolidation": [public_id],
         "apply_proposals": [public_id],
+        "undo_proposals": [public_id],
+        "consolidation_choose": [public_id],
+        "respondent_welcome": [public_id],
+        "team_reissue": [public_id, member.pk],
+        "team_send": [public_id, member.pk],
+        "team_remove": [public_id, member.pk],
+        "company_data": [company_id],
+        "company_delete": [company_id],
+        "check_delete": [public_id],
     }
 
 
@@ -121,6 +134,9 @@ def full_form(action_id: int) -> dict:
         f"m{action_id}-measured_on": "2030-01-01",
         f"m{action_id}-value": "1",
         f"m{action_id}-note": "übernommen",
+        # The confirmations of the deletion pages, as the victim would give them.
+        "confirm": "delete",
+        "confirm_name": "Blumen Müller & Töchter",
     }
 
 

@@ -80,7 +80,9 @@ def urls(assessment: Assessment) -> dict[str, str]:
 
 def test_a_team_members_link_opens_only_their_own_answers(workshop, consultant):
     advisor = logged_in(consultant)
-    team_link = link_in(advisor.post(reverse("team", args=[workshop.public_id]), {"name": "Ina"}))
+    team_link = link_in(
+        advisor.post(reverse("team", args=[workshop.public_id]), {"name": "Ina"}, follow=True)
+    )
     advisor.post(reverse("team", args=[workshop.public_id]), {"name": "Verkauf Bernd"})
     final_before = list(
         Answer.objects.filter(respondent__is_primary=True).values_list("options", flat=True)
@@ -141,7 +143,9 @@ def test_links_a_removed_member_made_stop_working(workshop, owner):
     membership = Membership.objects.create(company=workshop.company, user=colleague, role="member")
     browser = logged_in(colleague)
     resume_link = link_in(browser.post(reverse("resume_link_new", args=[workshop.public_id])))
-    team_link = link_in(browser.post(reverse("team", args=[workshop.public_id]), {"name": "X"}))
+    team_link = link_in(
+        browser.post(reverse("team", args=[workshop.public_id]), {"name": "X"}, follow=True)
+    )
     elsewhere = Client()  # her phone, without logging in
     assert elsewhere.get(resume_link).status_code == 302
     assert elsewhere.get(urls(workshop)["report_json"]).status_code == 200

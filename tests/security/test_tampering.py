@@ -331,7 +331,7 @@ def test_a_team_member_is_never_the_primary_respondent(client, consultant, quest
     )
     client.force_login(consultant)
     response = client.post(reverse("team", args=[assessment.public_id]), {**EXTRA, "name": "Lager"})
-    assert response.status_code == 200
+    assert response.status_code == 302
     member = Respondent.objects.get(name="Lager")
     assert not member.is_primary and member.user is None
     assert assessment.respondents.filter(is_primary=True).count() == 1

@@ -158,13 +158,36 @@ def test_page_submit_saves_and_moves_on(client, questionnaire):
         "nav": "next",
     }
     response = client.post(page_url(assessment, 1), data)
-    assert response.status_code == 302 and response.url == page_url(assessment, 2)
+    assert response.status_code == 302 and response.url == page_url(assessment, 2) + "?offen=1"
     stored = {a.question.key: a.options for a in Answer.objects.filter(assessment=assessment)}
     assert stored == {"web_editing": ["self_easy"], "web_legal": ["imprint", "privacy"]}
 
     again = client.post(page_url(assessment, 1), data)
-    assert again.status_code == 302 and again.url == page_url(assessment, 2)
+    assert again.status_code == 302 and again.url == page_url(assessment, 2) + "?offen=1"
     assert rows(assessment) == 2
+
+
+def test_the_next_page_says_how_many_questions_the_last_one_left_open(client, questionnaire):
+    assessment, _link = start_anonymously(client)
+    first_page = assessment.questionnaire.content().dimensions[0].question_list
+    response = client.post(
+        page_url(assessment, 1),
+        {"shown": ["web_editing"], "q-web_editing": "self_easy", "nav": "next"},
+        follow=True,
+    )
+    body = response.content.decode()
+    # Every question of the first page but the one answered, less those whose condition
+    # is not met.
+    found = re.search(r"(\d+) Fragen auf der vorigen Seite sind noch offen\.", body)
+    assert found and 1 < int(found[1]) < len(first_page)
+    assert f'href="{page_url(assessment, 1)}"' in body
+
+    answer_everything(client, assessment)
+    after = client.get(page_url(assessment, 2) + "?offen=1").content.decode()
+    assert "data-left-open" not in after
+    for odd in ("x", "-1", "99999", "2"):
+        odd_page = client.get(page_url(assessment, 2) + "?offen=" + odd)
+        assert odd_page.status_code == 200 and "data-left-open" not in odd_page.content.decode()
 
 
 def test_page_back_button_goes_back_after_saving(client, questionnaire):
@@ -579,5 +602,27 @@ def test_page_and_save_queries_are_constant(
     # account if nobody owns it: one query. Members' links to their company come from their
     # role. Two queries look for team members' own answers, to show where a team disagreed.
     # One finds the newest version of the questionnaire, whose catalogue plans the roadmap.
-    with django_assert_max_num_queries(8 + extra + (0 if logged_in else 1)):
+    # A draft without an account: one more for its last activity, which tells when it is
+    # deleted (assessment.privacy).
+    with django_assert_max_num_queries(8 + extra + (0 if logged_in else 2)):
         assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200
+
+
+def test_a_condition_hint_stands_once_for_consecutive_questions_it_covers(client, questionnaire):
+    assessment, _link = start_anonymously(client)
+    inventory = assessment.questionnaire.content().dimensions[2].question_list
+    followers = [q for q in inventory if q.condition_question_key == "inv_sells_goods"]
+    body = client.get(page_url(assessment, 3)).content.decode()
+    hints = re.findall(r'<p class="small fst-italic condition-hint">([^<]*)</p>', body)
+    assert len(followers) > 2
+    assert len(hints) < len(followers)
+
+    def covered(hint: str) -> int:
+        if hint.startswith("Diese Frage nur"):
+            return 1
+        if hint.startswith("Diese und die folgende Frage"):
+            return 2
+        return int(re.match(r"Diese und die (\d+) folgenden Fragen", hint)[1]) + 1
+
+    # Every follow-up question is covered by exactly one hint.
+    assert sum(covered(hint) for hint in hints) == len(followers)

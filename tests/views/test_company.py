@@ -3,7 +3,9 @@
 import copy
 import datetime
 import json
+import math
 import re
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -119,7 +121,11 @@ def test_carrying_over_and_confirming_without_changes_gives_the_same_scores(memb
     new.refresh_from_db()
     assert new.result == history.result
     results = member.get(reverse("results", args=[new.public_id])).content.decode()
-    assert "wurden übernommen und erneut geprüft" in results
+    # Counted over the answers the score uses, never more than there are.
+    found = re.search(r"(\d+) von (\d+) Antworten wurden aus dem letzten Check übernommen", results)
+    assert found
+    rechecked, answered = int(found[1]), int(found[2])
+    assert 0 < rechecked <= answered <= len(new.questionnaire.content().questions)
 
 
 def test_a_fresh_start_has_no_answers(member, history):
@@ -160,12 +166,22 @@ def test_comparison_shows_deltas_changed_answers_and_actions_in_between(member, 
     body = response.content.decode()
     assert response.status_code == 200
     assert "2 geänderte Antworten" in body
-    web_delta = new.result["dimensions"][0]["score"] - history.result["dimensions"][0]["score"]
-    assert f"+{web_delta:.1f}".replace(".", ",") in body
-    assert "(+100 %)" in body  # web_editing went from its weakest to its best answer
+    # The change is the difference of the whole numbers shown, so "32 → 41" reads "+9".
+    before, after = history.result["dimensions"][0]["score"], new.result["dimensions"][0]["score"]
+    shown_before, shown_after = math.floor(before + 0.5), math.floor(after + 0.5)
+    row = re.search(r'data-dimension-delta="website">(.*?)</tr>', body, re.S)[1]
+    cells = re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', row)
+    assert cells == [str(shown_before), str(shown_after), f"+{shown_after - shown_before}"]
+    overall_shown = [
+        math.floor(new.result["overall"] + 0.5),
+        math.floor(history.result["overall"] + 0.5),
+    ]
+    assert f"+{overall_shown[0] - overall_shown[1]} Punkte" in body
+    # web_editing went from its weakest to its best answer; the percent says what it means.
+    assert "Punkte dieser Frage: 0 → 100 % der möglichen" in body
     assert "Google-Profil" in body
     # The action's question moved, and the page says by how much.
-    assert re.search(r"Frage „[^“]+“: \+\d+ %", body)
+    assert re.search(r"Frage „[^“]+“: \+\d+ Prozentpunkte ihrer Höchstpunktzahl", body)
 
 
 def test_comparison_of_someone_elses_assessment_is_404(member, history, default_questionnaire):
@@ -220,8 +236,21 @@ def test_kpi_values_build_a_small_history(member, history):
     assert list(Measurement.objects.values_list("value", flat=True)) == [1.0, 4.0]
     action.refresh_from_db()
     assert action.kpi_latest == 4.0
+    action.kpi_baseline = 0.0
+    action.save()
     board = member.get(reverse("actions", args=[company.pk]), {"status": "planned"})
-    assert "data-measurements" in board.content.decode()
+    body = board.content.decode()
+    assert "data-measurements" in body
+    # The form names the measure and its unit; the baseline reads "0", not "0.0".
+    recommendation = build_report(assessment=history).advice.recommendation("r_sec_2fa")
+    measure = f"{recommendation.kpi_metric} ({recommendation.kpi_unit_label})"
+    assert escape(f"Messwert: {measure}") in body
+    assert escape(f"Ausgangswert: {measure}") in body
+    assert f'name="a{action.pk}-kpi_baseline" value="0"' in body
+    # The values as a line chart: two points joined, the unit written on it.
+    chart = re.search(r"<figure[^>]*data-kpi-chart>(.*?)</figure>", body, re.S)[1]
+    assert chart.count("<circle") == 2 and "<polyline" in chart
+    assert escape(recommendation.kpi_unit_label) in chart
 
 
 def test_action_board_filters(member, history):
@@ -371,4 +400,5 @@ def test_results_show_whether_done_steps_moved_their_question(member, history):
     finish_assessment(assessment=new)
     body = member.get(reverse("results", args=[new.public_id])).content.decode()
     assert "data-done-actions" in body
-    assert re.search(r"Google-Profil – die Frage dazu: \+\d+ %", body)
+    explained = r"Google-Profil – die Frage dazu: \+\d+ Prozentpunkte ihrer Höchstpunktzahl"
+    assert re.search(explained, body)

@@ -37,7 +37,9 @@ def advisor(client, consultant):
 
 def invite(advisor, assessment, name, email=""):
     response = advisor.post(
-        reverse("team", args=[assessment.public_id]), {"name": name, "email": email}
+        reverse("team", args=[assessment.public_id]),
+        {"name": name, "email": email},
+        follow=True,
     )
     return re.search(r'value="(http://testserver/weiter/[^"]+)"', response.content.decode()).group(
         1
@@ -67,6 +69,7 @@ def test_team_members_answer_on_their_own_and_disagreement_shows(advisor, worksh
     assert "data-submit-answers" in owner.get(submit).content.decode()
     thanks = owner.post(submit)
     assert "Vielen Dank" in thanks.content.decode()
+    assert "Anmelden" not in thanks.content.decode()
     assert Respondent.objects.get(name="Inhaberin").submitted_at is not None
 
     page = advisor.get(reverse("consolidation", args=[workshop.public_id])).content.decode()
@@ -79,30 +82,65 @@ def test_team_members_answer_on_their_own_and_disagreement_shows(advisor, worksh
         for a in Answer.objects.filter(assessment=workshop, respondent__is_primary=True)
     }
     assert final["web_mobile"] == ["good"]
-    assert final["web_editing"] == ["self_some"]  # the middle of "nobody" and "self_easy"
+    # "nobody" against "self_easy" has no majority: no proposal, never an average.
+    assert "web_editing" not in final
+    results = advisor.get(reverse("results", args=[workshop.public_id])).content.decode()
+    assert "Nicht gemeinsam festgelegt" in results
+
+    owner_id = Respondent.objects.get(name="Inhaberin").pk
+    choose = reverse("consolidation_choose", args=[workshop.public_id])
+    assert (
+        advisor.post(choose, {"question": "web_editing", "take": f"r{owner_id}"}).status_code == 302
+    )
+    chosen = Answer.objects.get(
+        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
+    )
+    assert chosen.options == ["self_easy"] and chosen.decided
 
     results = advisor.get(reverse("results", args=[workshop.public_id])).content.decode()
     assert "Wo Ihr Team uneins war" in results
     assert "Inhaberin: Wir ändern es selbst" in results
+    assert "Gemeinsam festgelegt:" in results
 
 
-def test_proposals_do_not_overwrite_final_answers_unless_asked(advisor, workshop):
+def final_answer(assessment, key):
+    answer = Answer.objects.filter(
+        assessment=assessment, respondent__is_primary=True, question__key=key
+    ).first()
+    return None if answer is None else answer.options
+
+
+def test_apply_all_asks_first_and_can_be_undone_except_rows_changed_since(advisor, workshop):
     link = invite(advisor, workshop, "Verkauf")
     other = invite(advisor, workshop, "Buchhaltung")
     save = reverse("save_answer", args=[workshop.public_id])
-    for person_link, option in ((link, "nobody"), (other, "nobody")):
+    for person_link in (link, other):
         person = Client()
         person.get(person_link)
-        person.post(save, {"question": "web_editing", "option": option})
+        person.post(save, {"question": "web_editing", "option": "nobody"})
+        person.post(save, {"question": "web_mobile", "option": "good"})
     advisor.post(save, {"question": "web_editing", "option": "self_easy"})
-    advisor.post(reverse("apply_proposals", args=[workshop.public_id]))
-    assert Answer.objects.get(
-        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
-    ).options == ["self_easy"]
-    advisor.post(reverse("apply_proposals", args=[workshop.public_id]), {"overwrite": "1"})
-    assert Answer.objects.get(
-        assessment=workshop, respondent__is_primary=True, question__key="web_editing"
-    ).options == ["nobody"]
+    apply_all = reverse("apply_proposals", args=[workshop.public_id])
+    confirm = advisor.get(apply_all)
+    assert confirm.status_code == 200
+    assert 'data-pending-count="2"' in confirm.content.decode()
+    # Asking changed nothing.
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    assert final_answer(workshop, "web_mobile") is None
+
+    advisor.post(apply_all)
+    assert final_answer(workshop, "web_editing") == ["nobody"]
+    assert final_answer(workshop, "web_mobile") == ["good"]
+    # Changed after "apply all": undo names it and leaves it.
+    advisor.post(save, {"question": "web_mobile", "option": "ok"})
+    undone = advisor.post(reverse("undo_proposals", args=[workshop.public_id]), follow=True)
+    page = undone.content.decode()
+    assert "Seitdem geändert und deshalb so gelassen" in page
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    assert final_answer(workshop, "web_mobile") == ["ok"]
+    # Undone once; a second undo has nothing left.
+    again = advisor.post(reverse("undo_proposals", args=[workshop.public_id]), follow=True)
+    assert "nichts rückgängig" in again.content.decode()
 
 
 def test_private_notes_stay_out_of_the_report_and_away_from_the_client(advisor, workshop, owner):
@@ -188,3 +226,99 @@ def test_a_consultant_starting_a_check_gets_a_consultant_session(advisor, worksh
     new = Assessment.objects.get(company=company)
     assert new.mode == "consultant"
     assert response.url == reverse("facilitate", args=[new.public_id])
+
+
+def test_team_page_redirects_after_creating_a_link_and_shows_it_once(advisor, workshop):
+    team = reverse("team", args=[workshop.public_id])
+    response = advisor.post(team, {"name": "Inhaberin", "role": "Geschäftsführung"})
+    assert response.status_code == 302 and response.url == team
+    shown = advisor.get(team).content.decode()
+    link = re.search(r'value="(http://testserver/weiter/[^"]+)"', shown).group(1)
+    assert "Geschäftsführung" in shown and "noch nicht begonnen" in shown
+    # A reload neither shows the secret again nor makes a second person.
+    again = advisor.get(team).content.decode()
+    assert link not in again and "Inhaberin" in again
+    assert Respondent.objects.filter(assessment=workshop, is_primary=False).count() == 1
+    # Only the hash is stored.
+    assert link.rsplit("/", 2)[-2] not in str(
+        list(workshop.resume_tokens.values_list("token_hash", flat=True))
+    )
+
+
+def test_reissuing_a_link_blocks_the_old_one(advisor, workshop):
+    old_link = invite(advisor, workshop, "Verkauf")
+    respondent = Respondent.objects.get(assessment=workshop, name="Verkauf")
+    page = advisor.post(
+        reverse("team_reissue", args=[workshop.public_id, respondent.pk]), follow=True
+    ).content.decode()
+    new_link = re.search(r'value="(http://testserver/weiter/[^"]+)"', page).group(1)
+    assert new_link != old_link
+    assert Client().get(old_link).status_code == 404
+    person = Client()
+    welcome = person.get(new_link, follow=True).content.decode()
+    assert "Bäckerei Korn" in welcome and "Berta" in welcome
+    assert "nur die Beratung" in welcome
+    assert "Anmelden" not in welcome
+
+
+def test_sending_a_link_mails_a_new_one_and_removing_deletes_the_person(advisor, workshop):
+    old_link = invite(advisor, workshop, "Lager")
+    respondent = Respondent.objects.get(assessment=workshop, name="Lager")
+    advisor.post(
+        reverse("team_send", args=[workshop.public_id, respondent.pk]),
+        {"email": "lager@korn.example"},
+    )
+    assert mail.outbox[-1].to == ["lager@korn.example"]
+    sent = re.search(r"http://testserver/weiter/\S+", mail.outbox[-1].body).group(0)
+    assert sent != old_link and Client().get(old_link).status_code == 404
+    assert Client().get(sent).status_code == 302
+    bad = advisor.post(
+        reverse("team_send", args=[workshop.public_id, respondent.pk]), {"email": "kein"}
+    )
+    assert bad.status_code == 302 and len(mail.outbox) == 1
+    advisor.post(reverse("team_remove", args=[workshop.public_id, respondent.pk]))
+    assert not Respondent.objects.filter(pk=respondent.pk).exists()
+    assert Client().get(sent).status_code == 404
+
+
+def test_a_consultant_cannot_touch_team_members_of_another_check(advisor, workshop, owner):
+    other_company = Company.objects.create(name="Fremd", industry="retail", size_band="2-9")
+    Membership.objects.create(company=other_company, user=owner, role="owner")
+    other = start_reassessment(
+        company=other_company, user=owner, carry_over=False, mode=Assessment.Mode.CONSULTANT
+    )
+    stranger = Respondent.objects.create(assessment=other, name="Fremde")
+    # Their person through our check, or through theirs: both 404, nothing changes.
+    for check in (workshop, other):
+        for name in ("team_reissue", "team_remove"):
+            response = advisor.post(reverse(name, args=[check.public_id, stranger.pk]))
+            assert response.status_code == 404
+    assert Respondent.objects.filter(pk=stranger.pk).exists()
+    assert not stranger.tokens.exists()
+
+
+def test_choosing_per_row_takes_a_person_the_proposal_or_an_edit(advisor, workshop):
+    links = [invite(advisor, workshop, name) for name in ("A", "B", "C")]
+    save = reverse("save_answer", args=[workshop.public_id])
+    for person_link, option in zip(links, ("nobody", "nobody", "self_easy"), strict=True):
+        person = Client()
+        person.get(person_link)
+        person.post(save, {"question": "web_editing", "option": option})
+    choose = reverse("consolidation_choose", args=[workshop.public_id])
+    b, c = (Respondent.objects.get(assessment=workshop, name=n).pk for n in ("B", "C"))
+    advisor.post(choose, {"question": "web_editing", "take": f"r{c}"})
+    assert final_answer(workshop, "web_editing") == ["self_easy"]
+    advisor.post(choose, {"question": "web_editing", "take": "proposal"})
+    assert final_answer(workshop, "web_editing") == ["nobody"]  # two of three
+    advisor.post(choose, {"question": "web_editing", "take": "edit", "answer": "self_some"})
+    assert final_answer(workshop, "web_editing") == ["self_some"]
+    page = advisor.get(reverse("consolidation", args=[workshop.public_id])).content.decode()
+    assert 'data-state="decided"' in page
+    # Tampered choices: a 400 or a message, never a changed answer.
+    assert advisor.post(choose, {"question": "nope", "take": "proposal"}).status_code == 400
+    assert advisor.post(choose, {"question": "web_editing", "take": "r999999"}).status_code == 400
+    assert advisor.post(choose, {"question": "web_editing", "take": "x"}).status_code == 400
+    advisor.post(choose, {"question": "web_editing", "take": "edit", "answer": "invented"})
+    assert final_answer(workshop, "web_editing") == ["self_some"]
+    advisor.post(choose, {"question": "web_editing", "take": f"r{b}"})
+    assert final_answer(workshop, "web_editing") == ["nobody"]
