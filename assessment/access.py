@@ -141,6 +141,7 @@ URL_ACTIONS: dict[str, str] = {
     "set_language": "public",
     "profile": "public",
     "quick_profile": "public",
+    "sample_report": "public",
     "resume": "public",
     "invitation": "public",
     "signup": "account_pages",

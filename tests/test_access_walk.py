@@ -252,6 +252,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "privacy": plain("privacy"),
     "profile": lambda w: reverse("profile"),
     "quick_profile": lambda w: reverse("quick_profile"),
+    "sample_report": lambda w: reverse("sample_report"),
     "signup": lambda w: reverse("signup"),
     "consultant_signup": lambda w: reverse("consultant_signup"),
     "login": lambda w: reverse("login"),
