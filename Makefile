@@ -21,13 +21,14 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra redis --universal \
 		--python-version 3.11 --upgrade -o requirements.lock
 
-## Run the app on http://127.0.0.1:8000 with SQLite, the default questionnaire and a demo login,
+## Run the app on http://127.0.0.1:8000 with SQLite, the full and the quick check and a demo login,
 ## and a background worker (PDFs, mails) beside it that stops with the server.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
-	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml
+	$(BIN)/python manage.py load_questionnaire assessment/content/reifegrad-kmu.yaml \
+		assessment/content/reifegrad-schnellcheck.yaml
 	$(BIN)/python manage.py create_demo_user
 	$(BIN)/python manage.py run_worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

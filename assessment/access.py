@@ -99,7 +99,10 @@ PERMISSIONS: dict[str, Permission] = {
     "submit_own_answers": Permission(
         "Begrüßung, eigene Antworten abgeben, Dank (nur Team-Link)", frozenset({RESPONDENT})
     ),
-    "complete": Permission("Check abschließen", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}),
+    "complete": Permission(
+        "Check abschließen, nach dem Schnellcheck den ausführlichen Check beginnen",
+        PEOPLE_OF_THE_COMPANY | {LINK_HOLDER},
+    ),
     "view_results": Permission(
         "Ergebnis, PDF und JSON eines Checks", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}
     ),
@@ -135,9 +138,10 @@ URL_ACTIONS: dict[str, str] = {
     "health": "public",
     "imprint": "public",
     "privacy": "public",
-    "sample_report": "public",
     "set_language": "public",
     "profile": "public",
+    "quick_profile": "public",
+    "sample_report": "public",
     "resume": "public",
     "invitation": "public",
     "signup": "account_pages",
@@ -183,6 +187,7 @@ URL_ACTIONS: dict[str, str] = {
     "submit_answers": "submit_own_answers",
     "finish": "complete",
     "results": "view_results",
+    "start_full_check": "complete",
     "report_pdf": "view_results",
     "report_json": "view_results",
     "resume_link_new": "manage_links",

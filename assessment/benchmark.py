@@ -26,17 +26,25 @@ class PeerPosition:
     peers: int
 
 
-def latest_overall_subquery():
+def latest_overall_subquery(questionnaire_key: str):
+    """The index of a company's latest completed check of one instrument."""
     return Subquery(
-        Assessment.objects.filter(company=OuterRef("pk"), status=Assessment.Status.COMPLETED)
+        Assessment.objects.filter(
+            company=OuterRef("pk"),
+            status=Assessment.Status.COMPLETED,
+            questionnaire__key=questionnaire_key,
+        )
         .order_by("-completed_at")
         .annotate(overall=Cast(KeyTextTransform("overall", "result"), FloatField()))
         .values("overall")[:1]
     )
 
 
-def peer_position(company: Company, overall: float | None) -> PeerPosition | None:
-    """One query: the latest index of every other company in the same industry and size band."""
+def peer_position(
+    company: Company, overall: float | None, questionnaire_key: str
+) -> PeerPosition | None:
+    """One query: the latest index of every other company in the same industry and size band,
+    on the same instrument (a quick check's index is never compared with a full check's)."""
     if overall is None:
         return None
     others = [
@@ -45,7 +53,7 @@ def peer_position(company: Company, overall: float | None) -> PeerPosition | Non
             verified_company_filter(), industry=company.industry, size_band=company.size_band
         )
         .exclude(pk=company.pk)
-        .annotate(latest=latest_overall_subquery())
+        .annotate(latest=latest_overall_subquery(questionnaire_key))
         .values_list("latest", flat=True)
         if value is not None
     ]

@@ -94,12 +94,24 @@ def portfolio(
     overall = completed.annotate(
         overall=Cast(KeyTextTransform("overall", "result"), FloatField())
     ).values("overall")
+    # The trend compares the latest check with the one before it on the same instrument.
+    same_instrument = (
+        Assessment.objects.filter(
+            company=OuterRef("pk"),
+            status=Assessment.Status.COMPLETED,
+            questionnaire__key=OuterRef("last_key"),
+        )
+        .order_by("-completed_at")
+        .annotate(overall=Cast(KeyTextTransform("overall", "result"), FloatField()))
+        .values("overall")
+    )
     open_statuses = [Action.Status.PLANNED, Action.Status.DOING]
     clients = Company.objects.filter(
         memberships__user=consultant, memberships__role=Membership.Role.CONSULTANT
     ).annotate(
         last_overall=Subquery(overall[:1]),
-        previous_overall=Subquery(overall[1:2]),
+        last_key=Subquery(completed.values("questionnaire__key")[:1]),
+        previous_overall=Subquery(same_instrument[1:2]),
         last_level=Subquery(
             completed.annotate(level=KeyTextTransform("level", "result")).values("level")[:1]
         ),

@@ -12,7 +12,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from assessment.answers import MAX_NOTE_LENGTH
-from assessment.models import Action, Company, ConsultantProfile, Measurement, User
+from assessment.models import (
+    Action,
+    Company,
+    ConsultantProfile,
+    Measurement,
+    Questionnaire,
+    User,
+)
 
 # Invisible characters that change how the text around them is shown or joined:
 # bidirectional embeddings, overrides and isolates, zero-width space, word joiner, BOM.
@@ -258,6 +265,28 @@ class ReassessmentForm(forms.Form):
         initial="carry",
         label=_("Wie möchten Sie beginnen?"),
     )
+
+    def __init__(self, *args: Any, choose_questionnaire: bool = False, **kwargs: Any) -> None:
+        """With `choose_questionnaire` (a consultant starting a client's check), the newest
+        version of every published questionnaire is offered, the full check first and chosen."""
+        super().__init__(*args, **kwargs)
+        self.offered: dict[str, Questionnaire] = {}
+        if choose_questionnaire:
+            offered = Questionnaire.objects.newest_versions()
+            self.offered = {str(q.pk): q for q in offered}
+            self.fields["questionnaire"] = forms.ChoiceField(
+                choices=[(str(q.pk), f"{q.title} (v{q.version})") for q in offered],
+                initial=str(offered[0].pk) if offered else None,
+                required=False,  # none chosen: the full check, as for everybody else
+                label=_("Fragebogen"),
+                error_messages={
+                    "invalid_choice": _("Dieser Fragebogen ist nicht veröffentlicht."),
+                },
+            )
+
+    def clean_questionnaire(self) -> Questionnaire | None:
+        chosen = self.cleaned_data.get("questionnaire")
+        return self.offered[chosen] if chosen else None
 
 
 class CompanySettingsForm(ProfileFactsMixin, forms.ModelForm):

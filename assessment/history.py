@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
-from assessment.models import Action, Assessment, Company, QuestionnaireContent
+from assessment.models import (
+    DEFAULT_QUESTIONNAIRE_KEY,
+    Action,
+    Assessment,
+    Company,
+    QuestionnaireContent,
+)
 from assessment.roadmap import add_months
 
 
@@ -26,6 +32,20 @@ class HistoryRow:
     overall: float | None
     level: str | None
     level_name: str | None
+
+
+def main_instrument(completed: list[Assessment]) -> str | None:
+    """The questionnaire key whose checks make a company's trend, index and roadmap: the full
+    check if the company has completed one, else the instrument of its latest check. Checks
+    of other instruments are listed on their own and never mixed into these numbers."""
+    keys = [assessment.questionnaire.key for assessment in completed]
+    if DEFAULT_QUESTIONNAIRE_KEY in keys:
+        return DEFAULT_QUESTIONNAIRE_KEY
+    return keys[-1] if keys else None
+
+
+def of_instrument(assessments: list[Assessment], key: str | None) -> list[Assessment]:
+    return [assessment for assessment in assessments if assessment.questionnaire.key == key]
 
 
 def history_rows(assessments: list[Assessment]) -> list[HistoryRow]:

@@ -104,9 +104,25 @@ class ConsultantProfile(models.Model):
 
 
 DEFAULT_QUESTIONNAIRE_KEY = "reifegrad-kmu"
+# The short instrument offered beside the full check; its result invites to the full check.
+QUICK_CHECK_KEY = "reifegrad-schnellcheck"
 
 
 class QuestionnaireQuerySet(models.QuerySet["Questionnaire"]):
+    def quick_check(self) -> Questionnaire | None:
+        """The newest version of the quick check, if it is loaded."""
+        return self.filter(key=QUICK_CHECK_KEY).order_by("-version").first()
+
+    def newest_versions(self) -> list[Questionnaire]:
+        """The newest version of every questionnaire key, the full check first."""
+        newest: dict[str, Questionnaire] = {}
+        for questionnaire in self.order_by("key", "-version"):
+            newest.setdefault(questionnaire.key, questionnaire)
+        return sorted(
+            newest.values(),
+            key=lambda q: (q.key != DEFAULT_QUESTIONNAIRE_KEY, q.title_de.lower(), q.key),
+        )
+
     def current(self) -> Questionnaire | None:
         """The newest version of the default questionnaire, else the last one loaded."""
         return (

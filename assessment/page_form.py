@@ -37,6 +37,19 @@ def next_page_url(assessment: Assessment, respondent=None) -> str:
     return reverse("finish", args=[assessment.public_id])
 
 
+def carried_from(assessment: Assessment) -> Questionnaire | None:
+    """The other instrument (the quick check, say) whose answers this check took over, if the
+    carried-over answers come from a check of another questionnaire."""
+    previous = (
+        Assessment.objects.filter(pk=assessment.previous_id).select_related("questionnaire").first()
+        if assessment.previous_id
+        else None
+    )
+    if previous is None or previous.questionnaire.key == assessment.questionnaire.key:
+        return None
+    return previous.questionnaire
+
+
 def page_context(
     assessment: Assessment,
     number: int,
@@ -107,6 +120,7 @@ def page_context(
         if key is not None:
             run.append(item)
             run_key = key
+    unconfirmed_count = sum(1 for item in items if item["unconfirmed"])
     return {
         "assessment": assessment,
         "dimension": dimension,
@@ -116,7 +130,8 @@ def page_context(
         "answered": done.answered,
         "applicable": done.applicable,
         "percent": round(100 * done.completeness),
-        "unconfirmed_count": sum(1 for item in items if item["unconfirmed"]),
+        "unconfirmed_count": unconfirmed_count,
+        "carried_from": carried_from(assessment) if unconfirmed_count else None,
         "left_page": left_page if left_open else None,
         "left_open": left_open,
         "not_applicable_value": NOT_APPLICABLE,

@@ -14,6 +14,8 @@ from django.utils import timezone
 from assessment import scoring
 from assessment.answers import AnswerChange
 from assessment.models import (
+    DEFAULT_QUESTIONNAIRE_KEY,
+    QUICK_CHECK_KEY,
     Action,
     Answer,
     Assessment,
@@ -256,24 +258,37 @@ def unconfirmed_visible(assessment: Assessment, answers: dict[str, StoredAnswer]
 
 @transaction.atomic
 def start_reassessment(
-    *, company: Company, user: User | None, carry_over: bool, mode: str = Assessment.Mode.SELF
+    *,
+    company: Company,
+    user: User | None,
+    carry_over: bool,
+    mode: str = Assessment.Mode.SELF,
+    questionnaire: Questionnaire | None = None,
 ) -> Assessment:
-    """A new assessment on the newest questionnaire version; optionally with the last answers.
+    """A new assessment on `questionnaire`, by default the newest version of the instrument of
+    the company's last check (the full check after a quick check); optionally with the last
+    answers.
 
-    Carried-over answers are marked unconfirmed until someone looks at them again. Answers
-    to questions or options that the new version no longer has are left behind.
+    Carried-over answers are marked unconfirmed until someone looks at them again. They come
+    from the last check of the same instrument, else from the last check of any instrument
+    (matched by question key). Answers to questions or options that the new version no longer
+    has are left behind.
     """
-    previous = (
-        company.assessments.filter(status=Assessment.Status.COMPLETED)
-        .select_related("questionnaire")
-        .order_by("-completed_at")
-        .first()
+    completed = company.assessments.filter(status=Assessment.Status.COMPLETED).select_related(
+        "questionnaire"
     )
-    questionnaire = (
-        latest_questionnaire(previous.questionnaire.key) if previous else None
-    ) or Questionnaire.objects.current()
+    last = completed.order_by("-completed_at").first()
+    if questionnaire is None:
+        key = DEFAULT_QUESTIONNAIRE_KEY
+        if last is not None and last.questionnaire.key != QUICK_CHECK_KEY:
+            key = last.questionnaire.key
+        questionnaire = latest_questionnaire(key) or Questionnaire.objects.current()
     if questionnaire is None:
         raise Questionnaire.DoesNotExist("no questionnaire is loaded")
+    previous = (
+        completed.filter(questionnaire__key=questionnaire.key).order_by("-completed_at").first()
+        or last
+    )
     try:
         # A savepoint, so the conflict below leaves the outer transaction usable.
         with transaction.atomic():
@@ -289,31 +304,74 @@ def start_reassessment(
         return draft
     respondent = Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
     if carry_over and previous is not None:
-        content = questionnaire.content()
-        rows = []
-        for key, old in stored_answers(previous).items():
-            question = content.questions.get(key)
-            if question is None:
-                continue
-            option_keys = {option.key for option in question.option_list}
-            if old.not_applicable and not question.allow_na:
-                continue
-            if not set(old.options) <= option_keys:
-                continue
-            rows.append(
-                Answer(
-                    assessment=assessment,
-                    respondent=respondent,
-                    question=question,
-                    options=list(old.options),
-                    not_applicable=old.not_applicable,
-                    note=old.note,
-                    carried_over=True,
-                    unconfirmed=True,
-                )
-            )
-        Answer.objects.bulk_create(rows)
+        carry_answers(previous=previous, assessment=assessment, respondent=respondent)
     return assessment
+
+
+def carry_answers(*, previous: Assessment, assessment: Assessment, respondent: Respondent) -> int:
+    """Copy `previous`'s answers into `assessment` as carried over and unconfirmed, matched by
+    question key; returns how many. Answers to questions or options that `assessment`'s
+    questionnaire does not have are left behind."""
+    content = assessment.questionnaire.content()
+    rows = []
+    for key, old in stored_answers(previous).items():
+        question = content.questions.get(key)
+        if question is None:
+            continue
+        option_keys = {option.key for option in question.option_list}
+        if old.not_applicable and not question.allow_na:
+            continue
+        if not set(old.options) <= option_keys:
+            continue
+        rows.append(
+            Answer(
+                assessment=assessment,
+                respondent=respondent,
+                question=question,
+                options=list(old.options),
+                not_applicable=old.not_applicable,
+                note=old.note,
+                carried_over=True,
+                unconfirmed=True,
+            )
+        )
+    Answer.objects.bulk_create(rows)
+    return len(rows)
+
+
+class NoFullCheck(Exception):
+    """The full check is not loaded."""
+
+
+@transaction.atomic
+def start_full_check_from_quick_check(
+    *, quick_check: Assessment, user: User | None
+) -> tuple[Assessment, str]:
+    """The full check for the company of a completed quick check, with the quick check's
+    answers carried over (unconfirmed, like answers from a last check) and a resume link.
+
+    A company has at most one draft per mode: if one is open, it is continued instead.
+    """
+    questionnaire = latest_questionnaire(DEFAULT_QUESTIONNAIRE_KEY)
+    if questionnaire is None:
+        raise NoFullCheck
+    company = quick_check.company
+    draft = company.assessments.filter(
+        status=Assessment.Status.DRAFT, mode=Assessment.Mode.SELF
+    ).first()
+    if draft is not None:
+        _token, raw_token = ResumeToken.issue(assessment=draft, created_by=user)
+        return draft, raw_token
+    assessment = Assessment.objects.create(
+        company=company,
+        questionnaire=questionnaire,
+        mode=Assessment.Mode.SELF,
+        previous=quick_check,
+    )
+    respondent = Respondent.objects.create(assessment=assessment, user=user, is_primary=True)
+    carry_answers(previous=quick_check, assessment=assessment, respondent=respondent)
+    _token, raw_token = ResumeToken.issue(assessment=assessment, created_by=user)
+    return assessment, raw_token
 
 
 def snapshot_of(assessment: Assessment):

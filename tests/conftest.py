@@ -8,6 +8,7 @@ from assessment.models import Membership, User
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONNAIRE = ROOT / "assessment" / "content" / "reifegrad-kmu.yaml"
+QUICK_CHECK = ROOT / "assessment" / "content" / "reifegrad-schnellcheck.yaml"
 SMALL_QUESTIONNAIRE = ROOT / "tests" / "data" / "small-questionnaire.yaml"
 
 
@@ -80,6 +81,13 @@ def default_questionnaire(db):
     from assessment.questionnaire_file import load_questionnaire_file
 
     return load_questionnaire_file(path=DEFAULT_QUESTIONNAIRE).questionnaire
+
+
+@pytest.fixture
+def quick_check(db):
+    from assessment.questionnaire_file import load_questionnaire_file
+
+    return load_questionnaire_file(path=QUICK_CHECK).questionnaire
 
 
 @pytest.fixture

@@ -217,6 +217,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "team_send": lambda w: reverse("team_send", args=[w.draft.public_id, extra(w)]),
     "team_remove": lambda w: reverse("team_remove", args=[w.draft.public_id, extra(w)]),
     "finish": check("finish"),
+    "start_full_check": check("start_full_check"),
     "company": of_company("company"),
     "comparison": lambda w: (
         reverse("comparison", args=[w.company.pk])
@@ -249,8 +250,9 @@ URLS: dict[str, Callable[[World], str]] = {
     "health": lambda w: reverse("health"),
     "imprint": plain("imprint"),
     "privacy": plain("privacy"),
-    "sample_report": plain("sample_report"),
     "profile": lambda w: reverse("profile"),
+    "quick_profile": lambda w: reverse("quick_profile"),
+    "sample_report": lambda w: reverse("sample_report"),
     "signup": lambda w: reverse("signup"),
     "consultant_signup": lambda w: reverse("consultant_signup"),
     "login": lambda w: reverse("login"),
@@ -350,7 +352,9 @@ def test_nobody_without_a_relation_is_allowed_anything_but_public_pages():
 
 
 @pytest.mark.parametrize("role", list(access.ROLES))
-def test_every_url_as_every_role_answers_as_the_table_says(role, default_questionnaire):
+def test_every_url_as_every_role_answers_as_the_table_says(
+    role, default_questionnaire, quick_check
+):
     world = build_world(default_questionnaire)
     client = ROLE_SETUPS[role](world)
     me = client.session.get("_auth_user_id")

@@ -154,6 +154,8 @@ def history_facts(report: Report) -> dict | None:
             company_id=assessment.company_id,
             status=Assessment.Status.COMPLETED,
             completed_at__lt=until,
+            # Only checks of the same instrument: a quick check is no "last time" of a full one.
+            questionnaire__key=assessment.questionnaire.key,
         )
         .exclude(pk=assessment.pk)
         .select_related("questionnaire")

@@ -278,7 +278,7 @@ def executive_summary(report: Report, context: dict) -> dict[str, Any]:
         "money_used": sum(phase.money_used for phase in phases),
         "money_available": sum(phase.money_available for phase in phases),
         "duty": step_item(report, duty) if duty is not None else None,
-        "peers": peer_position(company, report.result.overall)
+        "peers": peer_position(company, report.result.overall, report.assessment.questionnaire.key)
         if report.assessment.is_completed
         else None,
         "overall_delta": None if history is None else history["overall_delta"],

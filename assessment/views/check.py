@@ -22,6 +22,7 @@ from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.forms import ProfileForm, ResumeEmailForm
 from assessment.models import (
+    QUICK_CHECK_KEY,
     Answer,
     Assessment,
     MailLog,
@@ -39,12 +40,14 @@ from assessment.workflows import (
     AssessmentIncomplete,
     AssessmentUnconfirmed,
     DuplicateSubmission,
+    NoFullCheck,
     NotClaimable,
     answer_inputs,
     claim_assessment,
     finish_assessment,
     primary_respondent,
     save_answers,
+    start_full_check_from_quick_check,
     start_self_assessment,
     stored_answers,
     submit_own_answers,
@@ -54,7 +57,17 @@ from assessment.workflows import (
 
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    questionnaire = Questionnaire.objects.current()
+    """The company profile that starts the full check."""
+    return start_with_profile(request, Questionnaire.objects.current())
+
+
+@require_http_methods(["GET", "POST"])
+def quick_profile(request: HttpRequest) -> HttpResponse:
+    """The company profile that starts the quick check."""
+    return start_with_profile(request, Questionnaire.objects.quick_check())
+
+
+def start_with_profile(request: HttpRequest, questionnaire: Questionnaire | None) -> HttpResponse:
     if questionnaire is None:
         raise Http404("No questionnaire loaded")
     form = ProfileForm(request.POST or None)
@@ -464,6 +477,9 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+QUICK_STEPS = 3  # the quick check's result names this many next steps
+
+
 @require_GET
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     found = access.require_check(request, public_id, "view_results")
@@ -471,6 +487,14 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     data = results_data(assessment=assessment)
     report = data.report
     context = report_context(report)
+    if assessment.questionnaire.key == QUICK_CHECK_KEY:
+        # A short result: index, level, the most important next steps, the full check.
+        steps = [item for phase in context["phases"] for item in phase["steps"]]
+        context["next_steps"] = steps[:QUICK_STEPS]
+        context["can_start_full_check"] = assessment.is_completed and access.allows(
+            found.role, "complete"
+        )
+        return render(request, "assessment/quick_results.html", context)
     # The chart module escapes every label; the SVG is ours, not user input.
     context["radar"] = mark_safe(data.radar)  # noqa: S308
     context["is_member"] = found.role in access.PEOPLE_OF_THE_COMPANY
@@ -495,11 +519,39 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["disagreements"] = data.disagreements
     # Not cached: it compares with other companies, whose checks change without this one.
     context["peers"] = (
-        peer_position(assessment.company, report.result.overall)
+        peer_position(assessment.company, report.result.overall, assessment.questionnaire.key)
         if assessment.is_completed
         else None
     )
     return render(request, "assessment/results.html", context)
+
+
+@require_POST
+def start_full_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The full check for the company of a completed quick check, its answers carried over."""
+    found = access.require_check(request, public_id, "complete")
+    quick_check = found.assessment
+    if quick_check.questionnaire.key != QUICK_CHECK_KEY or not quick_check.is_completed:
+        return message_page(
+            request,
+            title=_("Der ausführliche Check kann hier nicht beginnen"),
+            text=_("Er beginnt nach einem abgeschlossenen Schnellcheck."),
+            status=400,
+        )
+    user = request.user if request.user.is_authenticated else None
+    try:
+        assessment, raw_token = start_full_check_from_quick_check(
+            quick_check=quick_check, user=user
+        )
+    except NoFullCheck:
+        raise Http404("The full check is not loaded") from None
+    if found.role == access.LINK_HOLDER:
+        access.grant(request, ResumeToken.objects.get(token_hash=ResumeToken.hash(raw_token)))
+    return render(
+        request,
+        "assessment/resume_link.html",
+        resume_link_context(request, assessment, raw_token, first_time=True),
+    )
 
 
 THANKS = _lazy(

@@ -25,7 +25,14 @@ from assessment.forms import (
     MemberRoleForm,
     ReassessmentForm,
 )
-from assessment.history import history_rows, overdue_actions, reassessment_due, trend_data
+from assessment.history import (
+    history_rows,
+    main_instrument,
+    of_instrument,
+    overdue_actions,
+    reassessment_due,
+    trend_data,
+)
 from assessment.mail_limits import one_line
 from assessment.models import (
     Action,
@@ -105,7 +112,12 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     found = access.require_company(request, company_id, "view_company")
     company = found.company
     assessments = list(company.assessments.select_related("questionnaire").order_by("started_at"))
-    completed = [a for a in assessments if a.is_completed and a.result]
+    all_completed = [a for a in assessments if a.is_completed and a.result]
+    # Trend, index and roadmap come from one instrument; other instruments' checks (a quick
+    # check, say) are listed as their own rows.
+    main_key = main_instrument(all_completed)
+    completed = of_instrument(all_completed, main_key)
+    others = [a for a in all_completed if a.questionnaire.key != main_key]
     drafts = [a for a in assessments if not a.is_completed]
     last = completed[-1] if completed else None
     questionnaire = last.questionnaire if last else Questionnaire.objects.current()
@@ -124,6 +136,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
         {
             "company": company,
             "history": history_rows(list(reversed(completed))),
+            "other_history": history_rows(list(reversed(others))),
             "drafts": drafts,
             "last": last,
             "trend": mark_safe(trend_chart_svg(completed, content)) if content else "",  # noqa: S308
@@ -135,7 +148,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "due": due,
             "is_due": due is not None and due <= today,
             "today": today,
-            "reassessment_form": ReassessmentForm(),
+            "reassessment_form": ReassessmentForm(
+                choose_questionnaire=found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT)
+            ),
             # Nothing to carry over before the first completed check: no choice to make.
             "first_check": last is None,
             "as_consultant": found.role in (access.CONSULTANT, access.CLIENT_CONSULTANT),
@@ -169,15 +184,19 @@ def company_settings(request: HttpRequest, company_id: int) -> HttpResponse:
 @require_POST
 def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id, "work_on_company")
-    form = ReassessmentForm(request.POST)
+    as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
+    form = ReassessmentForm(request.POST, choose_questionnaire=as_consultant)
     if not form.is_valid():
-        messages.error(request, _("Bitte wählen Sie, wie Sie beginnen möchten."))
+        messages.error(
+            request,
+            _("Bitte wählen Sie, wie Sie beginnen möchten: %(errors)s")
+            % {"errors": form_errors(form)},
+        )
         return redirect("company", company_id=company.pk)
     open_draft = company.assessments.filter(status=Assessment.Status.DRAFT).first()
     if open_draft is not None:
         messages.info(request, _("Es gibt schon einen offenen Check; hier geht es weiter."))
         return redirect("check_page", public_id=open_draft.public_id, number=1)
-    as_consultant = company.memberships.filter(user=request.user, role="consultant").exists()
     # Concurrent clicks that all passed the check above get the same draft: a unique
     # constraint allows one draft per company and mode.
     assessment = start_reassessment(
@@ -185,6 +204,7 @@ def new_assessment(request: AuthenticatedRequest, company_id: int) -> HttpRespon
         user=request.user,
         carry_over=form.cleaned_data["start"] == "carry",
         mode=Assessment.Mode.CONSULTANT if as_consultant else Assessment.Mode.SELF,
+        questionnaire=form.cleaned_data.get("questionnaire"),
     )
     if as_consultant:
         return redirect("facilitate", public_id=assessment.public_id)
@@ -197,6 +217,16 @@ def comparison(request: HttpRequest, company_id: int) -> HttpResponse:
     company = access.company_for(request, company_id, "view_company")
     older = access.assessment_of_company(company, request.GET.get("vorher"))
     newer = access.assessment_of_company(company, request.GET.get("nachher"))
+    if older.questionnaire.key != newer.questionnaire.key:
+        return message_page(
+            request,
+            title=_("Diese Checks lassen sich nicht vergleichen"),
+            text=_(
+                "Die beiden Checks wurden mit verschiedenen Fragebögen gemacht. "
+                "Verglichen werden nur Checks mit demselben Fragebogen."
+            ),
+            status=400,
+        )
     if older.started_at > newer.started_at:
         older, newer = newer, older
     return render(request, "company/compare.html", comparison_context(company, older, newer))

@@ -13,7 +13,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessment/home.html",
-        {"questionnaire": questionnaire, "dimensions": dimensions},
+        {
+            "questionnaire": questionnaire,
+            "dimensions": dimensions,
+            "quick_check": Questionnaire.objects.quick_check(),
+        },
     )
 
 

@@ -44,7 +44,7 @@ def test_anonymous_throwaway_checks_do_not_count_as_peers(small_questionnaire, o
     victim = peer_company(small_questionnaire, 0, owner=owner)
     for index in range(1, MINIMUM_PEERS + 5):
         peer_company(small_questionnaire, index)  # nobody's account: anonymous checks
-    assert peer_position(victim, 50.0) is None
+    assert peer_position(victim, 50.0, small_questionnaire.key) is None
 
 
 def test_peers_with_verified_accounts_or_a_consultant_session_count_once(
@@ -65,7 +65,7 @@ def test_peers_with_verified_accounts_or_a_consultant_session_count_once(
     answer_all(session, level=0.5)
     finish_assessment(assessment=session)
     assert has_verified_account(client_company)
-    position = peer_position(victim, 50.0)
+    position = peer_position(victim, 50.0, small_questionnaire.key)
     assert position is not None and position.peers == MINIMUM_PEERS
 
 

@@ -56,6 +56,7 @@ def victim(default_questionnaire, owner, consultant):
         "check_page": [public_id, 1],
         "save_answer": [public_id],
         "finish": [public_id],
+        "start_full_check": [public_id],
         "submit_answers": [public_id],
         "claim": [public_id],
         "results": [public_id],
