@@ -695,7 +695,8 @@ def finish_first_task() -> None:
 
 
 @queue
-def test_a_deleted_account_leaves_no_queued_or_sent_mail_to_it(db):
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
+def test_a_deleted_account_leaves_no_queued_or_sent_mail_to_it():
     person = verified_user("pia.post@nord.example", PASSWORD)
     own = company_of(person, "Pias Post")
     mail_module.send(subject="Erste", body="Hallo", recipients=[person.email])
@@ -751,6 +752,7 @@ def anonymous_result_with_queued_tasks(client: Client, questionnaire) -> Assessm
 
 
 @queue
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_a_deleted_check_without_an_account_leaves_no_queued_mail_or_render(
     client, small_questionnaire
 ):
