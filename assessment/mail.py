@@ -8,6 +8,10 @@ attempt lets its error through, so it ends as a failed task in the admin's task 
 as an error line in the log. A mail may thus, rarely, arrive twice (sent, then the worker
 died before noting it); it is never lost silently.
 
+A mail about a company or one of its checks carries the company's mark in `about`
+(`about_company`): deleting the company (or its check) removes its queued and finished
+mails (assessment/privacy.py), which hold addresses and names.
+
 No other module imports django.core.mail's sending functions (tests/test_mail.py checks).
 """
 
@@ -32,6 +36,7 @@ def send(
     recipients: Sequence[str],
     from_email: str | None = None,
     html_body: str | None = None,
+    about: Sequence[str] = (),
 ) -> None:
     """Queue one mail; returns at once and never raises because of the mail server."""
     enqueue_delivery(
@@ -41,7 +46,13 @@ def send(
         from_email=from_email,
         html_body=html_body,
         attempt=1,
+        about=list(about),
     )
+
+
+def about_company(company_id: int) -> str:
+    """The mark of a mail about a company or its checks (invitations, links, reminders)."""
+    return f"company:{company_id}"
 
 
 def send_message(message: EmailMessage) -> None:
@@ -72,6 +83,7 @@ def enqueue_delivery(
     html_body: str | None,
     attempt: int,
     delay: timedelta | None = None,
+    about: list[str] | None = None,
 ) -> None:
     queued = deliver
     if delay is not None and queued.get_backend().supports_defer:
@@ -83,6 +95,7 @@ def enqueue_delivery(
         from_email=from_email,
         html_body=html_body,
         attempt=attempt,
+        about=about or [],
     )
 
 
@@ -104,7 +117,10 @@ def deliver(
     from_email: str | None,
     html_body: str | None,
     attempt: int,
+    about: list[str] | None = None,
 ) -> int:
+    # `about` is not sent; it lets a deletion find this mail (tasks queued before it existed
+    # have none).
     message = EmailMultiAlternatives(
         subject=subject,
         body=body,
@@ -142,5 +158,6 @@ def deliver(
             html_body=html_body,
             attempt=attempt + 1,
             delay=delay,
+            about=about,
         )
         return 0

@@ -2,8 +2,13 @@
 account, everything stored about a person or a company as one JSON, and retention.
 
 The deletion paths leave no personal data behind (tests/test_privacy.py searches every table
-for the deleted address and names). Nothing is kept by law here: the app holds no accounting
-records; a company that needs its checks keeps its own exports.
+for the deleted address and names), also in the background task table: queued mails to a
+deleted address or about a deleted company are removed unsent, finished ones removed too.
+A task a worker is running at that moment is left to finish (its row is deleted by `purge`
+after RETENTION_TASK_RESULT_DAYS); mails are sent within seconds of being queued.
+
+Nothing is kept by law here: the app holds no accounting records; a company that needs its
+checks keeps its own exports.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from django.contrib.sessions.models import Session
 from django.core import serializers
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
+from assessment.mail import about_company
 from assessment.mail_limits import recipient_hash
 from assessment.models import (
     Action,
@@ -35,6 +43,7 @@ from assessment.models import (
     Membership,
     ReminderLog,
     RenderedReport,
+    ReportRender,
     Respondent,
     ResumeToken,
     ResumeTokenQuerySet,
@@ -178,6 +187,17 @@ def delete_company(*, company: Company) -> None:
     # The results page's cache holds the answers and notes.
     for assessment in assessments:
         forget_results(assessment)
+    # Mails about the company and to the people it invited, PDF renders of its checks: the
+    # task rows hold addresses and names, or point at rows deleted here.
+    invited = list(Invitation.objects.filter(company_id=company_id).values_list("email", flat=True))
+    forget_tasks(mentioning=[f'"{about_company(company_id)}"', *invited])
+    forget_renders(
+        list(
+            ReportRender.objects.filter(assessment_id__in=assessment_ids).values_list(
+                "pk", flat=True
+            )
+        )
+    )
     # Rows that point at the company without a cascade, and the admin's history of it.
     MailLog.objects.filter(Q(company_id=company_id) | Q(assessment_id__in=assessment_ids)).delete()
     admin_history_of(Company, [company_id]).delete()
@@ -187,6 +207,45 @@ def delete_company(*, company: Company) -> None:
     Assessment.objects.filter(previous_id__in=assessment_ids).update(previous=None)
     Assessment.objects.filter(pk__in=assessment_ids).delete()
     Company.objects.filter(pk=company_id).delete()
+
+
+def tasks_mentioning(texts: list[str]) -> QuerySet[DBTaskResult]:
+    """Task rows not running now whose arguments, result or error hold one of the texts."""
+    text_filter = Q()
+    for text in texts:
+        if text:
+            text_filter |= (
+                Q(arguments_text__icontains=text)
+                | Q(result_text__icontains=text)
+                | Q(traceback__icontains=text)
+            )
+    if not text_filter:
+        return DBTaskResult.objects.none()
+    return (
+        DBTaskResult.objects.exclude(status=TaskResultStatus.RUNNING)
+        .annotate(
+            arguments_text=Cast("args_kwargs", models.TextField()),
+            result_text=Cast("return_value", models.TextField()),
+        )
+        .filter(text_filter)
+    )
+
+
+def forget_tasks(*, mentioning: list[str]) -> int:
+    """Delete queued (so never run) and finished task rows that mention these texts."""
+    ids = list(tasks_mentioning(mentioning).values_list("pk", flat=True))
+    return DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+
+
+def forget_renders(render_ids: list[int]) -> int:
+    """Delete the task rows of these PDF renders (queued ones would find nothing to do)."""
+    if not render_ids:
+        return 0
+    return (
+        DBTaskResult.objects.exclude(status=TaskResultStatus.RUNNING)
+        .filter(task_path__endswith=".render_report", args_kwargs__kwargs__render_id__in=render_ids)
+        .delete()[0]
+    )
 
 
 def admin_history_of(model: type[models.Model], ids: list) -> QuerySet[LogEntry]:
@@ -283,6 +342,14 @@ def delete_account(*, user: User, confirmed_company_ids: set[int]) -> AccountDel
         address_filter |= Q(email__iexact=address)
     Invitation.objects.filter(address_filter).delete()
     MailLog.objects.filter(recipient_hash__in=[recipient_hash(a) for a in addresses]).delete()
+    # Mails to the addresses, or naming the person (a consultant's name in team members'
+    # mails), are not sent; sent ones are forgotten. Full names only: a single word would
+    # match strangers' mails.
+    names = [
+        user.get_full_name(),
+        *ConsultantProfile.objects.filter(user=user).values_list("name", flat=True),
+    ]
+    forget_tasks(mentioning=[*addresses, *(name for name in names if " " in name.strip())])
     delete_login_records(addresses)
     admin_history_of(User, [user.pk]).delete()
     consultant_profiles = list(
@@ -433,6 +500,7 @@ class PurgeCounts:
     old_pdfs: int = 0
     mail_counters: int = 0
     ended_sessions: int = 0
+    finished_tasks: int = 0
 
     def lines(self) -> list[tuple[str, int]]:
         return list(vars(self).items())
@@ -469,6 +537,11 @@ def purge(*, dry_run: bool = False, now: datetime.datetime | None = None) -> Pur
     counts.mail_counters = mail_counters.count()
     sessions = Session.objects.filter(expire_date__lt=now)
     counts.ended_sessions = sessions.count()
+    # Finished mails keep their addresses and texts; queued ones wait however old they are.
+    finished_tasks = DBTaskResult.objects.finished().filter(
+        finished_at__lt=now - datetime.timedelta(days=settings.RETENTION_TASK_RESULT_DAYS)
+    )
+    counts.finished_tasks = finished_tasks.count()
     if dry_run:
         return counts
     for _pk, company_id, _status in expired:
@@ -483,4 +556,5 @@ def purge(*, dry_run: bool = False, now: datetime.datetime | None = None) -> Pur
     old_pdfs.delete()
     mail_counters.delete()
     sessions.delete()
+    finished_tasks.delete()
     return counts

@@ -154,6 +154,7 @@ def send_due_reminders(
                     subject=reminder.subject,
                     body=reminder.body,
                     recipients=list(reminder.recipients),
+                    about=[mail.about_company(reminder.company.pk)],
                 )
         except IntegrityError:
             continue

@@ -640,6 +640,9 @@ RETENTION_ANONYMOUS_COMPLETED_DAYS = env_int("RETENTION_ANONYMOUS_COMPLETED_DAYS
 RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 90)
 RETENTION_TOKEN_MISS_DAYS = env_int("RETENTION_TOKEN_MISS_DAYS", 30)
 RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
+# Finished background tasks (sent mails with their addresses and texts, PDF renders, failed
+# attempts) stay visible in the admin this long, then `purge` deletes them.
+RETENTION_TASK_RESULT_DAYS = env_int("RETENTION_TASK_RESULT_DAYS", 30)
 # How long before the deletion of a check without an account its pages say so.
 RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 30)
 for _name, _value in {
@@ -648,6 +651,7 @@ for _name, _value in {
     "RESUME_LINK_IDLE_DAYS": RESUME_LINK_IDLE_DAYS,
     "RETENTION_TOKEN_MISS_DAYS": RETENTION_TOKEN_MISS_DAYS,
     "RETENTION_LOGIN_ATTEMPT_DAYS": RETENTION_LOGIN_ATTEMPT_DAYS,
+    "RETENTION_TASK_RESULT_DAYS": RETENTION_TASK_RESULT_DAYS,
     "RETENTION_NOTICE_DAYS": RETENTION_NOTICE_DAYS,
 }.items():
     if _value < 1:

@@ -19,13 +19,17 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
+from django.core import mail as django_mail
 from django.core.management import call_command
 from django.db import connection, models
 from django.db.models.functions import Cast
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
+from assessment import mail as mail_module
 from assessment import privacy
 from assessment.mail_limits import recipient_hash
 from assessment.models import (
@@ -667,3 +671,130 @@ def test_a_check_deleted_by_retention_leaves_nothing(client, small_questionnaire
     assert privacy.purge().anonymous_completed == 1
     assert not Company.objects.filter(pk=check.company_id).exists()
     assert_gone("Olgas Obst", "Pirna", "Olga notiert")
+
+
+# --- Queued and finished background tasks (mails, PDF renders)
+
+queue = pytest.mark.task_queue
+
+
+def queued_tasks(task_name: str) -> list[DBTaskResult]:
+    return [row for row in DBTaskResult.objects.all() if row.task_path.endswith(task_name)]
+
+
+def run_worker() -> None:
+    call_command("run_worker", batch=True, verbosity=0)
+
+
+def finish_first_task() -> None:
+    """One queued task as a worker leaves it after running: finished, arguments kept."""
+    first = DBTaskResult.objects.order_by("enqueued_at").first()
+    DBTaskResult.objects.filter(pk=first.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now(), return_value=1
+    )
+
+
+@queue
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
+def test_a_deleted_account_leaves_no_queued_or_sent_mail_to_it():
+    person = verified_user("pia.post@nord.example", PASSWORD)
+    own = company_of(person, "Pias Post")
+    mail_module.send(subject="Erste", body="Hallo", recipients=[person.email])
+    finish_first_task()
+    mail_module.send(subject="Zweite", body="Hallo", recipients=[person.email])
+    mail_module.send(
+        subject="Einladung", body="pia.post@nord.example lädt Sie ein", recipients=["x@y.example"]
+    )
+    mail_module.send(subject="Andere", body="Hallo", recipients=["rest@nord.example"])
+    client = logged_in(person)
+    response = client.post(reverse("account_delete"), {"confirm": "delete", "company": own.pk})
+    assert response.status_code == 200
+    assert_gone("pia.post@nord.example")
+    # A pending mail to the deleted account is not sent; another person's mail still is.
+    run_worker()
+    assert [message.to for message in django_mail.outbox] == [["rest@nord.example"]]
+
+
+@queue
+def test_a_deleted_company_leaves_no_queued_invitation_or_pdf_render(full_company):
+    company = full_company["company"]
+    client = logged_in(full_company["owner"])
+    response = client.post(reverse("invite", args=[company.pk]), {"email": "lore@laden.example"})
+    assert response.status_code == 302
+    done = company.assessments.get(status="completed")
+    assert client.get(reverse("report_pdf", args=[done.public_id])).status_code == 202
+    finish_first_task()
+    assert queued_tasks("deliver") and queued_tasks("render_report")
+    response = client.post(
+        reverse("company_delete", args=[company.pk]), {"confirm_name": "Friedas Feinkost"}
+    )
+    assert response.status_code == 302
+    assert_gone("lore@laden.example", "Friedas Feinkost")
+    assert queued_tasks("render_report") == []
+
+
+def anonymous_result_with_queued_tasks(client: Client, questionnaire) -> Assessment:
+    """A finished check without an account whose person asked for the link by mail and for
+    the PDF; neither has run yet."""
+    check = completed_assessment(
+        questionnaire,
+        company=Company(name="Rosis Rosen", industry="retail", size_band="1", region="Gera"),
+    )
+    raw = hold_link(client, check)
+    response = client.post(
+        reverse("resume_link_email", args=[check.public_id]),
+        {"email": "rosi@rosen.example", "token": raw},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("report_pdf", args=[check.public_id])).status_code == 202
+    assert len(queued_tasks("deliver")) == 1 and len(queued_tasks("render_report")) == 1
+    return check
+
+
+@queue
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
+def test_a_deleted_check_without_an_account_leaves_no_queued_mail_or_render(
+    client, small_questionnaire
+):
+    check = anonymous_result_with_queued_tasks(client, small_questionnaire)
+    response = client.post(reverse("check_delete", args=[check.public_id]), {"confirm": "delete"})
+    assert response.status_code == 200
+    assert_gone("rosi@rosen.example", "Rosis Rosen")
+    assert DBTaskResult.objects.count() == 0
+    run_worker()
+    assert django_mail.outbox == []
+
+
+@queue
+def test_a_check_purged_by_retention_leaves_no_queued_mail_or_render(client, small_questionnaire):
+    check = anonymous_result_with_queued_tasks(client, small_questionnaire)
+    Assessment.objects.filter(pk=check.pk).update(completed_at=days_ago(400))
+    assert privacy.purge().anonymous_completed == 1
+    assert_gone("rosi@rosen.example", "Rosis Rosen")
+    assert DBTaskResult.objects.count() == 0
+
+
+@queue
+def test_purge_deletes_finished_task_rows_after_the_retention_period(db, settings):
+    settings.RETENTION_TASK_RESULT_DAYS = 30
+    for subject in ("alt", "neu", "wartet"):
+        mail_module.send(subject=subject, body="Hallo", recipients=["sam@nord.example"])
+    rows = {row.args_kwargs["kwargs"]["subject"]: row for row in DBTaskResult.objects.all()}
+    DBTaskResult.objects.filter(pk=rows["alt"].pk).update(
+        status=TaskResultStatus.FAILED, finished_at=days_ago(31)
+    )
+    DBTaskResult.objects.filter(pk=rows["neu"].pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=days_ago(29)
+    )
+    assert privacy.purge(dry_run=True).finished_tasks == 1
+    assert DBTaskResult.objects.count() == 3
+    assert privacy.purge().finished_tasks == 1
+    left = {row.args_kwargs["kwargs"]["subject"] for row in DBTaskResult.objects.all()}
+    assert left == {"neu", "wartet"}  # a queued mail waits however old it is
+    assert privacy.purge().finished_tasks == 0
+
+
+def test_the_privacy_notice_states_how_long_task_records_are_kept(client, settings, db):
+    settings.RETENTION_TASK_RESULT_DAYS = 17
+    page = client.get(reverse("privacy")).content.decode()
+    assert "17 Tagen" in page

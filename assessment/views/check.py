@@ -217,6 +217,7 @@ def resume_link_email(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         )
         % {"link": link},
         recipients=[form.cleaned_data["email"]],
+        about=[mail.about_company(assessment.company_id)],
     )
     messages.success(request, _("Wir haben Ihnen den Link geschickt."))
     return redirect("check_page", public_id=assessment.public_id, number=1)

@@ -444,6 +444,7 @@ def invite(request: AuthenticatedRequest, company_id: int) -> HttpResponse:
         )
         % {"inviter": request.user.email, "company": one_line(str(company)), "link": link},
         recipients=[email],
+        about=[mail.about_company(company.pk)],
     )
     messages.success(request, _("Einladung an %(email)s verschickt.") % {"email": email})
     return redirect("company", company_id=company.pk)

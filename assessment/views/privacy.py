@@ -61,6 +61,7 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
             "link_idle_days": settings.RESUME_LINK_IDLE_DAYS,
             "token_miss_days": settings.RETENTION_TOKEN_MISS_DAYS,
             "login_days": settings.RETENTION_LOGIN_ATTEMPT_DAYS,
+            "task_days": settings.RETENTION_TASK_RESULT_DAYS,
             "mail_window_minutes": int(settings.MAIL_LIMIT_WINDOW.total_seconds() // 60),
             "invitation_days": settings.INVITATION_DAYS,
             "database": "PostgreSQL"

@@ -112,6 +112,7 @@ def send_link(
             "link": link,
         },
         recipients=[email],
+        about=[mail.about_company(assessment.company_id)],
     )
     return True
 

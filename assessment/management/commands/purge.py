@@ -7,7 +7,8 @@ class Command(BaseCommand):
     help = (
         "Delete what the retention settings say is due: checks without an account, idle "
         "resume links (blocked), secret-link misses, login attempts, stored PDFs of past "
-        "days, expired mail counters and sessions. Idempotent; run it daily from cron."
+        "days, expired mail counters and sessions, finished background tasks. Idempotent; "
+        "run it daily from cron."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
