@@ -23,6 +23,8 @@ import ast
 import builtins
 import importlib
 import importlib.util
+import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -278,36 +280,62 @@ def test_the_scan_covers_the_app_tests_and_benchmarks():
     assert Path("tests/test_audit.py") not in scanned
 
 
+@pytest.fixture
+def made_up_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library that exists only in this test, with a class whose hooks are private."""
+    package = types.ModuleType("somelib")
+    package.__path__ = []
+    store = types.ModuleType("somelib.store")
+
+    class Store:
+        def load(self) -> None: ...
+
+        def _load_row(self) -> None: ...
+
+    class RowStore(Store):
+        pass
+
+    Store.__module__ = RowStore.__module__ = "somelib.store"
+    store.Store = Store  # type: ignore[attr-defined]
+    store.RowStore = RowStore  # type: ignore[attr-defined]
+    package.store = store  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "somelib", package)
+    monkeypatch.setitem(sys.modules, "somelib.store", store)
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        # Imports are judged by their form alone, so a made-up library stands in here.
+        # Imports, attributes and overrides are judged by their form, so a made-up library
+        # stands in for a real one: the test names no private part of any dependency.
         ("from somelib.query import _helper", ["from somelib.query import _helper"]),
         ("from somelib._paths import join", ["private module somelib._paths"]),
         ("import somelib._codecs", ["private module somelib._codecs"]),
-        ("def f(qs):\n    return qs._known_related_objects", ["qs._known_related_objects"]),
-        ("def f(fc):\n    return getattr(fc, '_folder', None)", ["fc._folder"]),
+        ("def f(rows):\n    return rows._hidden_cache", ["rows._hidden_cache"]),
+        ("def f(config):\n    return getattr(config, '_folder', None)", ["config._folder"]),
         (
-            "from django.contrib.sessions.backends.db import SessionStore\n"
-            "class S(SessionStore):\n"
-            "    def _get_session_from_db(self):\n"
-            "        self._session_key = None\n",
-            [
-                "self._session_key",
-                "S._get_session_from_db overrides "
-                "django.contrib.sessions.backends.db.SessionStore._get_session_from_db",
-            ],
+            "from somelib.store import Store\n"
+            "class S(Store):\n"
+            "    def _load_row(self):\n"
+            "        self._row_key = None\n",
+            ["self._row_key", "S._load_row overrides somelib.store.Store._load_row"],
         ),
         (
-            "from django.db.backends.postgresql import base\n"
-            "class W(base.DatabaseWrapper):\n"
-            "    def _cursor(self):\n"
+            "from somelib import store\n"
+            "class W(store.RowStore):\n"
+            "    def _load_row(self):\n"
             "        pass\n",
-            ["W._cursor overrides django.db.backends.base.base.BaseDatabaseWrapper._cursor"],
+            ["W._load_row overrides somelib.store.Store._load_row"],
+        ),
+        (
+            "from somelib.store import Store\nclass P(Store):\n    def load(self):\n        pass\n",
+            [],
         ),
     ],
 )
-def test_the_check_finds_private_imports_attributes_and_overrides(source, expected):
+def test_the_check_finds_private_imports_attributes_and_overrides(
+    made_up_library: None, source: str, expected: list[str]
+) -> None:
     assert sorted(check_source(source)) == sorted(expected)
 
 
