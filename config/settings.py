@@ -39,6 +39,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """A count or a period that must be 1 or more (0 would switch a limit or a wait off)."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -335,7 +343,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both")
 # Seconds a worker waits for the mail server before the attempt counts as failed.
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = env_positive_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Reifegrad <noreply@localhost>")
 # The operators: told about every new consultant sign-up that waits for approval.
 MANAGERS = env_addresses("MANAGERS")
@@ -343,8 +351,8 @@ MANAGERS = env_addresses("MANAGERS")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Mails are background tasks (assessment/mail.py): a failed attempt is tried again after
 # MAIL_RETRY_BASE_SECONDS, then twice as long each time, MAIL_RETRY_ATTEMPTS in all.
-MAIL_RETRY_ATTEMPTS = env_int("MAIL_RETRY_ATTEMPTS", 6)
-MAIL_RETRY_BASE_SECONDS = env_int("MAIL_RETRY_BASE_SECONDS", 30)
+MAIL_RETRY_ATTEMPTS = env_positive_int("MAIL_RETRY_ATTEMPTS", 6)
+MAIL_RETRY_BASE_SECONDS = env_positive_int("MAIL_RETRY_BASE_SECONDS", 30)
 
 
 # Who gets a mail for every 500: ADMINS="Ops <ops@example.de>, dev@example.de".
@@ -366,21 +374,11 @@ if TASK_BACKEND not in TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default", "pdf"]}}
 # A task still marked running this long after it started lost its worker (killed, machine
 # gone); `run_worker` puts it back in the queue, at most TASK_MAX_ATTEMPTS runs in all.
-TASK_STALE_SECONDS = env_int("TASK_STALE_SECONDS", 300)
-TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+TASK_STALE_SECONDS = env_positive_int("TASK_STALE_SECONDS", 300)
+TASK_MAX_ATTEMPTS = env_positive_int("TASK_MAX_ATTEMPTS", 3)
 # PDF renders one client address may start within an hour (renders of a report already
 # stored cost nothing and are not counted).
-PDF_RENDERS_PER_HOUR = env_int("PDF_RENDERS_PER_HOUR", 20)
-for _task_setting, _task_value in {
-    "EMAIL_TIMEOUT": EMAIL_TIMEOUT,
-    "MAIL_RETRY_ATTEMPTS": MAIL_RETRY_ATTEMPTS,
-    "MAIL_RETRY_BASE_SECONDS": MAIL_RETRY_BASE_SECONDS,
-    "TASK_STALE_SECONDS": TASK_STALE_SECONDS,
-    "TASK_MAX_ATTEMPTS": TASK_MAX_ATTEMPTS,
-    "PDF_RENDERS_PER_HOUR": PDF_RENDERS_PER_HOUR,
-}.items():
-    if _task_value < 1:
-        raise ImproperlyConfigured(f"{_task_setting} must be 1 or more")
+PDF_RENDERS_PER_HOUR = env_positive_int("PDF_RENDERS_PER_HOUR", 20)
 
 # Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
 # request id on every line logged during a request (assessment.logs).
@@ -632,27 +630,16 @@ PRIVACY_AUTHORITY = env_str("PRIVACY_AUTHORITY", "")
 
 # Retention (`manage.py purge`, daily from cron; README): checks without an account, secret
 # links and the records kept to throttle guessing are deleted after these many days.
-RETENTION_ANONYMOUS_DRAFT_DAYS = env_int("RETENTION_ANONYMOUS_DRAFT_DAYS", 90)
-RETENTION_ANONYMOUS_COMPLETED_DAYS = env_int("RETENTION_ANONYMOUS_COMPLETED_DAYS", 365)
+RETENTION_ANONYMOUS_DRAFT_DAYS = env_positive_int("RETENTION_ANONYMOUS_DRAFT_DAYS", 90)
+RETENTION_ANONYMOUS_COMPLETED_DAYS = env_positive_int("RETENTION_ANONYMOUS_COMPLETED_DAYS", 365)
 # A resume link of a check without an account stops working after this many days unused;
 # team members' links of a workshop do not (the people of the company block those). As long
 # as the draft retention by default, so a draft's link lives as long as the draft.
-RESUME_LINK_IDLE_DAYS = env_int("RESUME_LINK_IDLE_DAYS", 90)
-RETENTION_TOKEN_MISS_DAYS = env_int("RETENTION_TOKEN_MISS_DAYS", 30)
-RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
+RESUME_LINK_IDLE_DAYS = env_positive_int("RESUME_LINK_IDLE_DAYS", 90)
+RETENTION_TOKEN_MISS_DAYS = env_positive_int("RETENTION_TOKEN_MISS_DAYS", 30)
+RETENTION_LOGIN_ATTEMPT_DAYS = env_positive_int("RETENTION_LOGIN_ATTEMPT_DAYS", 30)
 # Finished background tasks (sent mails with their addresses and texts, PDF renders, failed
 # attempts) stay visible in the admin this long, then `purge` deletes them.
-RETENTION_TASK_RESULT_DAYS = env_int("RETENTION_TASK_RESULT_DAYS", 30)
+RETENTION_TASK_RESULT_DAYS = env_positive_int("RETENTION_TASK_RESULT_DAYS", 30)
 # How long before the deletion of a check without an account its pages say so.
-RETENTION_NOTICE_DAYS = env_int("RETENTION_NOTICE_DAYS", 30)
-for _name, _value in {
-    "RETENTION_ANONYMOUS_DRAFT_DAYS": RETENTION_ANONYMOUS_DRAFT_DAYS,
-    "RETENTION_ANONYMOUS_COMPLETED_DAYS": RETENTION_ANONYMOUS_COMPLETED_DAYS,
-    "RESUME_LINK_IDLE_DAYS": RESUME_LINK_IDLE_DAYS,
-    "RETENTION_TOKEN_MISS_DAYS": RETENTION_TOKEN_MISS_DAYS,
-    "RETENTION_LOGIN_ATTEMPT_DAYS": RETENTION_LOGIN_ATTEMPT_DAYS,
-    "RETENTION_TASK_RESULT_DAYS": RETENTION_TASK_RESULT_DAYS,
-    "RETENTION_NOTICE_DAYS": RETENTION_NOTICE_DAYS,
-}.items():
-    if _value < 1:
-        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+RETENTION_NOTICE_DAYS = env_positive_int("RETENTION_NOTICE_DAYS", 30)
