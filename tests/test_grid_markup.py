@@ -212,7 +212,7 @@ def test_a_grid_is_a_table_with_headers_and_every_input_labelled_row_and_step(ex
         assert [radio["attrs"]["value"] for radio in radios] == ["none", "trial", "running"] + (
             [NOT_APPLICABLE] if with_na else []
         )
-        for radio, step_label in zip(radios, steps + [na_label], strict=False):
+        for radio, step_label in zip(radios, [*steps, na_label], strict=False):
             assert labels[radio["attrs"]["id"]] == f"{row_label}: {step_label}"
         tr = next(
             element for element in tree.find("tr") if element["attrs"].get("id") == f"q-{row}"
@@ -257,7 +257,7 @@ def test_hostile_text_in_a_grid_is_escaped_in_every_slot(language):
 def test_plain_questions_and_grids_keep_their_order():
     items, _ = grid_items("grid-unanswered")
     html = render(
-        [plain_item(), *items, plain_item() | {"question": plain_item()["question"]}],
+        [plain_item(), *items, plain_item()],
         advisor=False,
         language="de",
     )
