@@ -20,6 +20,7 @@ from assessment.models import (
     LevelBand,
     Option,
     Question,
+    QuestionGrid,
     Questionnaire,
     Recommendation,
 )
@@ -1417,6 +1418,7 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
             ],
         )
         dimensions[dimension.key] = dimension
+        grids = store_grids(questionnaire, dimension, dimension_content)
         for question_order, question_content in enumerate(dimension_content["questions"]):
             condition = question_content["condition"] or {}
             question = Question.objects.create(
@@ -1438,6 +1440,7 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
                 sources=question_content["sources"],
                 group=question_content["group"],
                 empty_zero=question_content["empty_zero"],
+                grid=grids.get(question_content["grid"]),
             )
             questions[question.key] = question
             Option.objects.bulk_create(
@@ -1493,3 +1496,29 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
         for order, item in enumerate(content["recommendations"])
     )
     return questionnaire
+
+
+def store_grids(
+    questionnaire: Questionnaire, dimension: Dimension, content: dict
+) -> dict[str, QuestionGrid]:
+    """The dimension's grid questions by key, each at the position of its first row."""
+    first_row: dict[str, int] = {}
+    for order, question in enumerate(content["questions"]):
+        first_row.setdefault(question["grid"], order)
+    return {
+        grid["key"]: QuestionGrid.objects.create(
+            questionnaire=questionnaire,
+            dimension=dimension,
+            key=grid["key"],
+            order=first_row[grid["key"]],
+            text_de=grid["text"]["de"],
+            text_en=grid["text"]["en"],
+            help_de=grid["help"]["de"],
+            help_en=grid["help"]["en"],
+            weight=grid["weight"],
+            allow_na=grid["allow_na"],
+            sources=grid["sources"],
+            group=grid["group"],
+        )
+        for grid in content.get("grids", [])
+    }

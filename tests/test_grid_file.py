@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.utils import translation
 
+from assessment.engine.scoring import AnswerInput, score
+from assessment.models import QuestionGrid
 from assessment.questionnaire_file import (
     QuestionnaireFileError,
     content_hash,
     hashed_form,
+    load_questionnaire_file,
     parse_data,
     parse_file,
     parse_text,
@@ -327,3 +331,71 @@ def test_the_grid_test_instrument_is_valid():
         "chan-market",
         "sales_figures",
     ]
+
+
+@pytest.mark.django_db
+def test_a_stored_grid_holds_its_rows_and_they_read_with_its_text():
+    questionnaire = load_questionnaire_file(path=GRID_CHECK).questionnaire
+    grid = QuestionGrid.objects.get(questionnaire=questionnaire, key="technologien")
+    assert (grid.weight, grid.allow_na, grid.order, grid.dimension.key) == (2.0, True, 1, "tech")
+    assert grid.help_en == "One answer per row."
+    rows = list(grid.rows.order_by("order"))
+    assert [(row.key, row.order, row.kind, row.weight, row.allow_na) for row in rows] == [
+        ("tech-erp", 1, "scale", 2.0, True),
+        ("tech-crm", 2, "scale", 2.0, True),
+        ("tech-cloud", 3, "scale", 2.0, True),
+    ]
+    assert [option.key for option in rows[0].options.order_by("order")] == [
+        "none",
+        "planned",
+        "trial",
+        "partly",
+        "running",
+    ]
+    channels = QuestionGrid.objects.get(questionnaire=questionnaire, key="channels")
+    shop = channels.rows.get(key="chan-shop")
+    assert (shop.kind, shop.condition_question_key, shop.condition_any_of) == (
+        "single",
+        "sells_goods",
+        ["yes"],
+    )
+    content = questionnaire.content()
+    erp = content.questions["tech-erp"]
+    with translation.override("de"):
+        assert erp.display_text == "Wie weit nutzen Sie diese Technik? – Warenwirtschaft (ERP)"
+        assert content.questions["tech_plan"].display_text == "Gibt es einen Plan für neue Technik?"
+    with translation.override("en"):
+        assert erp.display_text == (
+            "How far do you use these technologies? – Merchandise management (ERP)"
+        )
+    spec = {question.key: question for question in content.spec.questions}
+    assert spec["tech-erp"].grid == "technologien" and spec["tech_plan"].grid == ""
+    assert spec["chan-market"].grid == "channels"
+    # No grid parent among the questions: code iterating questions sees only rows.
+    assert "technologien" not in content.questions
+
+
+@pytest.mark.django_db
+def test_reading_the_display_text_of_every_row_costs_no_query(django_assert_num_queries):
+    questionnaire = load_questionnaire_file(path=GRID_CHECK).questionnaire
+    content = questionnaire.content()
+    with django_assert_num_queries(0):
+        texts = [question.display_text for question in content.questions.values()]
+    assert len(texts) == 8
+
+
+@pytest.mark.django_db
+def test_the_worked_example_of_the_docs():
+    """docs/questionnaire-format.md, "Grid questions": 58.3 points, a lever of 25."""
+    questionnaire = load_questionnaire_file(path=GRID_CHECK).questionnaire
+    answers = {
+        "tech_plan": AnswerInput(options=("ideas",)),  # 50 %, weight 1
+        "tech-erp": AnswerInput(options=("running",)),
+        "tech-crm": AnswerInput(options=("planned",)),
+        "tech-cloud": AnswerInput(not_applicable=True),
+    }
+    result = score(questionnaire.scoring_spec(), answers)
+    assert result.dimension("tech").score == pytest.approx(100 * (0.5 + 2 * 0.625) / 3)
+    assert round(result.dimension("tech").score, 1) == 58.3
+    assert result.question("tech-crm").dimension_lever == pytest.approx(25.0)
+    assert result.question("tech-erp").weight == 1.0  # the grid's 2 shared by two rows

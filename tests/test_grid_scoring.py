@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.scoring import (
+from assessment.engine.scoring import (
     AnswerInput,
     BandSpec,
     ConditionSpec,
@@ -154,9 +154,7 @@ def test_open_rows_count_for_completeness_one_by_one():
 
 
 def test_hidden_rows_drop_out_with_the_grid_condition():
-    gate = QuestionSpec(
-        key="gate", dimension="dim", kind="single", options=YES_NO, scored=False
-    )
+    gate = QuestionSpec(key="gate", dimension="dim", kind="single", options=YES_NO, scored=False)
     condition = ConditionSpec(question="gate", any_of=("yes",))
     rows = tuple(
         scale_question(f"row_{index}", 2.0, grid="grid", condition=condition) for index in range(3)
