@@ -84,6 +84,18 @@ def test_a_grid_is_a_table_on_a_wide_screen_and_a_list_on_a_phone(site, page, gr
     assert serious_violations(page) == []
     screenshot(page, "grid-390")
 
+    # A grid's condition shows and hides the whole grid as the answer changes.
+    page.goto(site + reverse("check_page", args=[assessment.public_id, 2]))
+    channels = page.locator("fieldset[data-grid=channels]")
+    expect(channels).to_be_hidden()
+    page.locator("#q-sells_goods").get_by_text("Ja", exact=True).click()
+    expect(channels).to_be_visible()
+    channels.locator("#q-chan-shop td.grid-cell").nth(1).click(position={"x": 200, "y": 10})
+    page.locator("#q-chan-shop [data-save-state][data-state=saved]").wait_for()
+    assert answers(assessment)["chan-shop"] == (["yes"], False)
+    page.locator("#q-sells_goods").get_by_text("Nein", exact=True).click()
+    expect(channels).to_be_hidden()
+
 
 def test_the_facilitator_answers_a_grid_with_one_key_press_per_row(site, page, grid_check):
     assessment = start(
