@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -19,11 +20,6 @@ from assessment.views.errors import service_unavailable
 logger = logging.getLogger(__name__)
 
 
-# Seconds the "wird erstellt" page waits before it asks again (Refresh header and meta
-# refresh: no script needed, and nothing the content security policy forbids).
-PDF_REFRESH_SECONDS = 2
-
-
 @require_GET
 def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = access.assessment_for(request, public_id, "view_results")
@@ -36,11 +32,14 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         logger.exception("Rendering the PDF of assessment %s failed", assessment.pk)
         return service_unavailable()
     if outcome.pdf is None:
-        context = {"assessment": assessment, "outcome": outcome, "refresh": PDF_REFRESH_SECONDS}
+        # The page asks again by itself (Refresh header and meta refresh: no script needed,
+        # and nothing the content security policy forbids).
+        refresh = settings.PDF_REFRESH_SECONDS
+        context = {"assessment": assessment, "outcome": outcome, "refresh": refresh}
         status = 202 if outcome.pending else 429 if outcome.limited else 503
         response = render(request, "assessment/pdf_pending.html", context, status=status)
         if outcome.pending:
-            response["Refresh"] = str(PDF_REFRESH_SECONDS)
+            response["Refresh"] = str(refresh)
         else:
             response["Retry-After"] = "3600" if outcome.limited else "30"
         response["Cache-Control"] = "private, no-store"
