@@ -1,9 +1,11 @@
 """Load: simulated people doing the whole journey at once against gunicorn with 2 workers.
 
-Each person (a thread in this process) opens the home page and the profile form, sends the
-profile, answers every page of the default questionnaire, finishes, opens the results and
-downloads the PDF, and starts over until the time is up. No think time by default: every
-person sends the next request as soon as the last one is answered, the worst case.
+Each person (a coroutine of one asyncio client in this process, with its own cookies and a
+new connection per request) opens the home page and the profile form, sends the profile,
+answers every page of the default questionnaire, finishes, opens the results and downloads
+the PDF, and starts over until the time is up. No think time by default: every person sends
+the next request as soon as the last one is answered, the worst case; `--think` pauses
+between requests, `--ramp` spreads the people's first request over some seconds.
 
 PDFs are background tasks: `--task-workers` (default 2) `run_worker` processes render
 them, and a person whose PDF link answers "wird erstellt" (202) asks again after the
@@ -11,11 +13,18 @@ Refresh header's pause, as the browser would, until the PDF comes; "PDF ready" i
 from the first click to the file. "pages" is every other request, measured while the PDFs
 are being asked for and rendered.
 
+Where the time goes: every request carries an X-Request-ID, and the app's JSON request log
+(LOG_FORMAT=json) gives its duration inside the app ("app"); the rest ("wait") is time
+queued for a gunicorn thread, on the wire and in the client. The CPU seconds of gunicorn,
+the task workers and the client itself are printed, and how late the client's event loop
+woke up (its own CPU shortage), and how long the PDF tasks were queued and rendering.
+
 Fails (exit status 1) on any error (a status other than 2xx/3xx, a connection error or
 timeout), any "database is locked" or traceback in the server log, or any lost answer: the
 answer rows in the database must equal the answers the clients sent and saw saved.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--database sqlite|postgres|both]
+        [--think 0] [--ramp 0] [--task-workers 2] [--threads N] [--refresh N]
 """
 
 from __future__ import annotations

@@ -193,6 +193,47 @@ def test_the_waiting_page_asks_again_after_the_configured_pause(
     assert '<meta http-equiv="refresh" content="5">' in waiting.content.decode()
 
 
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_the_waiting_page_asks_less_often_while_many_renders_are_queued_before_it(
+    small_questionnaire, client
+):
+    earlier = timezone.now() - datetime.timedelta(minutes=1)
+    for _number in range(5):
+        ReportRender.objects.create(
+            assessment=completed_assessment(small_questionnaire),
+            language="de",
+            revision="other",
+            requested_at=earlier,
+        )
+    ReportRender.objects.create(
+        assessment=completed_assessment(small_questionnaire),
+        language="de",
+        revision="done",
+        status=ReportRender.Status.DONE,
+        requested_at=earlier,
+    )
+    assessment = completed_assessment(small_questionnaire)
+    hold_link(client, assessment)
+    url = reverse("report_pdf", args=[assessment.public_id])
+
+    assert client.get(url)["Refresh"] == "5"  # five renders before it; the finished one not
+
+    ReportRender.objects.filter(revision="other").update(requested_at=timezone.now())
+    assert client.get(url)["Refresh"] == "2"  # first in the queue: PDF_REFRESH_SECONDS
+
+    for _number in range(10):
+        ReportRender.objects.create(
+            assessment=completed_assessment(small_questionnaire),
+            language="de",
+            revision="more",
+            requested_at=earlier,
+        )
+    waiting = client.get(url)
+    assert waiting["Refresh"] == "8"  # at most four times PDF_REFRESH_SECONDS
+    assert '<meta http-equiv="refresh" content="8">' in waiting.content.decode()
+
+
 WORKER_NICENESS = """
 import os, django
 django.setup()

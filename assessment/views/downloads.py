@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from assessment import access, throttle
+from assessment.models import Assessment, ReportRender
 from assessment.reports.data import build_report
 from assessment.reports.export import export_data
 from assessment.reports.pdf import request_pdf, safe_filename
@@ -18,6 +19,24 @@ from assessment.views.common import attachment_header
 from assessment.views.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
+
+
+def refresh_seconds(assessment: Assessment) -> int:
+    """How long the waiting page waits before it asks again: PDF_REFRESH_SECONDS, or a second
+    for every render queued before this one, at most four times PDF_REFRESH_SECONDS. Every
+    ask is a request, and one made before the render can be done takes time from the pages."""
+    shortest = settings.PDF_REFRESH_SECONDS
+    render = (
+        ReportRender.objects.filter(
+            assessment=assessment,
+            status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING],
+        )
+        .order_by("requested_at")
+        .first()
+    )
+    if render is None:
+        return shortest
+    return min(max(shortest, render.renders_ahead()), 4 * shortest)
 
 
 @require_GET
@@ -34,7 +53,7 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if outcome.pdf is None:
         # The page asks again by itself (Refresh header and meta refresh: no script needed,
         # and nothing the content security policy forbids).
-        refresh = settings.PDF_REFRESH_SECONDS
+        refresh = refresh_seconds(assessment)
         context = {"assessment": assessment, "outcome": outcome, "refresh": refresh}
         status = 202 if outcome.pending else 429 if outcome.limited else 503
         response = render(request, "assessment/pdf_pending.html", context, status=status)
