@@ -22,7 +22,7 @@ import pytest
 
 from assessment.models import Answer, Assessment, Company, Respondent
 from assessment.questionnaire_file import load_questionnaire_file
-from assessment.scoring import whole_points
+from assessment.engine.scoring import whole_points
 
 INSTRUMENT = Path(__file__).resolve().parent / "data" / "published-grid-check.yaml"
 
