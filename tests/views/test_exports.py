@@ -230,9 +230,7 @@ def test_history_csv_holds_the_full_check_and_each_other_instrument_its_own_file
     assert advisor.get(url, {"fragebogen": "no-such-check"}).status_code == 404
 
 
-def test_only_quick_checks_make_the_quick_check_the_first_sheet(
-    advisor, consultant, quick_check
-):
+def test_only_quick_checks_make_the_quick_check_the_first_sheet(advisor, consultant, quick_check):
     company = Company.objects.create(name="Nur Schnell", industry="crafts", size_band="2-9")
     Membership.objects.create(company=company, user=consultant, role=Membership.Role.CONSULTANT)
     completed_assessment(quick_check, company=company)
