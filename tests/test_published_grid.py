@@ -245,7 +245,9 @@ def test_consolidation_shows_each_row_with_its_grid_and_decides_per_row(
     assert "data-disagreement" in crm_row  # one and four steps apart: three levels
     assert "Erwogen" in crm_row and "Eingeführt" in crm_row
     erp_row = page[page.index('id="row-tech_erp"') :]
-    assert 'data-state="agreed"' in erp_row[: erp_row.index("</tr>")]
+    erp_row = erp_row[: erp_row.index("</tr>")]
+    assert "data-disagreement" not in erp_row
+    assert re.search(r"data-proposal>\s*Im Betrieb", erp_row)  # both said so
 
     choose = reverse("consolidation_choose", args=[assessment.public_id])
     response = browser.post(
