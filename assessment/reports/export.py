@@ -73,7 +73,7 @@ def export_data(report: Report) -> dict:
                 "question": question.key,
                 "dimension": question.dimension.key,
                 # A grid's row is a question of its own; `grid` names the grid it belongs to.
-                "grid": question.grid.key if question.grid_id is not None else None,
+                "grid": question.grid.key if question.grid is not None else None,
                 "text": question.display_text,
                 "status": statuses[question.key].status,
                 "options": list(report.answers[question.key].options)
@@ -171,11 +171,12 @@ def answers_table(report: Report) -> Table:
         for question in dimension.question_list:
             answer = report.answers.get(question.key)
             status = statuses[question.key]
+            grid = question.grid
             rows.append(
                 (
                     dimension.title,
-                    question.grid.text if question.grid_id is not None else question.text,
-                    question.text if question.grid_id is not None else "",
+                    grid.text if grid is not None else question.text,
+                    question.text if grid is not None else "",
                     _("nicht gefragt (folgt aus einer anderen Antwort)")
                     if status.status == "hidden"
                     else question.answer_labels(answer),
