@@ -399,3 +399,57 @@ def test_the_worked_example_of_the_docs():
     assert round(result.dimension("tech").score, 1) == 58.3
     assert result.question("tech-crm").dimension_lever == pytest.approx(25.0)
     assert result.question("tech-erp").weight == 1.0  # the grid's 2 shared by two rows
+
+
+def test_later_questions_may_depend_on_a_row():
+    text = GRID_YAML.replace(
+        "        text: {de: Danach, en: After}\n",
+        "        text: {de: Danach, en: After}\n"
+        "        condition: {question: tech-erp, any_of: [running]}\n",
+    )
+    after = parse_text(text, "probe.yaml")["dimensions"][0]["questions"][3]
+    assert after["condition"] == {"question": "tech-erp", "any_of": ["running"]}
+
+
+HEAD, QUESTIONS = GRID_YAML.split("    questions:\n")
+GROUPED_GRID_YAML = (
+    HEAD
+    + """\
+    groups:
+      - key: planning
+        weight: 1
+        questions:
+          - key: plan_b
+            kind: single
+            text: {de: Plan B, en: Plan B}
+            options:
+              - {key: none, label: {de: Nein, en: "No"}, points: 0}
+              - {key: yes_b, label: {de: Ja, en: "Yes"}, points: 1}
+      - key: tools
+        weight: 3
+        questions:
+"""
+    + "".join(f"    {line}" for line in QUESTIONS.splitlines(keepends=True))
+)
+
+
+@pytest.mark.django_db
+def test_a_grid_in_a_question_group_counts_there_as_one_question(tmp_path):
+    path = tmp_path / "grouped.yaml"
+    path.write_text(GROUPED_GRID_YAML, encoding="utf-8")
+    questionnaire = load_questionnaire_file(path=path).questionnaire
+    grid = QuestionGrid.objects.get(questionnaire=questionnaire)
+    assert grid.group == "tools"
+    assert set(grid.rows.values_list("group", flat=True)) == {"tools"}
+    result = score(
+        questionnaire.scoring_spec(),
+        {
+            "plan_b": AnswerInput(options=("yes_b",)),  # planning: 1.0, share 1/4
+            "plan": AnswerInput(options=("none",)),  # tools: plan 0 (weight 1)
+            "tech-erp": AnswerInput(options=("running",)),  # grid (weight 2): mean 0.5
+            "tech-crm": AnswerInput(options=("none",)),
+            "after": AnswerInput(options=("b",)),  # 1.0 (weight 1)
+        },
+    )
+    tools = (0 + 2 * 0.5 + 1.0) / 4
+    assert result.dimension("tech").score == pytest.approx(100 * (0.25 * 1.0 + 0.75 * tools))
