@@ -265,3 +265,17 @@ def test_the_admin_upload_preview_shows_the_grids_in_both_languages(admin_client
     assert '<th scope="col" class="grid-step">im Betrieb</th>' in page
     assert '<th scope="col" class="grid-step">operational</th>' in page
     assert page.count('<tr id="q-tech-cloud" class="grid-row"') == 2
+
+
+def test_the_admin_lists_grids_with_their_rows(admin_client, grid_check):
+    listing = admin_client.get(reverse("admin:assessment_questiongrid_changelist"))
+    assert listing.status_code == 200
+    assert "technologien" in listing.content.decode()
+    grid = grid_check.grids.get(key="technologien")
+    page = admin_client.get(reverse("admin:assessment_questiongrid_change", args=[grid.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    for label in ("Warenwirtschaft (ERP)", "Kundendatenbank (CRM)", "Cloud-Speicher"):
+        assert label in body
+    questions = admin_client.get(reverse("admin:assessment_question_changelist"))
+    assert "technologien" in questions.content.decode()
