@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from assessment import scoring
+from assessment.engine import scoring
 from assessment.models import Assessment, Company, RenderedReport
 from assessment.reports import pdf
 from assessment.reports.data import build_report
