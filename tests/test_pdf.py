@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -10,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from assessment.models import Company, RenderedReport
+from assessment.engine import scoring
+from assessment.models import Assessment, Company, RenderedReport
 from assessment.reports import pdf
 from assessment.reports.data import build_report
 from assessment.reports.pdf import StaticOnlyFetcher, assessment_pdf, report_html, safe_filename
@@ -259,42 +261,142 @@ FONT_PAGE = (
 )
 
 
-def test_weasyprints_font_folders_go_once_collected(monkeypatch, tmp_path):
-    """WeasyPrint removes the folder with the copied fonts when its font configuration is
-    garbage-collected; nothing of a finished render keeps it alive."""
+def test_renders_share_one_font_folder_per_thread(monkeypatch, tmp_path):
+    """WeasyPrint copies the report's web fonts into a folder of its font configuration.
+    Renders share one configuration per thread (made once, so later renders skip loading
+    fontconfig and the fonts), so repeated renders add no folder and no file."""
     import gc
     import tempfile
+    import threading
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    for _ in range(3):
-        content, _layout, _write = pdf.render_pdf_bytes(FONT_PAGE)
-        assert content.startswith(b"%PDF")
+    contents = []
+    entries = []
+
+    def three_renders() -> None:
+        for _ in range(3):
+            content, _layout, _write = pdf.render_pdf_bytes(FONT_PAGE)
+            contents.append(content)
+            entries.append(len(list(tmp_path.rglob("*"))))
+
+    # A new thread: its configuration is made here, inside tmp_path.
+    worker = threading.Thread(target=three_renders)
+    worker.start()
+    worker.join()
+    # The faces are copied on the first render only.
+    assert entries[0] > 1 and entries[0] == entries[1] == entries[2]
+    assert len(contents) == 3 and all(c.startswith(b"%PDF") for c in contents)
+    folders = [path for path in tmp_path.iterdir() if path.is_dir()]
+    assert len(folders) == 1
+    files = sorted(folders[0].iterdir())
+    assert files, "the render should have copied its fonts into the folder"
+    # Once the thread is gone, its configuration is freed and its folder with it.
+    del worker
     gc.collect()
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failed_renders_kept_for_logging_do_not_keep_their_font_folders(monkeypatch, tmp_path):
+def test_failed_renders_kept_for_logging_add_no_font_folders(monkeypatch, tmp_path):
     """A full disk while writing: the errors (with their tracebacks) may be kept, for the log
-    or an error report; the folders with the copied fonts must not stay with them."""
+    or an error report; they add no font folder beside the thread's shared one."""
     import gc
     import tempfile
+    import threading
 
     import weasyprint
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    folders = []
+    seen = []
 
     def full_disk(document, *args, **kwargs):
-        folders.extend(tmp_path.iterdir())
+        seen.append(sorted(path for path in tmp_path.iterdir()))
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(weasyprint.Document, "write_pdf", full_disk)
     errors = []
-    for _ in range(3):
-        with pytest.raises(OSError, match="No space left") as failure:
-            pdf.render_pdf_bytes(FONT_PAGE)
-        errors.append(failure.value)
-    assert folders, "the render should have copied its fonts into a folder"
+
+    def three_failures() -> None:
+        for _ in range(3):
+            with pytest.raises(OSError, match="No space left") as failure:
+                pdf.render_pdf_bytes(FONT_PAGE)
+            errors.append(failure.value)
+
+    worker = threading.Thread(target=three_failures)
+    worker.start()
+    worker.join()
+    assert len(errors) == 3
+    assert len(seen[0]) == 1, "the render should have copied its fonts into one folder"
+    assert seen[0] == seen[1] == seen[2]
     assert all(error.__traceback__ is not None for error in errors)
+    del worker
     gc.collect()
     assert list(tmp_path.iterdir()) == []
+
+
+def radar_svg_of(html: str) -> str:
+    """The radar as the PDF draws it: the SVG inside the figure's data: URI."""
+    import base64
+
+    encoded = re.search(r'<figure class="radar"><img src="data:image/svg\+xml;base64,([^"]+)', html)
+    assert encoded, "no radar figure in the report"
+    return base64.b64decode(encoded.group(1)).decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("language", "current", "previous", "dashed"),
+    [
+        ("de", "Dieser Check", "Check vom", "Gestrichelt der Check vom"),
+        ("en", "This check", "Check of", "Dashed: the check of"),
+    ],
+)
+def test_pdf_radar_overlays_the_previous_check_with_a_legend(
+    default_questionnaire, language, current, previous, dashed
+):
+    company = Company.objects.create(
+        name="Blumen Müller & Töchter", industry="retail", size_band="2-9", region="Köln"
+    )
+    earlier = completed_assessment(default_questionnaire, company=company, level=0.1)
+    later = completed_assessment(default_questionnaire, company=company, level=0.6)
+    with translation.override(language):
+        html = report_html(build_report(assessment=later))
+        svg = radar_svg_of(html)
+        content, _timing = pdf.render(build_report(assessment=later))
+    # The previous check: a dashed outline of its own, inside the current area (it scored
+    # lower on every axis), and a legend naming both checks.
+    outline = re.search(r'<g id="radar-comparison"><polygon points="([^"]+)"[^>]*>', svg)
+    assert outline and "stroke-dasharray" in outline.group()
+    area = re.search(r'<g id="radar-current"><polygon points="([^"]+)"', svg)
+    assert area
+
+    def radii(points: str) -> list[float]:
+        pairs = [tuple(map(float, pair.split(","))) for pair in points.split()]
+        return [(x * x + y * y) ** 0.5 for x, y in pairs]
+
+    previous_radii, current_radii = radii(outline.group(1)), radii(area.group(1))
+    assert len(previous_radii) == len(current_radii) == 6
+    assert all(before < now for before, now in zip(previous_radii, current_radii, strict=True))
+    legend = re.search(r'<g id="radar-legend">(.*?)</g>', svg, re.S)
+    assert legend and current in legend.group(1) and previous in legend.group(1)
+    # The figure's alternative text names the previous scores too, and the legend is drawn.
+    previous_scores = {
+        d["key"]: d["score"] for d in (Assessment.objects.get(pk=earlier.pk).result["dimensions"])
+    }
+    alt = unescape(
+        re.search(r'<figure class="radar"><img src="[^"]+" alt="([^"]+)"', html).group(1)
+    )
+    assert dashed in alt
+    report = build_report(assessment=later)
+    with translation.override(language):
+        for dimension in report.content.dimensions:
+            before = scoring.whole_points(previous_scores[dimension.key])
+            assert f"{flat(dimension.title)}: {before}" in flat(alt.split(dashed)[1])
+    text = flat(pdf_text(content))
+    assert current in text and previous in text
+
+
+def test_pdf_radar_of_a_first_check_has_no_overlay(assessment):
+    with translation.override("de"):
+        html = report_html(build_report(assessment=assessment))
+    svg = radar_svg_of(html)
+    assert "radar-comparison" not in svg and "radar-legend" not in svg
+    assert "Gestrichelt" not in html

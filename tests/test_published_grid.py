@@ -331,8 +331,10 @@ def test_pdf_appendix_shows_a_grid_as_a_table_of_rows_and_answers(instrument, ow
     assessment = finished(instrument, TABLE["typical"][0], owned)
     with translation.override("de"):
         text = pdf_text(assessment_pdf(assessment=assessment).content)
-    appendix = text[text.index("Anhang: alle Antworten") :]
+    appendix = text[text.rindex("Anhang: alle Antworten") :]  # the heading, not the contents line
     assert appendix.count(GRID_DE) == 1  # once, above its rows
+    # Outside the appendix a row reads with its grid's text (levers, "Was Sie bremst").
+    assert f"{GRID_DE} – " in text[: text.rindex("Anhang: alle Antworten")]
     grid_part = appendix[appendix.index(GRID_DE) :]
     for label, answer in (
         ("Cloud-Dienste", "Erprobt"),

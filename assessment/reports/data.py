@@ -106,22 +106,34 @@ def build_report(*, assessment: Assessment, advice: QuestionnaireContent | None 
 WEB_RADAR_LABEL_SIZE = 18
 
 
+def radar_comparison(
+    report: Report, history: dict | None
+) -> tuple[list[float | None] | None, str | None, str | None]:
+    """The previous check's score per dimension (in the content's order) and the legend's two
+    labels, for the radar of the results page and of the PDF; all None without a previous
+    check. `history` is `history_facts` or `history_context`: rows keyed by dimension key or
+    holding the dimension itself."""
+    if history is None:
+        return None, None, None
+    before = {}
+    for row in history["rows"]:
+        dimension = row["dimension"]
+        before[dimension if isinstance(dimension, str) else dimension.key] = row["before"]
+    previous_date = timezone.localtime(history["previous"]["completed_at"])
+    return (
+        [before.get(dimension.key) for dimension in report.content.dimensions],
+        _("Dieser Check"),
+        _("Check vom %(date)s") % {"date": formats.date_format(previous_date, "SHORT_DATE_FORMAT")},
+    )
+
+
 def radar_svg(
     report: Report, *, pixel_width: int | None = None, history: dict | None = None
 ) -> str:
     """The radar of the dimension scores; with `history` (`history_facts`) the previous
     check is drawn over it, dashed, with a legend."""
     content = report.content
-    comparison = None
-    current_label = comparison_label = None
-    if history is not None:
-        before = {row["dimension"]: row["before"] for row in history["rows"]}
-        comparison = [before.get(dimension.key) for dimension in content.dimensions]
-        current_label = _("Dieser Check")
-        previous_date = timezone.localtime(history["previous"]["completed_at"])
-        comparison_label = _("Check vom %(date)s") % {
-            "date": formats.date_format(previous_date, "SHORT_DATE_FORMAT")
-        }
+    comparison, current_label, comparison_label = radar_comparison(report, history)
     return charts.radar_chart(
         axes=[
             (dimension.title, report.result.dimension_score(dimension.key))

@@ -13,6 +13,7 @@ import io
 import logging
 import mimetypes
 import re
+import threading
 import time
 import traceback
 import unicodedata
@@ -28,7 +29,7 @@ from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
@@ -49,6 +50,7 @@ from assessment.reports.data import (
     build_report,
     disagreements,
     history_context,
+    radar_comparison,
     trend_svg,
 )
 from assessment.reports.data import revision_of as report_revision
@@ -63,7 +65,7 @@ STATIC_PREFIX = BASE_URL + "static/"
 # unlike PDF/UA-1 alone it keeps the PDF/A identification.
 PDF_VARIANT = "pdf/a-3a"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "8"
+LAYOUT_VERSION = "9"
 
 # Every glyph comes from these folders (static/vendor, each with its licence); the
 # stylesheet names their faces in this order. No system font is ever used: a character none
@@ -157,11 +159,11 @@ def report_html(report: Report) -> str:
     # The chart module escapes every label; the SVGs are ours, not user input.
     # An image rather than inline SVG: the tagged PDF then carries it as a Figure with the
     # alternative text below, which lists every score.
-    context["radar_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(
-        printable(pdf_radar_svg(report, context["dimension_rows"])).encode("utf-8")
-    ).decode("ascii")
-    context["radar_alt"] = radar_alt_text(context["dimension_rows"])
     history = history_context(report)
+    context["radar_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(
+        printable(pdf_radar_svg(report, context["dimension_rows"], history)).encode("utf-8")
+    ).decode("ascii")
+    context["radar_alt"] = radar_alt_text(context["dimension_rows"], history)
     if history is not None:
         printed = {row["dimension"].key: row["delta"] for row in history["rows"]}
         for row in history["action_rows"]:
@@ -221,14 +223,17 @@ def state_text(row: dict) -> str:
     return str(row["printed_score"])
 
 
-def pdf_radar_svg(report: Report, dimension_rows: list[dict]) -> str:
-    """The radar in the document's fonts; an axis without a score names its state."""
+def pdf_radar_svg(report: Report, dimension_rows: list[dict], history: dict | None) -> str:
+    """The radar in the document's fonts; an axis without a score names its state. After a
+    reassessment the previous check is drawn over it, dashed, with a legend, as on the
+    results page."""
     axes = []
     for row in dimension_rows:
         title = row["dimension"].title
         if row["state"] in ("open", "not_applicable"):
             title = f"{title} ({state_text(row)})"
         axes.append((title, row["result"].score))
+    comparison, current_label, comparison_label = radar_comparison(report, history)
     return charts.radar_chart(
         axes=axes,
         chart_id="radar",
@@ -237,13 +242,36 @@ def pdf_radar_svg(report: Report, dimension_rows: list[dict]) -> str:
         size=RADAR_SIZE,
         pixel_width=300,
         font_family=FONT_STACK,
+        comparison=comparison,
+        current_label=current_label,
+        comparison_label=comparison_label,
     )
 
 
-def radar_alt_text(dimension_rows: list[dict]) -> str:
-    """The figure's alternative text: every area with its score, as printed."""
+def radar_alt_text(dimension_rows: list[dict], history: dict | None = None) -> str:
+    """The figure's alternative text: every area with its score, as printed, and the previous
+    check's scores where the chart draws them."""
     parts = [f"{row['dimension'].title}: {state_text(row)}" for row in dimension_rows]
-    return _("Netzdiagramm, Punkte je Bereich (von 100): %(scores)s") % {"scores": "; ".join(parts)}
+    text = _("Netzdiagramm, Punkte je Bereich (von 100): %(scores)s") % {"scores": "; ".join(parts)}
+    if history is None:
+        return text
+    before = [
+        f"{row['dimension'].title}: "
+        + ("–" if row["before"] is None else str(scoring.whole_points(row["before"])))
+        for row in history["rows"]
+    ]
+    date = formats.date_format(
+        timezone.localtime(history["previous"]["completed_at"]), "SHORT_DATE_FORMAT"
+    )
+    return (
+        text
+        + ". "
+        + _("Gestrichelt der Check vom %(date)s: %(scores)s")
+        % {
+            "date": date,
+            "scores": "; ".join(before),
+        }
+    )
 
 
 def executive_summary(report: Report, context: dict) -> dict[str, Any]:
@@ -396,11 +424,28 @@ def render_pdf_bytes(html: str) -> tuple[bytes, float, float]:
         raise
 
 
+# One font configuration per thread, kept for the life of the process. Creating one loads
+# the system's fontconfig setup, and each new one copies and registers the stylesheet's
+# fourteen bundled faces again; together that was most of the one-page floor. WeasyPrint
+# adds a face once per configuration (the same @font-face rule finds its copied file and
+# returns), so every render after the first reuses them. Pango's font maps are not meant to
+# be shared between threads, hence one per thread.
+thread_fonts = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """This thread's WeasyPrint font configuration, made on first use."""
+    config = getattr(thread_fonts, "config", None)
+    if config is None:
+        config = thread_fonts.config = FontConfiguration()
+    return config
+
+
 def layout_and_write(html: str) -> tuple[bytes, float, float]:
     fetcher = StaticOnlyFetcher()
     started = time.perf_counter()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-        font_config=FontConfiguration(), pdf_variant=PDF_VARIANT
+        font_config=font_configuration(), pdf_variant=PDF_VARIANT
     )
     laid_out = time.perf_counter()
     content = document.write_pdf(pdf_variant=PDF_VARIANT)
