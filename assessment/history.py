@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import pgettext
 
+from assessment.engine.roadmap import add_months
 from assessment.models import (
     DEFAULT_QUESTIONNAIRE_KEY,
     Action,
@@ -16,7 +17,6 @@ from assessment.models import (
     Company,
     QuestionnaireContent,
 )
-from assessment.roadmap import add_months
 
 
 def reassessment_due(company: Company, last_completed: Assessment | None) -> datetime.date | None:

@@ -14,7 +14,6 @@ from typing import cast
 from django.http import HttpRequest
 from django.urls import reverse
 
-from assessment import scoring
 from assessment.answers import (
     MAX_NOTE_LENGTH,
     NOT_APPLICABLE,
@@ -22,6 +21,7 @@ from assessment.answers import (
     note_problem,
     parse_answer,
 )
+from assessment.engine import scoring
 from assessment.models import Assessment, Question, Questionnaire, StoredAnswer
 from assessment.workflows import answer_inputs, stored_answers
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assessment.consolidation import QuestionAgreement, team_agreement
+from assessment.engine.consolidation import QuestionAgreement, team_agreement
+from assessment.engine.scoring import AnswerInput
 from assessment.models import Answer, Assessment, Respondent
-from assessment.scoring import AnswerInput
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessment import scoring
 from assessment.answers import AnswerChange
+from assessment.engine import scoring
 from assessment.models import (
     DEFAULT_QUESTIONNAIRE_KEY,
     QUICK_CHECK_KEY,
@@ -376,7 +376,7 @@ def start_full_check_from_quick_check(
 
 def snapshot_of(assessment: Assessment):
     """The assessment for the comparison: its frozen result once completed."""
-    from assessment.comparison import AnswerState, Snapshot
+    from assessment.engine.comparison import AnswerState, Snapshot
 
     answers = stored_answers(assessment)
     states = {
@@ -569,7 +569,7 @@ def submit_own_answers(*, respondent: Respondent) -> None:
 
 def update_due_date(*, company: Company, last_completed_at=None) -> None:
     """Store when the next check is due: last completion plus the company's interval."""
-    from assessment.roadmap import add_months
+    from assessment.engine.roadmap import add_months
 
     if last_completed_at is None:
         last = (

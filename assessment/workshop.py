@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessment.answers import AnswerChange
+from assessment.engine.scoring import AnswerInput
 from assessment.models import (
     Answer,
     Assessment,
@@ -23,7 +24,6 @@ from assessment.models import (
     StoredAnswer,
     User,
 )
-from assessment.scoring import AnswerInput
 from assessment.team import TeamView
 from assessment.workflows import primary_respondent, save_answers, stored_answers
 

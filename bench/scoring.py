@@ -36,7 +36,7 @@ def setup_django(database: Path) -> None:
 
 
 def random_answers(spec, rng: random.Random) -> dict:
-    from assessment.scoring import AnswerInput
+    from assessment.engine.scoring import AnswerInput
 
     answers = {}
     for question in spec.questions:
@@ -71,9 +71,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         setup_django(Path(folder) / "bench.sqlite3")
+        from assessment.engine.roadmap import Budget, plan
+        from assessment.engine.scoring import score
         from assessment.questionnaire_file import load_questionnaire_file
-        from assessment.roadmap import Budget, plan
-        from assessment.scoring import score
 
         questionnaire = load_questionnaire_file(path=args.file).questionnaire
         spec = questionnaire.scoring_spec()

@@ -47,11 +47,11 @@ def immediate_tasks(request, settings):
 @pytest.fixture(autouse=True)
 def fresh_questionnaire_cache():
     """Test databases reuse primary keys after rollback; start every test with a clean cache."""
-    from assessment import models
+    from assessment.models import questionnaire
 
-    models._CONTENT_CACHE.clear()
+    questionnaire._CONTENT_CACHE.clear()
     yield
-    models._CONTENT_CACHE.clear()
+    questionnaire._CONTENT_CACHE.clear()
 
 
 def verified_user(email: str, password: str) -> User:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.charts import (
+from assessment.engine.charts import (
     CURRENT_COLOUR,
     ChartSummary,
     SummaryRow,
@@ -674,7 +674,7 @@ def test_web_radar_labels_stay_at_least_11_px_on_a_phone():
 
 
 def test_measurement_chart_draws_the_values_with_their_unit_and_the_baseline():
-    from assessment.charts import measurement_chart
+    from assessment.engine.charts import measurement_chart
 
     root = parse(
         measurement_chart(

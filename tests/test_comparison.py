@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.comparison import AnswerState, Snapshot, compare
-from assessment.scoring import score
+from assessment.engine.comparison import AnswerState, Snapshot, compare
+from assessment.engine.scoring import score
 from tests.test_scoring import answer_sets, questionnaires
 
 

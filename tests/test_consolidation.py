@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.consolidation import agreement, level
-from assessment.scoring import AnswerInput, OptionSpec, QuestionSpec
+from assessment.engine.consolidation import agreement, level
+from assessment.engine.scoring import AnswerInput, OptionSpec, QuestionSpec
 
 SCALE = QuestionSpec(
     key="s", dimension="d", kind="scale", options=tuple(OptionSpec(f"s{i}", i) for i in range(5))

@@ -434,8 +434,8 @@ def test_default_questionnaire_loads_and_reloads_unchanged():
 
 @pytest.mark.django_db
 def test_a_weak_company_gets_a_full_roadmap_and_a_poor_one_still_gets_steps(default_questionnaire):
-    from assessment.roadmap import Budget, plan
-    from assessment.scoring import AnswerInput, score
+    from assessment.engine.roadmap import Budget, plan
+    from assessment.engine.scoring import AnswerInput, score
 
     spec = default_questionnaire.scoring_spec()
     # The weakest answer everywhere, selling goods in the shop and taking cash.

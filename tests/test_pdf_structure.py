@@ -423,7 +423,7 @@ def test_executive_page_comes_first_with_steps_budget_and_levers(reports):
 def test_radar_labels_are_at_least_seven_points_in_the_bundled_fonts():
     from django.contrib.staticfiles import finders
 
-    from assessment import charts
+    from assessment.engine import charts
 
     css = open(str(finders.find("css/report.css")), encoding="utf-8").read()
     figure_mm = float(re.search(r"\.radar \{ width: ([\d.]+)mm", css).group(1))

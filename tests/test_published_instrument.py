@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from assessment.engine.scoring import whole_points
 from assessment.models import Answer, Assessment, Company, Respondent
 from assessment.questionnaire_file import load_questionnaire_file
-from assessment.scoring import whole_points
 
 INSTRUMENT = Path(__file__).resolve().parent / "data" / "published-style-check.yaml"
 
@@ -175,7 +175,7 @@ def test_instrument_is_stored_with_its_groups_and_bands(instrument):
 def test_an_empty_zero_answer_reads_nothing_ticked(instrument):
     from django.utils import translation
 
-    from assessment.scoring import AnswerInput
+    from assessment.engine.scoring import AnswerInput
 
     areas = instrument.questions.prefetch_related("options").get(key="invest_areas")
     areas.option_list = list(areas.options.order_by("order"))

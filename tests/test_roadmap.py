@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.roadmap import (
+from assessment.engine.roadmap import (
     PHASES,
     Budget,
     Condition,
@@ -17,7 +17,7 @@ from assessment.roadmap import (
     add_months,
     plan,
 )
-from assessment.scoring import (
+from assessment.engine.scoring import (
     AnswerInput,
     BandSpec,
     DimensionSpec,

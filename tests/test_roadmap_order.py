@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.roadmap import PlannedStep, ordered, upcoming_date
+from assessment.engine.roadmap import PlannedStep, ordered, upcoming_date
 
 
 def ordered_by_every_closure(steps, requires):

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment import roadmap, scoring
+from assessment.engine import roadmap, scoring
 
 TODAY = datetime.date(2026, 12, 1)
 

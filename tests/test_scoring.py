@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.scoring import (
+from assessment.engine.scoring import (
     AnswerInput,
     BandSpec,
     ConditionSpec,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessment.scoring import (
+from assessment.engine.scoring import (
     AnswerInput,
     BandSpec,
     DimensionSpec,
@@ -241,7 +241,7 @@ def test_whole_points_round_up_a_float_a_hair_below_the_half():
 def test_consolidation_counts_an_empty_zero_list_as_the_bottom_step():
     from dataclasses import replace
 
-    from assessment.consolidation import agreement
+    from assessment.engine.consolidation import agreement
 
     question = replace(
         tick_list(True).questions[0], options=tick_list(True).questions[0].options[:2]

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
+from assessment.engine.roadmap import Budget, plan
 from assessment.models import Answer, Assessment, Company, Respondent
-from assessment.roadmap import Budget, plan
 
 
 def take(questionnaire, answers: dict[str, list[str] | str]) -> Assessment:

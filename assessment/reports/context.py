@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from assessment.engine.roadmap import PlannedStep
 from assessment.reports.data import Report
-from assessment.roadmap import PlannedStep
 
 
 def report_context(report: Report, *, steps: bool = True) -> dict:

@@ -17,8 +17,8 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from assessment import charts, roadmap, scoring
-from assessment.comparison import Comparison, Snapshot, compare
+from assessment.engine import charts, roadmap, scoring
+from assessment.engine.comparison import Comparison, Snapshot, compare
 from assessment.models import (
     Action,
     Answer,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from assessment.engine.roadmap import PlannedStep
 from assessment.models import Answer, StoredAnswer
 from assessment.reports.data import Report
-from assessment.roadmap import PlannedStep
 
 EXPORT_FORMAT_VERSION = 1
 

@@ -39,9 +39,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from assessment import charts, scoring
 from assessment.benchmark import peer_position
 from assessment.consultants import consultant_for_report
+from assessment.engine import charts, scoring
 from assessment.models import Action, Assessment, RenderedReport, ReportRender
 from assessment.reports.context import report_context, step_item
 from assessment.reports.data import (

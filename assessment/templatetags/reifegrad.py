@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
-from assessment import scoring
 from assessment.citations import english_citation
+from assessment.engine import scoring
 from assessment.models import Option, Question
 
 register = template.Library()

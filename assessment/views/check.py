@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail, mail_limits, privacy, scoring
+from assessment import access, mail, mail_limits, privacy
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
+from assessment.engine import scoring
 from assessment.forms import ProfileForm, ResumeEmailForm
 from assessment.models import (
     QUICK_CHECK_KEY,

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import access, mail, mail_limits
 from assessment.auth import AuthenticatedRequest
-from assessment.comparison import compare
 from assessment.consultants import approved_profile
+from assessment.engine.comparison import compare
 from assessment.forms import (
     ActionForm,
     CompanySettingsForm,

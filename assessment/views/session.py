@@ -20,11 +20,11 @@ from assessment import access, mail, mail_limits
 from assessment.answers import MAX_NOTE_LENGTH, NOT_APPLICABLE, parse_answer
 from assessment.auth import AuthenticatedRequest
 from assessment.consultants import consultant_for_report
+from assessment.engine.scoring import AnswerInput
 from assessment.forms import NameField
 from assessment.mail_limits import one_line
 from assessment.models import Assessment, MailLog, Respondent
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.scoring import AnswerInput
 from assessment.team import team_view
 from assessment.workflows import (
     AssessmentClosed,

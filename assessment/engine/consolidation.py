@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assessment.scoring import AnswerInput, QuestionSpec, effective_options, question_score
+from assessment.engine.scoring import AnswerInput, QuestionSpec, effective_options, question_score
 
 DISAGREEMENT_LEVELS = 2
 LIST_STEPS = 4

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from assessment.scoring import AnswerInput, Result
+from assessment.engine.scoring import AnswerInput, Result
 
 # Tri-state truth of a condition: True, False or None ("maybe": depends on an unknown fact).
 Truth = bool | None
