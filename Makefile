@@ -84,9 +84,12 @@ BENCH_DATABASE ?= both
 bench-pages: $(STAMP)
 	$(BIN)/python bench/pages.py --database $(BENCH_DATABASE)
 
-## 50 people doing the whole journey for 60 seconds against gunicorn (about 3 minutes).
+## 50 people doing the whole journey for 60 seconds against gunicorn: without pauses (the
+## worst case), then as people who read (2 s between requests, arriving over 10 s); about
+## 15 minutes for both databases.
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py --database $(BENCH_DATABASE)
+	$(BIN)/python bench/load.py --database $(BENCH_DATABASE) --think 2 --ramp 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -3,7 +3,8 @@
 A fresh database (an SQLite file or a PostgreSQL database created and dropped for the run),
 migrated and loaded with the default questionnaire; static files collected with hashed
 names; gunicorn with gunicorn.conf.py, DEBUG off and a SECRET_KEY. A small HTTP client with
-its own cookie jar and a new connection for every request.
+its own cookie jar and a new connection for every request (bench/load.py has an asyncio
+one that speaks the same way).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +150,7 @@ def log_count(log: Path, text: str) -> int:
 @dataclass
 class Response:
     status: int
-    headers: http.client.HTTPMessage
+    headers: Message
     body: bytes
     seconds: float
 
@@ -164,6 +166,31 @@ class Response:
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def encoded(fields: list[tuple[str, str]] | None) -> bytes | None:
+    """A form's fields as a browser posts them; None for a GET."""
+    return None if fields is None else urllib.parse.urlencode(fields).encode()
+
+
+def request_headers(cookies: dict[str, str], body: bytes | None) -> dict[str, str]:
+    headers = {"Connection": "close", "Accept-Language": "de"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return headers
+
+
+def remember_cookies(cookies: dict[str, str], headers: Message) -> None:
+    """Keep what the response's Set-Cookie headers set, forget what they delete."""
+    for cookie in headers.get_all("Set-Cookie") or []:
+        name, _, rest = cookie.partition("=")
+        value = rest.split(";", 1)[0]
+        if "expires=thu, 01 jan 1970" in cookie.lower() or "max-age=0" in cookie.lower():
+            cookies.pop(name.strip(), None)
+        else:
+            cookies[name.strip()] = value
+
+
 @dataclass
 class Browser:
     """One person's browser: a cookie jar and a new connection per request."""
@@ -176,13 +203,7 @@ class Browser:
         self, method: str, path: str, fields: list[tuple[str, str]] | None = None
     ) -> Response:
         address = urllib.parse.urlsplit(self.base)
-        headers = {"Connection": "close", "Accept-Language": "de"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if fields is not None:
-            body = urllib.parse.urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers = request_headers(self.cookies, body := encoded(fields))
         started = time.perf_counter()
         connection = http.client.HTTPConnection(
             address.hostname, address.port, timeout=self.timeout
@@ -194,13 +215,7 @@ class Browser:
         finally:
             connection.close()
         seconds = time.perf_counter() - started
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0]
-            if "expires=thu, 01 jan 1970" in cookie.lower() or "max-age=0" in cookie.lower():
-                self.cookies.pop(name.strip(), None)
-            else:
-                self.cookies[name.strip()] = value
+        remember_cookies(self.cookies, response.headers)
         return Response(response.status, response.headers, content, seconds)
 
     def get(self, path: str) -> Response:

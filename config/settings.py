@@ -376,9 +376,16 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default
 # gone); `run_worker` puts it back in the queue, at most TASK_MAX_ATTEMPTS runs in all.
 TASK_STALE_SECONDS = env_positive_int("TASK_STALE_SECONDS", 300)
 TASK_MAX_ATTEMPTS = env_positive_int("TASK_MAX_ATTEMPTS", 3)
+# The niceness `run_worker` gives itself (0 = normal, 19 = lowest priority): on a machine
+# that also serves pages, a render takes the CPU the pages leave (bench/README.md).
+TASK_WORKER_NICE = env_int("TASK_WORKER_NICE", 10)
+if not 0 <= TASK_WORKER_NICE <= 19:
+    raise ImproperlyConfigured("TASK_WORKER_NICE must be between 0 and 19")
 # PDF renders one client address may start within an hour (renders of a report already
 # stored cost nothing and are not counted).
 PDF_RENDERS_PER_HOUR = env_positive_int("PDF_RENDERS_PER_HOUR", 20)
+# Seconds the "wird erstellt" page waits before it asks again; every ask is a request.
+PDF_REFRESH_SECONDS = env_positive_int("PDF_REFRESH_SECONDS", 2)
 
 # Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
 # request id on every line logged during a request (assessment.logs).

@@ -42,6 +42,9 @@ def immediate_tasks(request, settings):
     get the database queue, worked off by `run_worker` (tests/test_tasks.py)."""
     if request.node.get_closest_marker("task_queue") is None:
         settings.TASKS = IMMEDIATE_TASKS
+    # `run_worker` called in the test process must not lower the priority of every later
+    # test (tests/test_tasks.py proves the niceness in a process of its own).
+    settings.TASK_WORKER_NICE = 0
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,9 @@ worker dies, and end visibly when they keep failing. Runs on SQLite and PostgreS
 
 import ast
 import datetime
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -173,6 +176,106 @@ def test_the_pdf_link_waits_for_one_render_and_then_serves_the_stored_file(
     assert client.get(url).content == ready.content
     # Unchanged report: never rendered a second time.
     assert DBTaskResult.objects.count() == 1 and RenderedReport.objects.count() == 1
+
+
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_the_waiting_page_asks_again_after_the_configured_pause(
+    small_questionnaire, client, settings
+):
+    settings.PDF_REFRESH_SECONDS = 5
+    assessment = completed_assessment(small_questionnaire)
+    hold_link(client, assessment)
+
+    waiting = client.get(reverse("report_pdf", args=[assessment.public_id]))
+
+    assert waiting.status_code == 202 and waiting["Refresh"] == "5"
+    assert '<meta http-equiv="refresh" content="5">' in waiting.content.decode()
+
+
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_the_waiting_page_asks_less_often_while_many_renders_are_queued_before_it(
+    small_questionnaire, client
+):
+    earlier = timezone.now() - datetime.timedelta(minutes=1)
+    for _number in range(5):
+        ReportRender.objects.create(
+            assessment=completed_assessment(small_questionnaire),
+            language="de",
+            revision="other",
+            requested_at=earlier,
+        )
+    ReportRender.objects.create(
+        assessment=completed_assessment(small_questionnaire),
+        language="de",
+        revision="done",
+        status=ReportRender.Status.DONE,
+        requested_at=earlier,
+    )
+    assessment = completed_assessment(small_questionnaire)
+    hold_link(client, assessment)
+    url = reverse("report_pdf", args=[assessment.public_id])
+
+    assert client.get(url)["Refresh"] == "5"  # five renders before it; the finished one not
+
+    ReportRender.objects.filter(revision="other").update(requested_at=timezone.now())
+    assert client.get(url)["Refresh"] == "2"  # first in the queue: PDF_REFRESH_SECONDS
+
+    for _number in range(10):
+        ReportRender.objects.create(
+            assessment=completed_assessment(small_questionnaire),
+            language="de",
+            revision="more",
+            requested_at=earlier,
+        )
+    waiting = client.get(url)
+    assert waiting["Refresh"] == "8"  # at most four times PDF_REFRESH_SECONDS
+    assert '<meta http-equiv="refresh" content="8">' in waiting.content.decode()
+
+
+WORKER_NICENESS = """
+import os, django
+django.setup()
+from django.core.management import call_command
+call_command("run_worker", batch=True, verbosity=0)
+print(os.getpriority(os.PRIO_PROCESS, 0))
+"""
+
+
+def worker_niceness(tmp_path: Path, **environment: str) -> int:
+    """The niceness a `run_worker --batch` process ends with, in a process of its own."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **environment,
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_NICENESS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_the_worker_lowers_its_own_priority_below_the_web_servers(tmp_path):
+    if os.getpriority(os.PRIO_PROCESS, 0) >= 10:
+        pytest.skip("the tests already run at niceness 10 or lower priority")
+    assert worker_niceness(tmp_path) == 10  # TASK_WORKER_NICE's default
+    assert worker_niceness(tmp_path, TASK_WORKER_NICE="15") == 15
+    assert worker_niceness(tmp_path, TASK_WORKER_NICE="0") == os.getpriority(os.PRIO_PROCESS, 0)
 
 
 @pytest.mark.skipif(

@@ -143,3 +143,10 @@ class ReportRender(models.Model):
 
     def __str__(self) -> str:
         return f"Render {self.assessment_id} {self.language} {self.revision[:8]} {self.status}"
+
+    def renders_ahead(self) -> int:
+        """Renders asked for before this one and not finished: what the workers do first."""
+        return ReportRender.objects.filter(
+            status__in=[self.Status.QUEUED, self.Status.RUNNING],
+            requested_at__lt=self.requested_at,
+        ).count()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from assessment import access, throttle
+from assessment.models import Assessment, ReportRender
 from assessment.reports.data import build_report
 from assessment.reports.export import export_data
 from assessment.reports.pdf import request_pdf, safe_filename
@@ -19,9 +21,22 @@ from assessment.views.errors import service_unavailable
 logger = logging.getLogger(__name__)
 
 
-# Seconds the "wird erstellt" page waits before it asks again (Refresh header and meta
-# refresh: no script needed, and nothing the content security policy forbids).
-PDF_REFRESH_SECONDS = 2
+def refresh_seconds(assessment: Assessment) -> int:
+    """How long the waiting page waits before it asks again: PDF_REFRESH_SECONDS, or a second
+    for every render queued before this one, at most four times PDF_REFRESH_SECONDS. Every
+    ask is a request, and one made before the render can be done takes time from the pages."""
+    shortest = settings.PDF_REFRESH_SECONDS
+    render = (
+        ReportRender.objects.filter(
+            assessment=assessment,
+            status__in=[ReportRender.Status.QUEUED, ReportRender.Status.RUNNING],
+        )
+        .order_by("requested_at")
+        .first()
+    )
+    if render is None:
+        return shortest
+    return min(max(shortest, render.renders_ahead()), 4 * shortest)
 
 
 @require_GET
@@ -36,11 +51,14 @@ def report_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         logger.exception("Rendering the PDF of assessment %s failed", assessment.pk)
         return service_unavailable()
     if outcome.pdf is None:
-        context = {"assessment": assessment, "outcome": outcome, "refresh": PDF_REFRESH_SECONDS}
+        # The page asks again by itself (Refresh header and meta refresh: no script needed,
+        # and nothing the content security policy forbids).
+        refresh = refresh_seconds(assessment)
+        context = {"assessment": assessment, "outcome": outcome, "refresh": refresh}
         status = 202 if outcome.pending else 429 if outcome.limited else 503
         response = render(request, "assessment/pdf_pending.html", context, status=status)
         if outcome.pending:
-            response["Refresh"] = str(PDF_REFRESH_SECONDS)
+            response["Refresh"] = str(refresh)
         else:
             response["Retry-After"] = "3600" if outcome.limited else "30"
         response["Cache-Control"] = "private, no-store"

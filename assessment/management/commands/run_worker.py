@@ -5,6 +5,7 @@ database (README: workers)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -17,6 +18,15 @@ from django.db import close_old_connections, connection
 from assessment.worker import recover_stale_tasks
 
 logger = logging.getLogger("assessment.worker")
+
+
+def lower_priority(niceness: int) -> int:
+    """Run at `niceness` unless started at a lower priority already (a systemd Nice= or
+    `nice` of its own); an unprivileged process cannot raise its priority again."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def recovery_loop(interval: float) -> None:
@@ -51,6 +61,8 @@ class Command(BaseCommand):
             "startup_delay": not batch,
             "verbosity": options["verbosity"],
         }
+        # Pages first: on a machine that also serves them, a render takes what they leave.
+        lower_priority(settings.TASK_WORKER_NICE)
         if batch:
             recover_stale_tasks()
             close_old_connections()
