@@ -104,7 +104,8 @@ PERMISSIONS: dict[str, Permission] = {
         PEOPLE_OF_THE_COMPANY | {LINK_HOLDER},
     ),
     "view_results": Permission(
-        "Ergebnis, Fahrplan, PDF und JSON eines Checks", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}
+        "Ergebnis, Fahrplan, PDF, JSON und Antworten (CSV/XLSX) eines Checks",
+        PEOPLE_OF_THE_COMPANY | {LINK_HOLDER},
     ),
     "manage_links": Permission(
         "Fortsetzungs-Links erzeugen, sperren, mailen", PEOPLE_OF_THE_COMPANY | {LINK_HOLDER}
@@ -191,6 +192,7 @@ URL_ACTIONS: dict[str, str] = {
     "start_full_check": "complete",
     "report_pdf": "view_results",
     "report_json": "view_results",
+    "report_answers": "view_results",
     "resume_link_new": "manage_links",
     "resume_link_email": "manage_links",
     "claim": "claim_check",

@@ -24,6 +24,7 @@ from assessment.models import (
     Membership,
     Option,
     Question,
+    QuestionGrid,
     Questionnaire,
     Recommendation,
     ReminderLog,
@@ -142,6 +143,7 @@ class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "key",
         "dimension",
         "group",
+        "grid",
         "kind",
         "weight",
         "allow_na",
@@ -151,13 +153,40 @@ class QuestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     ]
     list_filter = ["questionnaire", "dimension__key", "kind", "allow_na"]
     search_fields = ["key", "text_de", "text_en"]
-    list_select_related = ["dimension"]
+    list_select_related = ["dimension", "grid"]
     inlines = [OptionInline]
+
+
+class GridRowInline(ReadOnlyMixin, admin.TabularInline):
+    model = Question
+    fields = ["order", "key", "kind", "text_de", "text_en"]
+    show_change_link = True
+    verbose_name = _("Zeile")
+    verbose_name_plural = _("Zeilen")
+
+
+@admin.register(QuestionGrid)
+class QuestionGridAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["key", "dimension", "group", "weight", "allow_na", "text_de"]
+    list_filter = ["questionnaire", "dimension__key"]
+    search_fields = ["key", "text_de", "text_en"]
+    list_select_related = ["dimension"]
+    inlines = [GridRowInline]
 
 
 class QuestionInline(ReadOnlyMixin, admin.TabularInline):
     model = Question
-    fields = ["order", "key", "group", "kind", "weight", "allow_na", "empty_zero", "text_de"]
+    fields = [
+        "order",
+        "key",
+        "group",
+        "grid",
+        "kind",
+        "weight",
+        "allow_na",
+        "empty_zero",
+        "text_de",
+    ]
     show_change_link = True
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext as _
 
 from assessment import mail
+from assessment.history import main_instrument, of_instrument
 from assessment.mail_limits import one_line
 from assessment.models import (
     Action,
@@ -48,6 +49,7 @@ class PortfolioFigures(TypedDict):
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
+    from openpyxl.worksheet.worksheet import Worksheet
 
     PortfolioClient = WithAnnotations[Company, PortfolioFigures]
 
@@ -226,17 +228,49 @@ def portfolio_table(clients: QuerySet[PortfolioClient]) -> Table:
     )
 
 
-def history_table(company: Company) -> Table:
-    """Every completed check of a company, one row each, with one column per dimension.
+@dataclass(frozen=True)
+class InstrumentHistory:
+    """The completed checks of one instrument (questionnaire key) of a company."""
 
-    Dimensions are matched by their stable key across questionnaire versions and named by
-    the title of the newest version that has them, in the active language.
+    key: str
+    title: str
+    table: Table
+
+
+def history_tables(company: Company) -> list[InstrumentHistory]:
+    """Every completed check of a company, one table per instrument, the full check first.
+
+    Scores of different instruments mean different things and their dimensions differ, so
+    each instrument gets its own table: one row per check, one column per dimension of that
+    instrument. The main instrument (`history.main_instrument`: the full check if there is
+    one) comes first, the others in the order of their first check.
     """
     assessments = list(
         company.assessments.filter(status=Assessment.Status.COMPLETED)
         .select_related("questionnaire")
         .order_by("completed_at")
     )
+    keys = list(dict.fromkeys(assessment.questionnaire.key for assessment in assessments))
+    main_key = main_instrument(assessments)
+    if main_key is not None:
+        keys.remove(main_key)
+        keys.insert(0, main_key)
+    histories = []
+    for key in keys:
+        checks = of_instrument(assessments, key)
+        newest = max((check.questionnaire for check in checks), key=lambda q: q.version)
+        histories.append(
+            InstrumentHistory(key=key, title=newest.title, table=history_table(checks))
+        )
+    return histories
+
+
+def history_table(assessments: list[Assessment]) -> Table:
+    """Completed checks of one instrument, one row each, with one column per dimension.
+
+    Dimensions are matched by their stable key across questionnaire versions and named by
+    the title of the newest version that has them, in the active language.
+    """
     dimension_keys: list[str] = []
     for assessment in assessments:
         for dimension in (assessment.result or {}).get("dimensions", []):
@@ -341,16 +375,60 @@ XLSX_DATE_WIDTH = len("01.12.2026")
 XLSX_MAX_WIDTH = 50
 
 
+# Excel refuses these in a worksheet's name, and names longer than 31 characters.
+SHEET_TITLE_FORBIDDEN = str.maketrans({character: "-" for character in "[]:*?/\\"})
+SHEET_TITLE_LENGTH = 31
+
+
+def sheet_title(title: str, taken: set[str]) -> str:
+    """A worksheet name Excel accepts, different (ignoring case) from those in `taken`."""
+    base = title.translate(SHEET_TITLE_FORBIDDEN).strip().strip("'") or "-"
+    candidate = shortened(base, SHEET_TITLE_LENGTH)
+    number = 2
+    while candidate.lower() in taken:
+        suffix = f" ({number})"
+        candidate = shortened(base, SHEET_TITLE_LENGTH - len(suffix)) + suffix
+        number += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def shortened(text: str, length: int) -> str:
+    """`text` cut to `length` characters, at a word where there is one, marked with "…"."""
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
 def as_xlsx(table: Table, *, title: str, language: str | None) -> bytes:
     """One worksheet: bold frozen header, numbers and dates as typed cells, fitted widths."""
+    return as_xlsx_sheets([(title, table)], language=language)
+
+
+def as_xlsx_sheets(sheets: list[tuple[str, Table]], *, language: str | None) -> bytes:
+    """One worksheet per (title, table), each as `as_xlsx` makes it."""
     from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None  # a new workbook has one worksheet
+    taken: set[str] = set()
+    for number, (title, table) in enumerate(sheets):
+        sheet = first if number == 0 else workbook.create_sheet()
+        sheet.title = sheet_title(title, taken)
+        fill_sheet(sheet, table, language=language)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def fill_sheet(sheet: Worksheet, table: Table, *, language: str | None) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # a new workbook has one worksheet
-    sheet.title = title[:31]
     sheet.append([neutralise(label) for label in table.header])
     for row in table.rows:
         sheet.append([neutralise(value) for value in row])
@@ -380,9 +458,6 @@ def as_xlsx(table: Table, *, title: str, language: str | None) -> bytes:
     sheet.freeze_panes = "A2"
     if table.columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table.rows) + 1}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # --- The logo on the cover of a consultant's client reports.

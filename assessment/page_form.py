@@ -103,7 +103,8 @@ def page_context(
             }
         )
     # Without JavaScript every question shows; a condition's hint then stands once, on the
-    # first of the consecutive questions it covers, and says how many follow.
+    # first of the consecutive questions it covers, and says how many follow (a grid, whose
+    # rows share its condition, is one of them).
     run: list[dict] = []
     run_key: tuple | None = None
     for item in [*items, None]:
@@ -112,7 +113,9 @@ def page_context(
             follower = cast(Question, item["question"])
             key = (follower.condition_question_key, tuple(follower.condition_any_of))
         if run and key != run_key:
-            run[0]["condition_hint"] = len(run)
+            run[0]["condition_hint"] = len(
+                {member["question"].grid_id or f"question {n}" for n, member in enumerate(run)}
+            )
             run = []
         if item is None:
             break

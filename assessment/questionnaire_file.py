@@ -20,6 +20,7 @@ from assessment.models import (
     LevelBand,
     Option,
     Question,
+    QuestionGrid,
     Questionnaire,
     Recommendation,
 )
@@ -166,6 +167,8 @@ class Validator:
         self.places: dict[str, dict] = {}
         # Where a named thing ("question shop") stands by position, for files without lines.
         self.positions: dict[str, str] = {}
+        # Grid keys with their row keys: conditions and steps name a row, never a grid.
+        self.grids: dict[str, list[str]] = {}
 
     def at(self, where: str, data: Any) -> None:
         """Remember which mapping `where` names, so its errors carry its line."""
@@ -515,6 +518,7 @@ def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dic
                 dimension, "weight", where, default=1, low=0, low_inclusive=False
             ),
             "groups": [],
+            "grids": [],
             "questions": [],
         }
         # (group key, the group's questions as written, where they are written)
@@ -536,9 +540,17 @@ def parse_dimensions(check: Validator, dimensions: Any) -> tuple[list[dict], dic
             if not isinstance(raw_questions, list):
                 continue
             for question_index, question in enumerate(raw_questions):
-                parsed_question = parse_question(
-                    check, question, f"{block_where} questions[{question_index}]", questions
-                )
+                position = f"{block_where} questions[{question_index}]"
+                if isinstance(question, dict) and question.get("kind") == "grid":
+                    grid, rows = parse_grid(check, question, position, questions)
+                    grid.update(dimension=key, group=group_key)
+                    parsed["grids"].append(grid)
+                    for row in rows:
+                        row.update(dimension=key, group=group_key)
+                        parsed["questions"].append(row)
+                        questions.setdefault(row["key"], row)
+                    continue
+                parsed_question = parse_question(check, question, position, questions)
                 if parsed_question is not None:
                     parsed_question["dimension"] = key
                     parsed_question["group"] = group_key
@@ -596,12 +608,13 @@ def parse_question(
     key = check.key(question, position)
     where = f"question {key}" if key else position
     check.positions.setdefault(where, position)
-    if key and key in earlier:
+    if key and (key in earlier or key in check.grids):
         # The second question of one key is named by its position, the first by its key.
+        first = where if key in earlier else f"grid {key}"
         check.error(
             where,
             "duplicate key (question keys must be unique in the whole file; "
-            f"{check.first_at(where)})",
+            f"{check.first_at(first)})",
             field="key",
             line=check.line(position, "key"),
         )
@@ -627,7 +640,9 @@ def parse_question(
     )
     kind = question.get("kind")
     if kind not in KINDS:
-        check.error(where, f"'kind' must be one of {', '.join(KINDS)}, not {kind!r}", field="kind")
+        check.error(
+            where, f"'kind' must be one of {', '.join(KINDS)}, grid, not {kind!r}", field="kind"
+        )
     parsed: dict[str, Any] = {
         "key": key,
         "kind": kind,
@@ -641,6 +656,7 @@ def parse_question(
         "sources": check.strings(question, "sources", where),
         "options": parse_options(check, question.get("options"), where, kind),
         "group": "",
+        "grid": "",
     }
     empty = question.get("empty", "unanswered")
     if empty not in ("unanswered", "zero"):
@@ -672,14 +688,16 @@ def parse_question(
     return parsed
 
 
-def parse_options(check: Validator, options: Any, where: str, kind: Any) -> list[dict]:
+def parse_options(
+    check: Validator, options: Any, where: str, kind: Any, field: str = "options"
+) -> list[dict]:
     if not isinstance(options, list) or len(options) < 2:
-        check.error(where, "needs a list of at least two options", field="options")
+        check.error(where, "needs a list of at least two options", field=field)
         return []
     result: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
     for index, option in enumerate(options):
-        position = f"{where} options[{index}]"
+        position = f"{where} {field}[{index}]"
         option = check.mapping(option, position)
         key = check.key(option, position)
         option_where = f"{where} option {key}" if key else position
@@ -704,6 +722,161 @@ def parse_options(check: Validator, options: Any, where: str, kind: Any) -> list
     return result
 
 
+GRID_FIELDS = {
+    "key",
+    "kind",
+    "text",
+    "help",
+    "weight",
+    "allow_na",
+    "condition",
+    "sources",
+    "scale",
+    "rows",
+}
+
+
+def grid_row_kind(scale: list[dict]) -> str:
+    """A grid's rows are scale questions when its steps count 0, 1, 2, ... (at least three
+    steps, as scale questions are written), otherwise single-choice questions."""
+    points = [option["points"] for option in scale]
+    return "scale" if len(points) >= 3 and points == list(range(len(points))) else "single"
+
+
+def parse_grid(
+    check: Validator, grid: dict, position: str, earlier: dict[str, dict]
+) -> tuple[dict, list[dict]]:
+    """A grid question: its shared settings, and its rows as ordinary questions that carry
+    the grid's weight, "does not apply", condition and scale (see "Grid questions")."""
+    grid = check.mapping(grid, position)
+    key = check.key(grid, position)
+    where = f"grid {key}" if key else position
+    check.positions.setdefault(where, position)
+    if key and (key in earlier or key in check.grids):
+        first = f"question {key}" if key in earlier else f"grid {key}"
+        check.error(
+            where,
+            "duplicate key (question, grid and row keys must be unique in the whole file; "
+            f"{check.first_at(first)})",
+            field="key",
+            line=check.line(position, "key"),
+        )
+        where = position
+    check.at(where, grid)
+    check.unknown_fields(grid, GRID_FIELDS | {"options"}, where)
+    if "options" in grid:
+        check.error(
+            where,
+            "a grid writes the answers its rows share under 'scale', not 'options'",
+            field="options",
+        )
+    raw_scale = grid.get("scale")
+    scale: list[dict] = []
+    if not isinstance(raw_scale, list) or len(raw_scale) < 2:
+        check.error(
+            where,
+            "'scale' needs a list of at least two options (the answers every row shares)",
+            field="scale" if "scale" in grid else None,
+        )
+    else:
+        scale = parse_options(check, raw_scale, where, "single", field="scale")
+    if any(option["exclusive"] for option in scale):
+        check.error(where, "'exclusive' options are only for kind 'multiple'")
+    if scale and not any(option["points"] > 0 for option in scale):
+        check.error(where, "a scored question needs at least one option with points above 0")
+    parsed: dict[str, Any] = {
+        "key": key,
+        "text": check.text(grid, "text", where),
+        "help": check.text(grid, "help", where, required=False),
+        "weight": check.number(grid, "weight", where, default=1, low=0, low_inclusive=False),
+        "allow_na": check.flag(grid, "allow_na", where, False),
+        "sources": check.strings(grid, "sources", where),
+        "condition": None,
+        "scale": scale,
+        "rows": [],
+    }
+    if "condition" in grid:
+        parsed["condition"] = parse_condition(check, grid["condition"], where, earlier)
+    raw_rows = grid.get("rows")
+    if not isinstance(raw_rows, list) or not raw_rows:
+        check.error(
+            where,
+            "needs 'rows', a list of at least one row (each with a 'key' and a 'label')",
+            field="rows" if "rows" in grid else None,
+        )
+        raw_rows = []
+    if key and where != position:
+        check.grids[key] = parsed["rows"]
+    kind = grid_row_kind(scale)
+    rows: list[dict] = []
+    seen: dict[str, str] = {}
+    for index, row in enumerate(raw_rows):
+        row_position = f"{where} rows[{index}]"
+        row = check.mapping(row, row_position)
+        if not row:
+            continue
+        row_key = check.key(row, row_position)
+        row_where = f"{where} row {row_key}" if row_key else row_position
+        taken = False
+        if row_key in seen:
+            check.error(
+                row_position,
+                f"duplicate row key {row_key!r} ({check.first_at(seen[row_key])})",
+                field="key",
+            )
+            taken = True
+        elif row_key and (row_key in earlier or row_key in check.grids):
+            first = f"question {row_key}" if row_key in earlier else f"grid {row_key}"
+            thing = "question" if row_key in earlier else "grid"
+            check.error(
+                row_position,
+                f"row key {row_key!r} is already the key of a {thing} ({check.first_at(first)}); "
+                "a row is a question, and question, grid and row keys must be unique in the "
+                "whole file",
+                field="key",
+            )
+            taken = True
+        if taken:
+            row_where = row_position
+        elif row_key:
+            seen[row_key] = row_where
+            check.positions.setdefault(row_where, row_position)
+            # Later questions and steps name the row as a question.
+            check.at(f"question {row_key}", row)
+            check.positions.setdefault(f"question {row_key}", row_position)
+        check.at(row_where, row)
+        check.unknown_fields(row, {"key", "label"}, row_where)
+        label = check.text(row, "label", row_where)
+        if taken or not row_key:
+            continue
+        parsed["rows"].append(row_key)
+        rows.append(
+            {
+                "key": row_key,
+                "kind": kind,
+                "text": label,
+                "help": {language: "" for language in LANGUAGES},
+                "weight": parsed["weight"],
+                "allow_na": parsed["allow_na"],
+                "scored": True,
+                "max_points": None,
+                "condition": parsed["condition"],
+                "sources": [],
+                "options": [dict(option) for option in scale],
+                "group": "",
+                "empty_zero": False,
+                "grid": key,
+            }
+        )
+    return parsed, rows
+
+
+def grid_condition_message(check: Validator, key: str) -> str:
+    """What a condition naming a grid instead of one of its rows is told."""
+    rows = ", ".join(check.grids[key]) or "none yet"
+    return f"names the grid {key!r}; a condition names one of its rows ({rows})"
+
+
 def parse_condition(check: Validator, condition: Any, where: str, earlier: dict[str, dict]) -> dict:
     condition = check.mapping(condition, f"{where} condition")
     check.unknown_fields(condition, {"question", "any_of"}, f"{where} condition")
@@ -717,7 +890,9 @@ def parse_condition(check: Validator, condition: Any, where: str, earlier: dict[
             check.error(where, "condition needs 'any_of', a list of option keys", field="condition")
         any_of = []
     parent = earlier.get(parent_key) if isinstance(parent_key, str) else None
-    if parent is None:
+    if isinstance(parent_key, str) and parent_key in check.grids:
+        check.error(where, grid_condition_message(check, parent_key))
+    elif parent is None:
         check.error(
             where,
             f"condition on an unknown question {parent_key!r} "
@@ -899,6 +1074,9 @@ def parse_condition_entry(
         result["below"] = 100.0
     if subject == "question":
         question = refs.questions.get(key) if isinstance(key, str) else None
+        if isinstance(key, str) and key in check.grids:
+            check.error(where, grid_condition_message(check, key))
+            return result
         if question is None:
             check.error(where, f"unknown question {key!r}")
             return result
@@ -1106,8 +1284,8 @@ NEW_LEGAL_DEFAULTS: dict[str, Any] = {
 
 # Fields added with question groups, empty tick lists and whole-point bands (format 3).
 NEW_TOP_DEFAULTS: dict[str, Any] = {"whole_point_bands": False}
-NEW_DIMENSION_DEFAULTS: dict[str, Any] = {"groups": []}
-NEW_QUESTION_DEFAULTS: dict[str, Any] = {"group": "", "empty_zero": False}
+NEW_DIMENSION_DEFAULTS: dict[str, Any] = {"groups": [], "grids": []}
+NEW_QUESTION_DEFAULTS: dict[str, Any] = {"group": "", "empty_zero": False, "grid": ""}
 
 
 def hashed_form(content: dict) -> dict:
@@ -1240,6 +1418,7 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
             ],
         )
         dimensions[dimension.key] = dimension
+        grids = store_grids(questionnaire, dimension, dimension_content)
         for question_order, question_content in enumerate(dimension_content["questions"]):
             condition = question_content["condition"] or {}
             question = Question.objects.create(
@@ -1261,6 +1440,7 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
                 sources=question_content["sources"],
                 group=question_content["group"],
                 empty_zero=question_content["empty_zero"],
+                grid=grids.get(question_content["grid"]),
             )
             questions[question.key] = question
             Option.objects.bulk_create(
@@ -1316,3 +1496,29 @@ def store(content: dict, *, digest: str, source_file: str) -> Questionnaire:
         for order, item in enumerate(content["recommendations"])
     )
     return questionnaire
+
+
+def store_grids(
+    questionnaire: Questionnaire, dimension: Dimension, content: dict
+) -> dict[str, QuestionGrid]:
+    """The dimension's grid questions by key, each at the position of its first row."""
+    first_row: dict[str, int] = {}
+    for order, question in enumerate(content["questions"]):
+        first_row.setdefault(question["grid"], order)
+    return {
+        grid["key"]: QuestionGrid.objects.create(
+            questionnaire=questionnaire,
+            dimension=dimension,
+            key=grid["key"],
+            order=first_row[grid["key"]],
+            text_de=grid["text"]["de"],
+            text_en=grid["text"]["en"],
+            help_de=grid["help"]["de"],
+            help_en=grid["help"]["en"],
+            weight=grid["weight"],
+            allow_na=grid["allow_na"],
+            sources=grid["sources"],
+            group=grid["group"],
+        )
+        for grid in content.get("grids", [])
+    }

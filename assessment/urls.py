@@ -37,6 +37,11 @@ urlpatterns = [
     path("check/<uuid:public_id>/ausfuehrlich/", check.start_full_check, name="start_full_check"),
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),
+    path(
+        "check/<uuid:public_id>/antworten.<slug:file_format>",
+        downloads.report_answers,
+        name="report_answers",
+    ),
     path("check/<uuid:public_id>/team/", session.team, name="team"),
     path(
         "check/<uuid:public_id>/team/<int:respondent_id>/neuer-link/",

@@ -203,6 +203,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "roadmap": check("roadmap"),
     "report_pdf": check("report_pdf"),
     "report_json": check("report_json"),
+    "report_answers": lambda w: reverse("report_answers", args=[w.draft.public_id, "csv"]),
     "resume_link_email": check("resume_link_email"),
     "resume_link_new": check("resume_link_new"),
     "claim": check("claim"),

@@ -10,6 +10,12 @@ same number the pages show.
 A dimension may split its questions into groups with fixed shares: each group scores as a
 dimension would, and the dimension is the weighted mean of the groups that have applicable
 answered questions, so a group's share does not depend on how many questions it holds.
+
+A grid question is a run of row questions that name their grid (`QuestionSpec.grid`) and
+carry its weight. The grid scores as the mean of its answered rows: each answered row counts
+with the grid's weight divided by the number of answered rows of that grid, so the grid
+weighs as one question however many rows it has; rows that do not apply or are hidden drop
+out. Completeness counts rows: each row is one answer to give.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class QuestionSpec:
     group: str = ""
     # A tick list saved with nothing ticked scores 0 instead of staying unanswered.
     empty_zero: bool = False
+    # The key of the grid question this question is a row of; "" for other questions.
+    grid: str = ""
 
     @property
     def top_points(self) -> float:
@@ -143,6 +151,8 @@ class QuestionResult:
     dimension: str
     status: QuestionStatus
     score: float | None
+    # The weight the question counts with: for an answered grid row, the grid's weight
+    # divided by the number of answered rows of its grid.
     weight: float
     # Points this question adds to its dimension score and to the overall index as answered.
     dimension_contribution: float
@@ -346,10 +356,29 @@ def group_shares(
     return {group.key: group.weight / total for group in active} if total > 0 else {}
 
 
+def effective_weights(
+    spec: QuestionnaireSpec, statuses: Mapping[str, QuestionStatus]
+) -> dict[str, float]:
+    """Each question's weight in its dimension: a grid's answered rows share the grid's."""
+    answered_rows: dict[str, int] = {}
+    for question in spec.questions:
+        if question.grid and statuses[question.key] == "answered":
+            answered_rows[question.grid] = answered_rows.get(question.grid, 0) + 1
+    return {
+        question.key: (
+            question.weight / answered_rows[question.grid]
+            if question.grid and answered_rows.get(question.grid)
+            else question.weight
+        )
+        for question in spec.questions
+    }
+
+
 def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result:
     """Score one set of answers against one questionnaire. Deterministic."""
     visible = visibility(spec, answers)
     statuses, scores = question_statuses(spec, answers, visible)
+    weight_of = effective_weights(spec, statuses)
 
     dimension_totals: dict[str, tuple[float, float]] = {}
     # The same sums per (dimension, group), for dimensions split into groups.
@@ -367,10 +396,11 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
             answered += 1
         score = scores[question.key]
         if status == "answered" and score is not None:
-            weighted += question.weight * score
-            weights += question.weight
-            group_weighted += question.weight * score
-            group_weight_sum += question.weight
+            weight = weight_of[question.key]
+            weighted += weight * score
+            weights += weight
+            group_weighted += weight * score
+            group_weight_sum += weight
         dimension_totals[question.dimension] = (weighted, weights)
         group_totals[group_key] = (group_weighted, group_weight_sum)
         counts[question.dimension] = (applicable, answered)
@@ -420,9 +450,10 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
                 _, weights = group_totals[(question.dimension, question.group)]
                 factor = dimension_shares[question.group]
             share = dimension_weight[question.dimension] / overall_weights
-            dimension_contribution = factor * 100.0 * question.weight * value / weights
+            weight = weight_of[question.key]
+            dimension_contribution = factor * 100.0 * weight * value / weights
             overall_contribution = dimension_contribution * share
-            dimension_lever = factor * 100.0 * question.weight * (1.0 - value) / weights
+            dimension_lever = factor * 100.0 * weight * (1.0 - value) / weights
             overall_lever = dimension_lever * share
         question_results.append(
             QuestionResult(
@@ -430,7 +461,7 @@ def score(spec: QuestionnaireSpec, answers: Mapping[str, AnswerInput]) -> Result
                 dimension=question.dimension,
                 status=status,
                 score=value,
-                weight=question.weight,
+                weight=weight_of[question.key],
                 dimension_contribution=dimension_contribution,
                 overall_contribution=overall_contribution,
                 dimension_lever=dimension_lever,

@@ -8,8 +8,8 @@ from typing import Protocol, cast
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from assessment.engine import roadmap, scoring
 from assessment.models.common import Translated
@@ -154,8 +154,10 @@ class QuestionnaireContent:
         by_pk: dict[int | None, Dimension] = {dimension.pk: dimension for dimension in dimensions}
         for dimension in dimensions:
             dimension.question_list = []
-        questions = Question.objects.filter(questionnaire=questionnaire).order_by(
-            "dimension__order", "order"
+        questions = (
+            Question.objects.filter(questionnaire=questionnaire)
+            .select_related("grid")
+            .order_by("dimension__order", "order")
         )
         options: dict[int, list[Option]] = {}
         for option in Option.objects.filter(question__questionnaire=questionnaire).order_by(
@@ -261,6 +263,48 @@ class ChosenOptions(Protocol):
     def not_applicable(self) -> bool: ...
 
 
+class QuestionGrid(models.Model):
+    """A grid question's heading and shared settings. Its rows are ordinary questions
+    (`Question.grid`) with the grid's scale, weight, "does not apply" and condition, so
+    answers, conditions and roadmap steps work per row; the engine scores the grid as the
+    mean of its answered rows."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="grids",
+        verbose_name=_("Fragebogen"),
+    )
+    dimension = models.ForeignKey(
+        Dimension, on_delete=models.CASCADE, related_name="grids", verbose_name=_("Bereich")
+    )
+    key = models.SlugField(max_length=64, verbose_name=_("Schlüssel"))
+    # The order of its first row among its dimension's questions.
+    order = models.PositiveIntegerField(verbose_name=_("Reihenfolge"))
+    text_de = models.TextField(verbose_name=_("Text (deutsch)"))
+    text_en = models.TextField(verbose_name=_("Text (englisch)"))
+    help_de = models.TextField(blank=True, verbose_name=_("Hilfe (deutsch)"))
+    help_en = models.TextField(blank=True, verbose_name=_("Hilfe (englisch)"))
+    weight = models.FloatField(default=1.0, verbose_name=_("Gewicht"))
+    allow_na = models.BooleanField(default=False, verbose_name=_("„trifft nicht zu“ erlaubt"))
+    sources = models.JSONField(default=list, blank=True, verbose_name=_("Quellen"))
+    group = models.SlugField(max_length=64, blank=True)
+
+    text = Translated("text")
+    help = Translated("help")
+
+    class Meta:
+        verbose_name = _("Matrixfrage")
+        verbose_name_plural = _("Matrixfragen")
+        ordering = ["questionnaire", "dimension__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="grid_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.text_de[:60]}"
+
+
 class Question(models.Model):
     class Kind(models.TextChoices):
         SINGLE = "single", _("Einfachauswahl")
@@ -298,6 +342,15 @@ class Question(models.Model):
     group = models.SlugField(max_length=64, blank=True)
     # A tick list saved with nothing ticked is an answer worth 0 ("empty: zero").
     empty_zero = models.BooleanField(default=False)
+    # A row of a grid question: its text is the row's label, the grid holds the question.
+    grid = models.ForeignKey(
+        QuestionGrid,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        verbose_name=_("Matrixfrage"),
+    )
 
     text = Translated("text")
     help = Translated("help")
@@ -314,6 +367,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.text_de[:60]}"
+
+    @property
+    def display_text(self) -> str:
+        """The question as it reads on its own, in the active language: a grid's row with
+        the grid's text ("<grid text> – <row label>"), any other question its text."""
+        return self.display_text_in(get_language())
+
+    def display_text_in(self, language: str | None) -> str:
+        text = Question.text.value(self, language)
+        if self.grid is None:
+            return text
+        return f"{QuestionGrid.text.value(self.grid, language)} – {text}"
 
     def answer_labels(self, answer: ChosenOptions | None, empty: str | None = None) -> str:
         """The chosen options' labels of a stored answer, an engine input or a comparison
@@ -351,6 +416,7 @@ class Question(models.Model):
             condition=condition,
             group=self.group,
             empty_zero=self.empty_zero,
+            grid=self.grid.key if self.grid is not None else "",
         )
 
 

@@ -1,7 +1,12 @@
-"""The assessment as plain data for the JSON download (docs/export-format.md)."""
+"""The assessment as plain data for the JSON download (docs/export-format.md), and its
+answers as a table for the CSV/XLSX download."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from assessment.consultants import Column, Table
 from assessment.engine.roadmap import PlannedStep
 from assessment.models import Answer, StoredAnswer
 from assessment.reports.data import Report
@@ -67,6 +72,9 @@ def export_data(report: Report) -> dict:
             {
                 "question": question.key,
                 "dimension": question.dimension.key,
+                # A grid's row is a question of its own; `grid` names the grid it belongs to.
+                "grid": question.grid.key if question.grid is not None else None,
+                "text": question.display_text,
                 "status": statuses[question.key].status,
                 "options": list(report.answers[question.key].options)
                 if question.key in report.answers
@@ -148,3 +156,42 @@ def export_step(content, step: PlannedStep) -> dict:
             "direction": recommendation.kpi_direction,
         },
     }
+
+
+def answers_table(report: Report) -> Table:
+    """Every answer of the assessment, one row per question in the questionnaire's order.
+
+    A grid's rows are questions of their own: "Frage" holds the grid's text and "Zeile" the
+    row's label, so a spreadsheet can filter a grid or sort by row; other questions leave
+    "Zeile" empty. "Punkte" is the share of the question's top in percent.
+    """
+    statuses = {q.key: q for q in report.result.questions}
+    rows: list[tuple[object, ...]] = []
+    for dimension in report.content.dimensions:
+        for question in dimension.question_list:
+            answer = report.answers.get(question.key)
+            status = statuses[question.key]
+            grid = question.grid
+            rows.append(
+                (
+                    dimension.title,
+                    grid.text if grid is not None else question.text,
+                    question.text if grid is not None else "",
+                    _("nicht gefragt (folgt aus einer anderen Antwort)")
+                    if status.status == "hidden"
+                    else question.answer_labels(answer),
+                    None if status.score is None else round(100 * status.score, 1),
+                    public_note(answer),
+                )
+            )
+    return Table(
+        columns=(
+            Column(_("Bereich")),
+            Column(_("Frage")),
+            Column(pgettext("row of a grid question", "Zeile")),
+            Column(pgettext("export column", "Antwort")),
+            Column(_("Punkte in %"), "decimal"),
+            Column(pgettext("export column", "Notiz")),
+        ),
+        rows=rows,
+    )

@@ -1,3 +1,4 @@
+import itertools
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -353,21 +354,7 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
             for option, (unticked, ticked) in zip(question.option_list, pieces.options, strict=True)
         ),
     )
-    note_private = bool(item["note_private"])
-    if context.get("advisor"):
-        note_start, note, note_end = (
-            pieces.note_start[bool(item["note"])],
-            item["note"],
-            pieces.note_end[2 if note_private else 1],
-        )
-    elif note_private:
-        note_start, note, note_end = pieces.private_note_exists, "", NOTHING
-    else:
-        note_start, note, note_end = (
-            pieces.note_start[bool(item["note"])],
-            item["note"],
-            pieces.note_end[0],
-        )
+    note_start, note, note_end = note_parts(context, item, pieces)
     return format_html(
         QUESTION,
         start=pieces.start,
@@ -384,3 +371,196 @@ def question_fieldset(context: template.Context, item: dict) -> SafeString:
         note=note,
         note_end=note_end,
     )
+
+
+def note_parts(
+    context: template.Context, item: dict, pieces: QuestionPieces
+) -> tuple[SafeString, str, SafeString]:
+    """The note field of one question as this person may see it: the consultant sees and
+    sets private notes, the client only learns that one exists."""
+    note_private = bool(item["note_private"])
+    if context.get("advisor"):
+        return (
+            pieces.note_start[bool(item["note"])],
+            item["note"],
+            pieces.note_end[2 if note_private else 1],
+        )
+    if note_private:
+        return pieces.private_note_exists, "", NOTHING
+    return pieces.note_start[bool(item["note"])], item["note"], pieces.note_end[0]
+
+
+# A grid question (docs/questionnaire-format.md, "Grid questions"): one fieldset with the
+# grid's text as legend and a table with a column per scale step and a row per row question.
+# Each row is an ordinary question of the form (the same field names as a scale question),
+# so saving needs nothing of its own. On a phone the same table is laid out as a list of
+# rows by CSS, each step label visible beside its input.
+GRID_START = (
+    '<fieldset id="grid-{key}" class="question question-grid card card-body mb-3{classes}"'
+    ' data-grid="{key}"{condition}{described}>\n'
+    '<legend id="grid-{key}-legend" class="fs-6 fw-semibold">{text}</legend>\n'
+)
+GRID_TABLE = (
+    '<table class="grid-table" aria-labelledby="grid-{key}-legend">\n'
+    '<thead><tr><td class="grid-corner"></td>{columns}</tr></thead>\n<tbody>\n'
+)
+GRID_COLUMN = '<th scope="col" class="grid-step">{}</th>'
+GRID_NA_COLUMN = '<th scope="col" class="grid-step grid-na">{}</th>'
+GRID_ROW = (
+    '<tr id="q-{key}" class="grid-row{classes}" data-question="{key}" data-kind="{kind}">\n'
+    '<th scope="row" class="grid-label"><span class="grid-row-label">{label}</span>{badge}'
+    "{error}\n"
+    '<input type="hidden" name="shown" value="{key}">\n'
+    '<input type="hidden" name="seen-{key}" value="{seen}">\n'
+    "{note_start}{note}{note_end}"
+    '<p class="small mb-0 mt-1 save-state" data-save-state aria-live="polite"></p>\n'
+    "</th>\n{cells}</tr>\n"
+)
+GRID_CELL = (
+    '<td class="grid-cell{na}"><input class="form-check-input" type="radio" name="q-{key}"'
+    ' id="q-{key}-{value_id}" value="{value}"{checked}{exclusive}>'
+    ' <label class="grid-choice" for="q-{key}-{value_id}"><span class="visually-hidden">'
+    '{label}: </span><span class="grid-step-label">{step}</span></label></td>\n'
+)
+GRID_ROW_CLASSES = {False: NOTHING, True: mark_safe(" grid-row-error")}
+GRID_END = mark_safe("</tbody>\n</table>\n</fieldset>\n")
+
+
+def grid_cell(
+    *, key: str, label: str, value: str, value_id: str, step: str, checked: bool, na: bool
+) -> SafeString:
+    return format_html(
+        GRID_CELL,
+        na=mark_safe(" grid-na") if na else NOTHING,
+        key=key,
+        value_id=value_id,
+        value=value,
+        checked=mark_safe(" checked") if checked else NOTHING,
+        exclusive=mark_safe(" data-exclusive") if na else NOTHING,
+        label=label,
+        step=step,
+    )
+
+
+def grid_fieldset(context: template.Context, items: list[dict]) -> SafeString:
+    """One grid: its rows' items (as `page_context` builds them, consecutive, of one grid)."""
+    language = get_language()
+    first = items[0]["question"]
+    grid = first.grid
+    parent = items[0]["condition_parent"]
+    not_applicable_value = context["not_applicable_value"]
+    help_text = HELP.value(grid, language)
+    texts = []
+    if help_text:
+        texts.append(format_html(HELP_TEXT, f"grid-{grid.key}", help_text))
+    covered = int(items[0].get("condition_hint", 1)) if parent else 0
+    if covered:
+        texts.insert(
+            0,
+            format_html(
+                CONDITION_HINT,
+                condition_hint(TEXT.value(parent, language), items[0]["condition_labels"], covered),
+            ),
+        )
+    errors = any(item["error"] for item in items)
+    steps = [(option.key, LABEL.value(option, language)) for option in first.option_list]
+    allow_na = bool(first.allow_na)
+    not_applicable_label = gettext("Trifft auf uns nicht zu")
+    columns = [format_html(GRID_COLUMN, label) for _key, label in steps]
+    if allow_na:
+        columns.append(format_html(GRID_NA_COLUMN, not_applicable_label))
+    parts = [
+        format_html(
+            GRID_START,
+            key=grid.key,
+            classes=CLASSES[errors, bool(items[0]["hidden"])],
+            condition=(
+                format_html(CONDITION_ATTRIBUTES, parent.key, " ".join(first.condition_any_of))
+                if parent
+                else NOTHING
+            ),
+            described=format_html(DESCRIBED_BY, f"grid-{grid.key}") if help_text else NOTHING,
+            text=TEXT.value(grid, language),
+        ),
+        *texts,
+        format_html(GRID_TABLE, key=grid.key, columns=format_html("{}" * len(columns), *columns)),
+    ]
+    for item in items:
+        question = item["question"]
+        label = TEXT.value(question, language)
+        pieces = question_pieces(
+            key=question.key,
+            kind=question.kind,
+            text=label,
+            help_text="",
+            options=(),
+            input_type="radio",
+            allow_na=False,
+            not_applicable_value=not_applicable_value,
+            max_note_length=int(context["max_note_length"]),
+            condition=None,
+            language=language,
+        )
+        not_applicable = bool(item["not_applicable"])
+        chosen = () if not_applicable else item["chosen"]
+        cells = [
+            grid_cell(
+                key=question.key,
+                label=label,
+                value=option_key,
+                value_id=option_key,
+                step=step,
+                checked=option_key in chosen,
+                na=False,
+            )
+            for option_key, step in steps
+        ]
+        if allow_na:
+            cells.append(
+                grid_cell(
+                    key=question.key,
+                    label=label,
+                    value=not_applicable_value,
+                    value_id="na",
+                    step=not_applicable_label,
+                    checked=not_applicable,
+                    na=True,
+                )
+            )
+        note_start, note, note_end = note_parts(context, item, pieces)
+        error = item["error"]
+        parts.append(
+            format_html(
+                GRID_ROW,
+                key=question.key,
+                classes=GRID_ROW_CLASSES[bool(error)],
+                kind=question.kind,
+                label=label,
+                badge=pieces.badge if item["unconfirmed"] else NOTHING,
+                error=format_html(ERROR, error) if error else NOTHING,
+                seen=item["seen"],
+                note_start=note_start,
+                note=note,
+                note_end=note_end,
+                cells=format_html("{}" * len(cells), *cells),
+            )
+        )
+    parts.append(GRID_END)
+    return format_html("{}" * len(parts), *parts)
+
+
+def grid_key(item: dict) -> object:
+    """What groups consecutive items into one grid: the row's grid, None for a question."""
+    return getattr(item["question"], "grid_id", None) or None
+
+
+@register.simple_tag(takes_context=True)
+def question_list(context: template.Context, items: list[dict]) -> SafeString:
+    """The questions of a page in order, each row of a grid inside its grid's table."""
+    parts: list[SafeString] = []
+    for grid, group in itertools.groupby(items, key=grid_key):
+        if grid is None:
+            parts.extend(question_fieldset(context, item) for item in group)
+        else:
+            parts.append(grid_fieldset(context, list(group)))
+    return format_html("{}" * len(parts), *parts) if parts else NOTHING

@@ -106,6 +106,16 @@ def trend_chart_svg(completed: list[Assessment], content) -> str:
     return trend_svg(points, series=series if len(points) > 1 else None)
 
 
+def instruments_of(assessments: list[Assessment]) -> list[Questionnaire]:
+    """The newest version of each questionnaire key among `assessments`, in first-seen order."""
+    newest: dict[str, Questionnaire] = {}
+    for assessment in assessments:
+        known = newest.get(assessment.questionnaire.key)
+        if known is None or known.version < assessment.questionnaire.version:
+            newest[assessment.questionnaire.key] = assessment.questionnaire
+    return list(newest.values())
+
+
 @login_required
 @require_GET
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
@@ -137,6 +147,8 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
             "company": company,
             "history": history_rows(list(reversed(completed))),
             "other_history": history_rows(list(reversed(others))),
+            # Each instrument's history is a CSV file of its own (one table per file).
+            "other_instruments": instruments_of(others),
             "drafts": drafts,
             "last": last,
             "trend": mark_safe(trend_chart_svg(completed, content)) if content else "",  # noqa: S308

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +27,10 @@ from assessment.consultants import (
     approved_profile,
     as_csv,
     as_xlsx,
+    as_xlsx_sheets,
     create_client,
     history_table,
+    history_tables,
     notify_managers_of_signup,
     portfolio,
     portfolio_table,
@@ -227,19 +229,35 @@ def portfolio_export(request: AuthenticatedRequest, file_format: str) -> HttpRes
 @login_required
 @require_GET
 def company_export(request: HttpRequest, company_id: str, file_format: str) -> HttpResponse:
+    """The company's history: in XLSX one worksheet per instrument, the full check first; in
+    CSV (one table per file, as spreadsheets read it) the instrument `?fragebogen=<key>`,
+    by default the full check (or, without any, the instrument of the latest check)."""
     company = access.company_for(request, int(company_id), "view_company")
     title = _("Verlauf")
-    return table_response(
-        history_table(company),
-        title=title,
-        name=f"Reifegrad_{title}_{download_name(str(company))}",
-        file_format=file_format,
-    )
+    name = f"Reifegrad_{title}_{download_name(str(company))}"
+    histories = history_tables(company)
+    if file_format == "xlsx":
+        sheets = [(history.title, history.table) for history in histories]
+        response = HttpResponse(
+            as_xlsx_sheets(sheets or [(title, history_table([]))], language=get_language()),
+            content_type=XLSX,
+        )
+        return download(response, name=name, file_format=file_format)
+    wanted = request.GET.get("fragebogen")
+    if wanted is None:
+        chosen = histories[0] if histories else None
+    else:
+        chosen = next((history for history in histories if history.key == wanted), None)
+        if chosen is None:
+            raise Http404
+        if chosen is not histories[0]:
+            name += f"_{download_name(chosen.title)}"
+    table = chosen.table if chosen is not None else history_table([])
+    return table_response(table, title=title, name=name, file_format=file_format)
 
 
 def table_response(table: Table, *, title: str, name: str, file_format: str) -> HttpResponse:
     """The table as a download; the file is named after its content and today's date."""
-    day = timezone.localdate().isoformat()
     language = get_language()
     if file_format == "xlsx":
         response = HttpResponse(as_xlsx(table, title=title, language=language), content_type=XLSX)
@@ -247,7 +265,12 @@ def table_response(table: Table, *, title: str, name: str, file_format: str) -> 
         response = HttpResponse(
             as_csv(table, language=language), content_type="text/csv; charset=utf-8"
         )
+    return download(response, name=name, file_format=file_format)
+
+
+def download(response: HttpResponse, *, name: str, file_format: str) -> HttpResponse:
+    day = timezone.localdate().isoformat()
     response["Content-Disposition"] = attachment_header(f"{name}_{day}.{file_format}")
-    response["Content-Language"] = language
+    response["Content-Language"] = get_language()
     response["Cache-Control"] = "private, no-store"
     return response

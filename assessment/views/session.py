@@ -377,7 +377,7 @@ def consolidation_choose(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
     elif take == "edit":
         change = parse_answer(question, request.POST.getlist("answer"), None)
         if isinstance(change, str):
-            messages.error(request, f"{question.text}: {change}")
+            messages.error(request, f"{question.display_text}: {change}")
             return redirect(target)
         options, not_applicable = change.options, change.not_applicable
     elif take.startswith("r") and take[1:].isdigit():
@@ -400,7 +400,7 @@ def consolidation_choose(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
         request,
         _("Gemeinsame Antwort festgelegt: %(question)s – %(answer)s")
         % {
-            "question": question.text,
+            "question": question.display_text,
             "answer": question.answer_labels(AnswerInput(tuple(options), not_applicable), "–"),
         },
     )
@@ -474,7 +474,7 @@ def undo_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         messages.warning(
             request,
             _("Seitdem geändert und deshalb so gelassen: %(questions)s")
-            % {"questions": "; ".join(questions[key].text for key in result.changed_since)},
+            % {"questions": "; ".join(questions[key].display_text for key in result.changed_since)},
         )
     return redirect("consolidation", public_id=assessment.public_id)
 

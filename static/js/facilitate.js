@@ -1,5 +1,5 @@
 // The facilitator view at workshop pace. Tab moves from question to question (one press
-// each, Shift+Tab back); digits 1-9 pick the n-th answer of the question that has the
+// each, Shift+Tab back; each row of a grid is a question); digits 1-9 pick the n-th answer of the question that has the
 // focus, 0 picks "does not apply"; N opens the question's note, Esc leaves it. Notes stay
 // out of the Tab sequence. Without this script the page is an ordinary form.
 (function () {
@@ -9,7 +9,7 @@
 
   function questions() {
     return Array.prototype.filter.call(
-      form.querySelectorAll("fieldset[data-question]"),
+      form.querySelectorAll("[data-question]"),
       function (fieldset) { return !fieldset.hidden && fieldset.offsetParent !== null; }
     );
   }
@@ -36,10 +36,10 @@
   }
 
   // Notes are reachable with N (and by mouse), not with Tab.
-  form.querySelectorAll("fieldset[data-question] details summary").forEach(function (summary) {
+  form.querySelectorAll("[data-question] details summary").forEach(function (summary) {
     summary.setAttribute("tabindex", "-1");
   });
-  form.querySelectorAll("fieldset[data-question] details textarea, fieldset[data-question] [data-note-private]").forEach(function (field) {
+  form.querySelectorAll("[data-question] details textarea, [data-question] [data-note-private]").forEach(function (field) {
     field.setAttribute("tabindex", "-1");
   });
   questions().forEach(markSaved);
@@ -47,7 +47,7 @@
   form.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     var target = event.target;
-    var fieldset = target.closest("fieldset[data-question]");
+    var fieldset = target.closest("[data-question]");
     if (!fieldset) return;
     var inNote = target.tagName === "TEXTAREA" || target.type === "text";
     if (event.key === "Escape" && inNote) {

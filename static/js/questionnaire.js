@@ -7,7 +7,10 @@
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var messages = form.dataset;
 
-  function fieldsetOf(element) { return element.closest("fieldset[data-question]"); }
+  // A question is a fieldset, or a row of a grid's table; both carry data-question.
+  function fieldsetOf(element) { return element.closest("[data-question]"); }
+
+  function isHidden(element) { return element.closest("[hidden]") !== null; }
 
   function chosenValues(fieldset) {
     var name = "q-" + fieldset.dataset.question;
@@ -19,10 +22,10 @@
 
   function applyConditions() {
     form.querySelectorAll("fieldset[data-condition-question]").forEach(function (fieldset) {
-      var parent = form.querySelector("fieldset[data-question='" + fieldset.dataset.conditionQuestion + "']");
+      var parent = form.querySelector("[data-question='" + fieldset.dataset.conditionQuestion + "']");
       if (!parent) return;
       var wanted = fieldset.dataset.conditionAny.split(" ");
-      var shown = !parent.hidden && chosenValues(parent).some(function (v) { return wanted.indexOf(v) >= 0; });
+      var shown = !isHidden(parent) && chosenValues(parent).some(function (v) { return wanted.indexOf(v) >= 0; });
       fieldset.hidden = !shown;
       fieldset.classList.remove("condition-off");
     });

@@ -20,11 +20,13 @@ from assessment.models import (
     Action,
     Answer,
     Assessment,
+    Company,
     ConsultantProfile,
     Measurement,
     Membership,
     Respondent,
 )
+from assessment.questionnaire_file import load_questionnaire_file
 from assessment.reports.data import build_report
 from assessment.workflows import finish_assessment, start_reassessment
 from tests.conftest import verified_user
@@ -253,3 +255,32 @@ def test_redesigned_pages_have_no_serious_accessibility_problems(site, browser, 
         shoot(page, f"{name}-de-1280")
     context.close()
     assert problems == {name: [] for name in problems}
+
+
+@pytest.mark.parametrize(("viewport", "label"), [(DESKTOP, "de-1280"), (PHONE, "de-390")])
+def test_screenshots_of_a_page_with_a_grid_question(site, browser, viewport, label):
+    """The grid test instrument's first page: a table at 1280 px, a list of rows at 390 px."""
+    grid_check = load_questionnaire_file(path=ROOT / "tests" / "data" / "grid-check.yaml")
+    owner = verified_user("technik@example.com", "Raster-2026-Check")
+    company = Company.objects.create(name="Technik GmbH", industry="crafts", size_band="10-49")
+    Membership.objects.create(company=company, user=owner, role=Membership.Role.OWNER)
+    check = start_reassessment(
+        company=company, user=owner, carry_over=False, questionnaire=grid_check.questionnaire
+    )
+    respondent = check.respondents.get(is_primary=True)
+    for key, option in (("tech-erp", "running"), ("tech-crm", "planned")):
+        Answer.objects.create(
+            assessment=check,
+            respondent=respondent,
+            question=grid_check.questionnaire.questions.get(key=key),
+            options=[option],
+        )
+    context = signed_in(browser, site, owner, viewport=viewport)
+    page = context.new_page()
+    assert page.goto(f"{site}/check/{check.public_id}/seite/1/").status == 200
+    assert page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    assert serious_violations(page) == []
+    shoot(page, f"grid-{label}")
+    context.close()

@@ -176,3 +176,98 @@ def test_company_page_links_the_history_export(client, owner, company, default_q
         url = reverse("company_export", args=[company.pk, file_format])
         assert f'href="{url}"' in page
         assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def client_with_quick_check(checked_client, quick_check):
+    """Two full checks (from `checked_client`) and one quick check in between them."""
+    completed_assessment(quick_check, company=checked_client, level=0.8)
+    return checked_client
+
+
+def test_history_xlsx_has_one_sheet_per_instrument_the_full_check_first(
+    advisor, client_with_quick_check
+):
+    response = advisor.get(reverse("company_export", args=[client_with_quick_check.pk, "xlsx"]))
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Reifegrad-Check Digitalisierung", "Reifegrad-Schnellcheck"]
+    full, quick = workbook.worksheets
+    full_header = [cell.value for cell in full[1]]
+    assert set(DIMENSION_TITLES["de"]) <= set(full_header)
+    assert "Schnellcheck" not in full_header
+    assert full.max_row == 3  # header and the two full checks, no quick check among them
+    assert all(row[2].value.startswith("Reifegrad-Check") for row in full.iter_rows(min_row=2))
+    quick_header = [cell.value for cell in quick[1]]
+    assert quick_header == ["Datum", "Art", "Fragebogen", "Index", "Stufe", "Schnellcheck"]
+    assert quick.max_row == 2
+    assert quick["C2"].value.startswith("Reifegrad-Schnellcheck")
+    assert isinstance(quick["D2"].value, float) and quick["D2"].number_format == "0.0"
+    assert quick.freeze_panes == "A2" and quick["A1"].font.bold
+    in_language(advisor, "en")
+    response = advisor.get(reverse("company_export", args=[client_with_quick_check.pk, "xlsx"]))
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == [
+        "Reifegrad digital maturity…",  # Excel allows 31 characters
+        "Reifegrad quick check",
+    ]
+
+
+def test_history_csv_holds_the_full_check_and_each_other_instrument_its_own_file(
+    advisor, client_with_quick_check
+):
+    url = reverse("company_export", args=[client_with_quick_check.pk, "csv"])
+    rows = parsed_csv(advisor.get(url), ";")
+    assert len(rows) == 3
+    assert all(row[2].startswith("Reifegrad-Check Digitalisierung") for row in rows[1:])
+    assert "Schnellcheck" not in rows[0]
+    response = advisor.get(url, {"fragebogen": "reifegrad-schnellcheck"})
+    rows = parsed_csv(response, ";")
+    assert rows[0] == ["Datum", "Art", "Fragebogen", "Index", "Stufe", "Schnellcheck"]
+    assert len(rows) == 2 and rows[1][2].startswith("Reifegrad-Schnellcheck")
+    assert unquote(response["Content-Disposition"].split("filename*=UTF-8''")[1]).startswith(
+        "Reifegrad_Verlauf_Bäckerei-Müller-Söhne_Reifegrad-Schnellcheck_"
+    )
+    assert advisor.get(url, {"fragebogen": "reifegrad-kmu"}).content == advisor.get(url).content
+    assert advisor.get(url, {"fragebogen": "no-such-check"}).status_code == 404
+
+
+def test_only_quick_checks_make_the_quick_check_the_first_sheet(advisor, consultant, quick_check):
+    company = Company.objects.create(name="Nur Schnell", industry="crafts", size_band="2-9")
+    Membership.objects.create(company=company, user=consultant, role=Membership.Role.CONSULTANT)
+    completed_assessment(quick_check, company=company)
+    response = advisor.get(reverse("company_export", args=[company.pk, "xlsx"]))
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["Reifegrad-Schnellcheck"]
+    rows = parsed_csv(advisor.get(reverse("company_export", args=[company.pk, "csv"])), ";")
+    assert rows[0][-1] == "Schnellcheck" and len(rows) == 2
+
+
+def test_history_export_without_a_check_is_a_header(advisor, consultant, default_questionnaire):
+    company = Company.objects.create(name="Neu", industry="crafts", size_band="2-9")
+    Membership.objects.create(company=company, user=consultant, role=Membership.Role.CONSULTANT)
+    rows = parsed_csv(advisor.get(reverse("company_export", args=[company.pk, "csv"])), ";")
+    assert rows == [["Datum", "Art", "Fragebogen", "Index", "Stufe"]]
+    response = advisor.get(reverse("company_export", args=[company.pk, "xlsx"]))
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["Verlauf"]
+
+
+def test_company_page_links_each_other_instruments_csv(
+    client, owner, company, default_questionnaire, quick_check
+):
+    completed_assessment(default_questionnaire, company=company)
+    completed_assessment(quick_check, company=company)
+    client.force_login(owner)
+    page = client.get(reverse("company", args=[company.pk])).content.decode()
+    url = reverse("company_export", args=[company.pk, "csv"]) + "?fragebogen=reifegrad-schnellcheck"
+    assert f'href="{url}"' in page
+    rows = parsed_csv(client.get(url), ";")
+    assert rows[1][2].startswith("Reifegrad-Schnellcheck")
+
+
+def test_sheet_titles_are_valid_and_unique():
+    from assessment.consultants import sheet_title
+
+    taken: set[str] = set()
+    first = sheet_title("Check: Teil [1/2]? " + "x" * 40, taken)
+    assert first == "Check- Teil -1-2--…"
+    assert len(first) <= 31 and not set("[]:*?/\\") & set(first)
+    second = sheet_title("check: teil [1/2]? " + "x" * 40, taken)
+    assert second != first and second.endswith(" (2)") and len(second) <= 31
