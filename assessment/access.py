@@ -104,7 +104,7 @@ PERMISSIONS: dict[str, Permission] = {
         PEOPLE_OF_THE_COMPANY | {LINK_HOLDER},
     ),
     "view_results": Permission(
-        "Ergebnis, PDF, JSON und Antworten (CSV/XLSX) eines Checks",
+        "Ergebnis, Fahrplan, PDF, JSON und Antworten (CSV/XLSX) eines Checks",
         PEOPLE_OF_THE_COMPANY | {LINK_HOLDER},
     ),
     "manage_links": Permission(
@@ -188,6 +188,7 @@ URL_ACTIONS: dict[str, str] = {
     "submit_answers": "submit_own_answers",
     "finish": "complete",
     "results": "view_results",
+    "roadmap": "view_results",
     "start_full_check": "complete",
     "report_pdf": "view_results",
     "report_json": "view_results",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("check/<uuid:public_id>/abgeben/", check.submit_answers, name="submit_answers"),
     path("check/<uuid:public_id>/uebernehmen/", check.claim, name="claim"),
     path("check/<uuid:public_id>/ergebnis/", check.results, name="results"),
+    path("check/<uuid:public_id>/fahrplan/", check.roadmap, name="roadmap"),
     path("check/<uuid:public_id>/ausfuehrlich/", check.start_full_check, name="start_full_check"),
     path("check/<uuid:public_id>/bericht.pdf", downloads.report_pdf, name="report_pdf"),
     path("check/<uuid:public_id>/export.json", downloads.report_json, name="report_json"),

@@ -206,10 +206,11 @@ def count_queries(targets: dict[str, Target]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def cold_and_warm(target: Target) -> tuple[float, float, int, int]:
+def cold_and_warm(target: Target) -> tuple[float, float, int, int, float, float]:
     """Median milliseconds of one in-process request to the page with its cached data
-    (warm) and with the cache emptied before the request (cold, a cache miss), and the
-    queries of each."""
+    (warm) and with the cache emptied before the request (cold, a cache miss), the queries
+    of each, and the median CPU milliseconds of the thread for each (which depend much less
+    on what else runs on the machine than the elapsed time)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -217,6 +218,7 @@ def cold_and_warm(target: Target) -> tuple[float, float, int, int]:
     client = visiting(target.visitor[LARGE])
     path = target.paths[LARGE]
     timings: dict[str, list[float]] = {"cold": [], "warm": []}
+    cpu: dict[str, list[float]] = {"cold": [], "warm": []}
     queries: dict[str, int] = {}
     for _round in range(COLD_REQUESTS):
         for kind in ("cold", "warm"):
@@ -224,9 +226,10 @@ def cold_and_warm(target: Target) -> tuple[float, float, int, int]:
                 # Sessions are kept in the database as well: only the cached copy goes.
                 cache.clear()
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.thread_time()
                 response = client.get(path)
                 timings[kind].append(time.perf_counter() - started)
+                cpu[kind].append(time.thread_time() - cpu_started)
             if response.status_code != 200:
                 raise RuntimeError(f"{path}: HTTP {response.status_code}")
             queries[kind] = len(captured)
@@ -235,6 +238,8 @@ def cold_and_warm(target: Target) -> tuple[float, float, int, int]:
         1000 * statistics.median(timings["warm"]),
         queries["cold"],
         queries["warm"],
+        1000 * statistics.median(cpu["cold"]),
+        1000 * statistics.median(cpu["warm"]),
     )
 
 
@@ -445,7 +450,7 @@ def report(
     queries: dict[str, dict[str, int]],
     measured: list[tuple[str, Measured]],
     floors: list[Measured],
-    cold: tuple[float, float, int, int] | None,
+    cold: tuple[float, float, int, int, float, float] | None,
 ) -> bool:
     # Each measurement's floor: the mean of the trivial view just before and just after it.
     rounds: dict[str, list[tuple[float, Measured]]] = {}
@@ -477,11 +482,11 @@ def report(
             shares = ", ".join(f"{100 * share:.1f} %" for share, _result in rounds[key])
             print(f"  {targets[key].name} in {len(rounds[key])} rounds: {shares} of the floor")
     if cold is not None:
-        cold_ms, warm_ms, cold_queries, warm_queries = cold
+        cold_ms, warm_ms, cold_queries, warm_queries, cold_cpu, warm_cpu = cold
         print(
             f"  results page in-process, median of {COLD_REQUESTS}: cold (cache miss) "
-            f"{cold_ms:.1f} ms, {cold_queries} queries; warm (cache hit) {warm_ms:.1f} ms, "
-            f"{warm_queries} queries"
+            f"{cold_ms:.1f} ms (CPU {cold_cpu:.1f} ms), {cold_queries} queries; warm (cache "
+            f"hit) {warm_ms:.1f} ms (CPU {warm_cpu:.1f} ms), {warm_queries} queries"
         )
     print(
         f"  {'page':<22}{'req/s':>8}{'share':>8}{'p50 ms':>8}{'p95 ms':>8}{'errors':>7}"

@@ -200,6 +200,7 @@ URLS: dict[str, Callable[[World], str]] = {
     "save_answer": check("save_answer"),
     "submit_answers": check("submit_answers"),
     "results": check("results"),
+    "roadmap": check("roadmap"),
     "report_pdf": check("report_pdf"),
     "report_json": check("report_json"),
     "report_answers": lambda w: reverse("report_answers", args=[w.draft.public_id, "csv"]),

@@ -259,6 +259,7 @@ def walk_journeys(language: str, questionnaire) -> dict[str, str]:
     visit(pages, "finish", person.get(reverse("finish", args=[assessment.public_id])))
     finished = person.post(reverse("finish", args=[assessment.public_id]), follow=True)
     visit(pages, "results", finished)
+    visit(pages, "roadmap", person.get(reverse("roadmap", args=[assessment.public_id])))
     visit(pages, "report_pdf", person.get(reverse("report_pdf", args=[assessment.public_id])))
 
     # Journeys 2 and 3: a company with two checks, actions, a team and a consultant.
@@ -297,6 +298,7 @@ def walk_journeys(language: str, questionnaire) -> dict[str, str]:
         "comparison": reverse("comparison", args=[company.pk])
         + f"?vorher={earlier.public_id}&nachher={later.public_id}",
         "results_reassessment": reverse("results", args=[later.public_id]),
+        "roadmap_reassessment": reverse("roadmap", args=[later.public_id]),
         "report_pdf_reassessment": reverse("report_pdf", args=[later.public_id]),
         "account": reverse("account"),
         "account_email": reverse("account_email"),
@@ -319,6 +321,7 @@ def walk_journeys(language: str, questionnaire) -> dict[str, str]:
     visit(pages, "facilitate", advisor.get(reverse("facilitate", args=[session.public_id])))
     visit(pages, "consolidation", advisor.get(reverse("consolidation", args=[session.public_id])))
     visit(pages, "results_draft", advisor.get(reverse("results", args=[session.public_id])))
+    visit(pages, "roadmap_draft", advisor.get(reverse("roadmap", args=[session.public_id])))
 
     assert len(mail.outbox) >= 3, [message.subject for message in mail.outbox]
     for number, message in enumerate(mail.outbox):
@@ -347,13 +350,15 @@ def test_the_vocabulary_is_not_empty_and_knows_the_known_leftovers(vocabulary):
 SEEN = {
     "en": {
         "check_page_1": ["Does not apply to us", "Note (optional)"],
-        "results": ["applicable since"],
+        "results": ["Every step with effort, cost, KPI and legal notes"],
+        "roadmap": ["applicable since", "Back to the result"],
         "report_pdf": ["applicable since"],
         "mail_0": ["Reifegrad"],
     },
     "de": {
         "check_page_1": ["Trifft auf uns nicht zu", "Notiz (freiwillig)"],
-        "results": ["anwendbar seit"],
+        "results": ["Alle Schritte mit Aufwand, Kosten, Messgröße und Rechtshinweisen"],
+        "roadmap": ["anwendbar seit", "Zurück zum Ergebnis"],
         "report_pdf": ["anwendbar seit"],
         "mail_0": ["Reifegrad"],
     },
@@ -364,12 +369,14 @@ EXPECTED_PAGES = {
     "resume_link",
     "finish",
     "results",
+    "roadmap",
     "report_pdf",
     "companies",
     "company",
     "actions",
     "comparison",
     "results_reassessment",
+    "roadmap_reassessment",
     "report_pdf_reassessment",
     "account",
     "portfolio",

@@ -12,7 +12,9 @@ from assessment.engine.roadmap import PlannedStep
 from assessment.reports.data import Report
 
 
-def report_context(report: Report) -> dict:
+def report_context(report: Report, *, steps: bool = True) -> dict:
+    """Everything a report shows; without `steps` the roadmap is only summed up per phase
+    (the results page: its full step list is a page of its own, `roadmap_context`)."""
     content, result = report.content, report.result
     dimension_rows: list[dict[str, Any]] = []
     all_levers = result.levers()  # sorted once, not once per dimension
@@ -38,10 +40,6 @@ def report_context(report: Report) -> dict:
         )
     scored = [row for row in dimension_rows if row["result"].score is not None]
     ranked = sorted(scored, key=lambda row: (-row["result"].score, row["dimension"].order))
-    phases: list[dict[str, Any]] = [
-        {"plan": phase, "steps": [step_item(report, step) for step in phase.steps]}
-        for phase in report.roadmap.phases
-    ]
     return {
         "assessment": report.assessment,
         "company": report.assessment.company,
@@ -61,12 +59,33 @@ def report_context(report: Report) -> dict:
             }
             for q in result.levers(limit=5)
         ],
-        "phases": phases,
-        "first_step": next((s for phase in phases for s in phase["steps"]), None),
-        "unscheduled": [step_item(report, step) for step in report.roadmap.unscheduled],
         "today": report.roadmap.today,
         "reassess_on": report.roadmap.reassess_on,
         "percent": round(100 * result.completeness),
+        **(roadmap_context(report) if steps else roadmap_summary(report)),
+    }
+
+
+def roadmap_context(report: Report) -> dict:
+    """Every step of the roadmap, phase by phase, with its badges and reasons worded."""
+    phases: list[dict[str, Any]] = [
+        {"plan": phase, "steps": [step_item(report, step) for step in phase.steps]}
+        for phase in report.roadmap.phases
+    ]
+    return {
+        "phases": phases,
+        "first_step": next((s for phase in phases for s in phase["steps"]), None),
+        "unscheduled": [step_item(report, step) for step in report.roadmap.unscheduled],
+    }
+
+
+def roadmap_summary(report: Report) -> dict:
+    """The roadmap in a few lines: each phase's dates, hours and money, and how many steps."""
+    return {
+        "phases": [
+            {"plan": phase, "step_count": len(phase.steps)} for phase in report.roadmap.phases
+        ],
+        "unscheduled_count": len(report.roadmap.unscheduled),
     }
 
 

@@ -33,7 +33,7 @@ from assessment.models import (
     ResumeToken,
 )
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
-from assessment.reports.context import report_context, step_item
+from assessment.reports.context import report_context, roadmap_context, step_item
 from assessment.reports.data import results_data
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
@@ -488,8 +488,11 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     assessment = found.assessment
     data = results_data(assessment=assessment)
     report = data.report
-    context = report_context(report)
-    if assessment.questionnaire.key == QUICK_CHECK_KEY:
+    quick = assessment.questionnaire.key == QUICK_CHECK_KEY
+    # The full step list is the roadmap page's (linked from the fold, loaded into it by
+    # script): rendering 80-odd steps took most of this page's time.
+    context = report_context(report, steps=quick)
+    if quick:
         # A short result: index, level, the most important next steps, the full check.
         steps = [item for phase in context["phases"] for item in phase["steps"]]
         context["next_steps"] = steps[:QUICK_STEPS]
@@ -526,6 +529,28 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else None
     )
     return render(request, "assessment/results.html", context)
+
+
+@require_GET
+def roadmap(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Every step of the check's roadmap with effort, cost, KPI and legal notes; a page of
+    its own so that the results page need not render them all."""
+    found = access.require_check(request, public_id, "view_results")
+    report = results_data(assessment=found.assessment).report
+    is_member = found.role in access.PEOPLE_OF_THE_COMPANY
+    return render(
+        request,
+        "assessment/roadmap.html",
+        {
+            "assessment": found.assessment,
+            "report": report,
+            "percent": round(100 * report.result.completeness),
+            "reassess_on": report.roadmap.reassess_on,
+            "is_member": is_member,
+            "on_list": report.adopted if is_member else frozenset(),
+            **roadmap_context(report),
+        },
+    )
 
 
 @require_POST

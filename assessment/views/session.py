@@ -117,6 +117,12 @@ def send_link(
     return True
 
 
+def closed_check(request: HttpRequest, page: str, public_id: uuid.UUID) -> HttpResponse:
+    """A change to a check that was completed meanwhile: say so and go back to `page`."""
+    messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
+    return redirect(page, public_id=public_id)
+
+
 def respondent_status(respondent: Respondent) -> str:
     if respondent.submitted_at is not None:
         return "submitted"
@@ -130,8 +136,7 @@ def team(request: AuthenticatedRequest, public_id: uuid.UUID) -> HttpResponse:
     form = TeamMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if assessment.is_completed:
-            messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-            return redirect("team", public_id=assessment.public_id)
+            return closed_check(request, "team", assessment.public_id)
         respondent, raw_token = invite_respondent(
             assessment=assessment,
             name=form.cleaned_data["name"],
@@ -190,8 +195,7 @@ def team_reissue(
     try:
         respondent = team_member(request, public_id, respondent_id)
     except ClosedCheck:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("team", public_id=public_id)
+        return closed_check(request, "team", public_id)
     raw_token = reissue_link(respondent=respondent, created_by=request.user)
     remember_new_link(request, respondent.assessment, respondent, raw_token)
     messages.success(
@@ -211,8 +215,7 @@ def team_send(
     try:
         respondent = team_member(request, public_id, respondent_id)
     except ClosedCheck:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("team", public_id=public_id)
+        return closed_check(request, "team", public_id)
     form = SendLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Bitte geben Sie eine gültige E-Mail-Adresse an."))
@@ -238,8 +241,7 @@ def team_remove(
     try:
         respondent = team_member(request, public_id, respondent_id)
     except ClosedCheck:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("team", public_id=public_id)
+        return closed_check(request, "team", public_id)
     name = respondent.name
     remove_respondent(respondent=respondent)
     messages.success(
@@ -393,8 +395,7 @@ def consolidation_choose(request: HttpRequest, public_id: uuid.UUID) -> HttpResp
             not_applicable=not_applicable,
         )
     except AssessmentClosed:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("consolidation", public_id=assessment.public_id)
+        return closed_check(request, "consolidation", assessment.public_id)
     messages.success(
         request,
         _("Gemeinsame Antwort festgelegt: %(question)s – %(answer)s")
@@ -432,8 +433,7 @@ def apply_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         apply_all_proposals(assessment=assessment, pending=pending)
     except AssessmentClosed:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("consolidation", public_id=assessment.public_id)
+        return closed_check(request, "consolidation", assessment.public_id)
     messages.success(
         request,
         ngettext(
@@ -459,8 +459,7 @@ def undo_proposals(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         result = undo_workshop_proposals(assessment=assessment, batch=batch)
     except AssessmentClosed:
-        messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-        return redirect("consolidation", public_id=assessment.public_id)
+        return closed_check(request, "consolidation", assessment.public_id)
     messages.success(
         request,
         ngettext(
@@ -502,8 +501,7 @@ def facilitate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     changes=changes,
                 )
             except AssessmentClosed:
-                messages.error(request, _("Dieser Check ist bereits abgeschlossen."))
-                return redirect("results", public_id=assessment.public_id)
+                return closed_check(request, "results", assessment.public_id)
         if not errors:
             return redirect("finish", public_id=assessment.public_id)
         answers = stored_answers(assessment)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from assessment.models import (
     Action,
@@ -147,6 +148,7 @@ def main_pages(site: str, shop: dict) -> dict[str, str]:
         "landing": site + "/",
         "questionnaire": f"{site}/check/{workshop.public_id}/seite/3/",
         "results": f"{site}/check/{second.public_id}/ergebnis/",
+        "roadmap": f"{site}/check/{second.public_id}/fahrplan/",
         "company": f"{site}/firmen/{company.pk}/",
         "actions": f"{site}/firmen/{company.pk}/schritte/",
     }
@@ -196,6 +198,18 @@ def test_the_results_summary_is_above_the_fold_and_fits_two_phone_screens(
     # The previous check is drawn on the radar, with a legend.
     assert page.locator("#radar-comparison polygon").count() == 1
     assert "Check vom" in page.locator("#radar-legend").text_content()
+    # The roadmap fold sums the phases up; opened, it loads every step from the roadmap page,
+    # each with its button for the list.
+    fold = page.locator("[data-roadmap]")
+    assert fold.locator("[data-step]").count() == 0
+    assert fold.locator("[data-phase]").count() == 3
+    fold.locator("summary").click()
+    expect(fold.locator("[data-step]").first).to_be_visible()
+    assert fold.get_attribute("data-roadmap-loaded") == ""
+    assert fold.locator("[data-phase]").count() == 3
+    assert fold.get_by_role("button", name="Auf meine Liste").count() >= 3
+    assert fold.locator("[data-on-list]").count() >= 1
+    shoot(page, "results-roadmap-open-de-1280")
     context.close()
 
     context = signed_in(browser, site, flower_shop["owner"], viewport=PHONE)

@@ -27,6 +27,7 @@ from tests.factories import completed_assessment
 # Only GET: these show data and change nothing, so a POST is refused by its method.
 READ_ONLY = {
     "results",
+    "roadmap",
     "report_pdf",
     "report_json",
     "report_answers",
@@ -61,6 +62,7 @@ def victim(default_questionnaire, owner, consultant):
         "submit_answers": [public_id],
         "claim": [public_id],
         "results": [public_id],
+        "roadmap": [public_id],
         "report_pdf": [public_id],
         "report_json": [public_id],
         "report_answers": [public_id, "xlsx"],

@@ -30,16 +30,18 @@ def results_url(assessment: Assessment) -> str:
     return reverse("results", args=[assessment.public_id])
 
 
-def page(client: Client, assessment: Assessment, **headers) -> str:
-    response = client.get(results_url(assessment), **headers)
+def page(client: Client, assessment: Assessment, url_name: str = "results", **headers) -> str:
+    response = client.get(reverse(url_name, args=[assessment.public_id]), **headers)
     assert response.status_code == 200
     # The CSRF token differs from one response to the next, whatever the cache holds.
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
-def uncached_page(client: Client, assessment: Assessment, **headers) -> str:
+def uncached_page(
+    client: Client, assessment: Assessment, url_name: str = "results", **headers
+) -> str:
     cache.clear()
-    return page(client, assessment, **headers)
+    return page(client, assessment, url_name, **headers)
 
 
 def fresh(assessment: Assessment) -> Assessment:
@@ -73,7 +75,11 @@ def test_the_cached_results_page_equals_the_uncached_one(checks):
     warm = page(client, latest)
     assert results_data(assessment=fresh(latest)).from_cache
     assert warm == cold
-    assert "data-progress-since" in warm and "data-step=" in warm
+    assert "data-progress-since" in warm and "data-step-count" in warm
+    # The roadmap page renders from the same cached data.
+    cold_steps = uncached_page(client, latest, "roadmap")
+    assert page(client, latest, "roadmap") == cold_steps
+    assert "data-step=" in cold_steps
 
 
 def test_the_data_is_kept_in_the_database_cache_every_worker_shares(checks):
@@ -157,9 +163,9 @@ def test_the_action_status_changes_the_roadmap_shown(checks):
     _earlier, latest = checks
     client = granted_client(latest)
     step = build_report(assessment=fresh(latest)).roadmap.phases[0].steps[0]
-    assert f'data-step="{step.key}"' in page(client, latest)
+    assert f'data-step="{step.key}"' in page(client, latest, "roadmap")
     first_step_done(latest)
-    assert f'data-step="{step.key}"' not in page(client, latest)
+    assert f'data-step="{step.key}"' not in page(client, latest, "roadmap")
 
 
 def test_the_language_has_its_own_cached_data(checks):

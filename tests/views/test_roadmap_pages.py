@@ -8,10 +8,11 @@ import re
 
 import pytest
 import yaml
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from assessment.models import Assessment, Company
+from assessment.models import Action, Assessment, Company, Membership
 from assessment.questionnaire_file import load_questionnaire_file
 from assessment.reports import pdf
 from assessment.reports.context import report_context
@@ -121,11 +122,11 @@ def weak_carpenter(default_questionnaire):
     return completed_assessment(default_questionnaire, company=company, level=0.0)
 
 
-def test_results_page_shows_badges_only_where_duties_apply_notes_and_reasons(
+def test_roadmap_page_shows_badges_only_where_duties_apply_notes_and_reasons(
     client, weak_carpenter
 ):
     grant(client, weak_carpenter)
-    html = client.get(reverse("results", args=[weak_carpenter.public_id])).content.decode()
+    html = client.get(reverse("roadmap", args=[weak_carpenter.public_id])).content.decode()
     report = build_report(assessment=weak_carpenter)
     context = report_context(report)
     items = [item for phase in context["phases"] for item in phase["steps"]]
@@ -148,6 +149,102 @@ def test_results_page_shows_badges_only_where_duties_apply_notes_and_reasons(
         assert item["waiting"]
     if any(item["step"].over_budget_reason == "urgent" for item in items):
         assert "über Budget, aber dringend" in page
+
+
+def step_keys(html: str, attribute: str = "data-step") -> list[str]:
+    return re.findall(rf'{attribute}="([^"]+)"', html)
+
+
+def test_the_results_page_sums_the_roadmap_up_and_its_own_page_lists_every_step(
+    client, weak_carpenter
+):
+    grant(client, weak_carpenter)
+    results = client.get(reverse("results", args=[weak_carpenter.public_id])).content.decode()
+    roadmap_url = reverse("roadmap", args=[weak_carpenter.public_id])
+    roadmap = build_report(assessment=weak_carpenter).roadmap
+    assert len(roadmap.steps) + len(roadmap.unscheduled) > 40
+    # The fold: each phase with its dates and how many steps it holds, and the way to them.
+    assert step_keys(results) == []
+    assert step_keys(results, "data-phase") == [phase.key for phase in roadmap.phases]
+    counts = [int(n) for n in re.findall(r"data-step-count>(\d+) Schritte", results)]
+    assert counts == [len(phase.steps) for phase in roadmap.phases]
+    assert f"Danach: {len(roadmap.unscheduled)} weitere Schritte" in results
+    assert f'data-roadmap-src="{roadmap_url}"' in results
+    assert f'href="{roadmap_url}"' in results
+    # The next three steps stay on the first screen.
+    assert step_keys(results, "data-next-step") == [s.key for s in roadmap.next_steps()]
+
+    page = client.get(roadmap_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert step_keys(html) == [s.key for s in [*roadmap.steps, *roadmap.unscheduled]]
+    assert step_keys(html, "data-phase") == [phase.key for phase in roadmap.phases]
+    assert "Woran Sie den Erfolg messen" in html and "Quelle" in html
+    assert f'href="{reverse("results", args=[weak_carpenter.public_id])}"' in html
+    # A visitor holding the link is offered no list of the company's.
+    assert "Auf meine Liste" not in html
+
+
+def test_a_member_adds_steps_from_the_roadmap_page_and_sees_what_is_on_the_list(
+    client, weak_carpenter, owner
+):
+    Membership.objects.create(company=weak_carpenter.company, user=owner, role="owner")
+    client.force_login(owner)
+    roadmap = build_report(assessment=weak_carpenter).roadmap
+    adopted = roadmap.steps[3]
+    Action.objects.create(
+        company=weak_carpenter.company, recommendation_key=adopted.key, title=adopted.key
+    )
+    html = client.get(reverse("roadmap", args=[weak_carpenter.public_id])).content.decode()
+    items = dict(
+        re.findall(r'<li class="list-group-item" data-step="([^"]+)">(.*?)</li>', html, re.S)
+    )
+    assert "data-on-list" in items[adopted.key] and "Auf meine Liste" not in items[adopted.key]
+    others = [key for key in items if key != adopted.key]
+    assert others and all("Auf meine Liste" in items[key] for key in others)
+    assert f'action="{reverse("adopt", args=[weak_carpenter.company_id])}"' in html
+
+
+def test_the_roadmap_page_speaks_english(client, weak_carpenter):
+    grant(client, weak_carpenter)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("roadmap", args=[weak_carpenter.public_id])).content.decode()
+    assert '<html lang="en"' in html
+    assert "Back to the result" in html and "Your roadmap" in html
+    assert "Zurück zum Ergebnis" not in html and "Woran Sie" not in html
+    results = client.get(reverse("results", args=[weak_carpenter.public_id])).content.decode()
+    assert "Every step with effort, cost, KPI and legal notes" in results
+    assert re.search(r"data-step-count>\d+ steps", results)
+
+
+def test_another_companys_roadmap_is_not_found(client, weak_carpenter, outsider):
+    url = reverse("roadmap", args=[weak_carpenter.public_id])
+    assert client.get(url).status_code == 404
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("earlier_checks", [1, 8])
+def test_roadmap_page_queries_do_not_grow_with_the_company(
+    default_questionnaire, django_assert_max_num_queries, earlier_checks, client
+):
+    company = Company.objects.create(name="Blumen", industry="retail", size_band="2-9")
+    for index in range(earlier_checks):
+        done = completed_assessment(default_questionnaire, company=company, level=index / 10)
+        Assessment.objects.filter(pk=done.pk).update(
+            completed_at=timezone.now() - datetime.timedelta(days=30 * (earlier_checks - index))
+        )
+        Action.objects.create(
+            company=company, recommendation_key=f"r{index}", title="x", status="done"
+        )
+    latest = completed_assessment(default_questionnaire, company=company, level=0.3)
+    grant(client, latest)
+    url = reverse("roadmap", args=[latest.public_id])
+    client.get(url)
+    # Session, the assessment with its company and questionnaire, the newest catalogue, the
+    # revision and the cached data.
+    with django_assert_max_num_queries(5):
+        assert client.get(url).status_code == 200
 
 
 def test_the_pdf_prints_levers_legal_notes_and_the_reassessment_date(weak_carpenter):

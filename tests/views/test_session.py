@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment.models import (
     Answer,
@@ -322,3 +323,41 @@ def test_choosing_per_row_takes_a_person_the_proposal_or_an_edit(advisor, worksh
     assert final_answer(workshop, "web_editing") == ["self_some"]
     advisor.post(choose, {"question": "web_editing", "take": f"r{b}"})
     assert final_answer(workshop, "web_editing") == ["nobody"]
+
+
+def test_every_team_change_on_a_check_completed_meanwhile_says_so_and_changes_nothing(
+    advisor, workshop
+):
+    invite(advisor, workshop, "Lager")
+    respondent = Respondent.objects.get(assessment=workshop, name="Lager")
+    Assessment.objects.filter(pk=workshop.pk).update(
+        status=Assessment.Status.COMPLETED, completed_at=timezone.now()
+    )
+    check_id = workshop.public_id
+    team_page = reverse("team", args=[check_id])
+    consolidation_page = reverse("consolidation", args=[check_id])
+    posts = [
+        (team_page, {"name": "Verkauf"}, team_page),
+        (reverse("team_reissue", args=[check_id, respondent.pk]), {}, team_page),
+        (
+            reverse("team_send", args=[check_id, respondent.pk]),
+            {"email": "lager@korn.example"},
+            team_page,
+        ),
+        (reverse("team_remove", args=[check_id, respondent.pk]), {}, team_page),
+        (
+            reverse("consolidation_choose", args=[check_id]),
+            {"question": "web_editing", "take": "edit", "answer": "self_some"},
+            consolidation_page,
+        ),
+    ]
+    tokens = set(respondent.tokens.values_list("pk", flat=True))
+    for url, data, page in posts:
+        response = advisor.post(url, data)
+        assert response.status_code == 302 and response.url == page, url
+        shown = advisor.get(page, follow=True).content.decode()
+        assert "Dieser Check ist bereits abgeschlossen." in shown, url
+    assert list(Respondent.objects.filter(assessment=workshop, is_primary=False)) == [respondent]
+    assert set(respondent.tokens.values_list("pk", flat=True)) == tokens
+    assert final_answer(workshop, "web_editing") is None
+    assert len(mail.outbox) == 0
