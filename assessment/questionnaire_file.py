@@ -194,6 +194,25 @@ class Validator:
         prefix = self.filename if line is None else f"{self.filename}, line {line}"
         self.errors.append(f"{prefix}: {where}: {message}")
 
+    def claim(self, kind: str, key: str | None, data: dict, position: str, earlier: dict) -> str:
+        """The name errors use for a question or grid ("question shop"). A key already taken
+        by an `earlier` question or a grid is an error naming the first one's line; the second
+        is then named by its position."""
+        where = f"{kind} {key}" if key else position
+        self.positions.setdefault(where, position)
+        if key and (key in earlier or key in self.grids):
+            first = f"question {key}" if key in earlier else f"grid {key}"
+            self.error(
+                where,
+                "duplicate key (question, grid and row keys must be unique in the whole file; "
+                f"{self.first_at(first)})",
+                field="key",
+                line=self.line(position, "key"),
+            )
+            where = position
+        self.at(where, data)
+        return where
+
     def first_at(self, where: str) -> str:
         """How an error names the first of two things with one key: its line, else its place."""
         line = self.line(where)
@@ -606,20 +625,7 @@ def parse_question(
     if not question:
         return None
     key = check.key(question, position)
-    where = f"question {key}" if key else position
-    check.positions.setdefault(where, position)
-    if key and (key in earlier or key in check.grids):
-        # The second question of one key is named by its position, the first by its key.
-        first = where if key in earlier else f"grid {key}"
-        check.error(
-            where,
-            "duplicate key (question keys must be unique in the whole file; "
-            f"{check.first_at(first)})",
-            field="key",
-            line=check.line(position, "key"),
-        )
-        where = position
-    check.at(where, question)
+    where = check.claim("question", key, question, position, earlier)
     check.unknown_fields(
         question,
         {
@@ -750,19 +756,7 @@ def parse_grid(
     the grid's weight, "does not apply", condition and scale (see "Grid questions")."""
     grid = check.mapping(grid, position)
     key = check.key(grid, position)
-    where = f"grid {key}" if key else position
-    check.positions.setdefault(where, position)
-    if key and (key in earlier or key in check.grids):
-        first = f"question {key}" if key in earlier else f"grid {key}"
-        check.error(
-            where,
-            "duplicate key (question, grid and row keys must be unique in the whole file; "
-            f"{check.first_at(first)})",
-            field="key",
-            line=check.line(position, "key"),
-        )
-        where = position
-    check.at(where, grid)
+    where = check.claim("grid", key, grid, position, earlier)
     check.unknown_fields(grid, GRID_FIELDS | {"options"}, where)
     if "options" in grid:
         check.error(

@@ -1,7 +1,7 @@
 """Small helpers that build real assessments through the app's own workflows."""
 
 from assessment.answers import AnswerChange
-from assessment.models import Assessment, Company, Questionnaire
+from assessment.models import Answer, Assessment, Company, Questionnaire, Respondent
 from assessment.workflows import finish_assessment, primary_respondent, save_answers
 from assessment.workflows import start_self_assessment as start
 
@@ -71,3 +71,27 @@ def hold_link(client, assessment: Assessment, respondent=None) -> str:
     session[key] = links
     session.save()
     return raw_token
+
+
+# In `answered_as`, the value that stands for "does not apply".
+NA = "n/a"
+
+
+def answered_as(
+    questionnaire: Questionnaire, answers: dict, company: Company | None = None
+) -> Assessment:
+    """An assessment holding exactly these answers (question key -> option keys or NA),
+    stored as they are, without the workflows' checks: for scoring tables."""
+    company = company or Company.objects.create(industry="crafts", size_band="2-9")
+    assessment = Assessment.objects.create(company=company, questionnaire=questionnaire)
+    respondent = Respondent.objects.create(assessment=assessment, is_primary=True)
+    questions = {q.key: q for q in questionnaire.questions.all()}
+    for key, chosen in answers.items():
+        Answer.objects.create(
+            assessment=assessment,
+            respondent=respondent,
+            question=questions[key],
+            options=[] if chosen == NA else list(chosen),
+            not_applicable=chosen == NA,
+        )
+    return assessment

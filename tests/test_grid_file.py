@@ -198,7 +198,7 @@ def test_a_later_question_with_a_row_key_names_the_row():
     errors = grid_errors("      - key: after", "      - key: tech-erp")
     assert errors == [
         f"probe.yaml, line {line_number('- key: after')}: question tech-erp: duplicate key "
-        "(question keys must be unique in the whole file; first at line "
+        "(question, grid and row keys must be unique in the whole file; first at line "
         f"{line_number('- key: tech-erp')})"
     ]
 
@@ -207,7 +207,7 @@ def test_a_question_with_the_grid_key_names_the_grid():
     errors = grid_errors("      - key: after", "      - key: technologien")
     assert errors == [
         f"probe.yaml, line {line_number('- key: after')}: question technologien: duplicate key "
-        "(question keys must be unique in the whole file; first at line "
+        "(question, grid and row keys must be unique in the whole file; first at line "
         f"{line_number('- key: technologien')})"
     ]
 

@@ -33,10 +33,10 @@ from assessment.questionnaire_file import load_questionnaire_file, load_question
 from assessment.reports.data import build_report
 from assessment.reports.pdf import assessment_pdf
 from assessment.workflows import finish_assessment, start_reassessment
+from tests.factories import NA, answered_as
 
 INSTRUMENT = Path(__file__).resolve().parent / "data" / "published-grid-check.yaml"
 
-NA = "n/a"
 ROWS = ("tech_cloud", "tech_crm", "tech_erp", "tech_shop")
 
 # name: (answers, business, index, overall, displayed overall, levels of business/index/overall)
@@ -124,22 +124,6 @@ TABLE = {
 }
 
 
-def take(questionnaire, answers: dict, company: Company | None = None) -> Assessment:
-    company = company or Company.objects.create(industry="crafts", size_band="2-9")
-    assessment = Assessment.objects.create(company=company, questionnaire=questionnaire)
-    respondent = Respondent.objects.create(assessment=assessment, is_primary=True)
-    questions = {q.key: q for q in questionnaire.questions.all()}
-    for key, chosen in answers.items():
-        Answer.objects.create(
-            assessment=assessment,
-            respondent=respondent,
-            question=questions[key],
-            options=[] if chosen == NA else list(chosen),
-            not_applicable=chosen == NA,
-        )
-    return assessment
-
-
 @pytest.fixture
 def instrument(db):
     return load_questionnaire_file(path=INSTRUMENT).questionnaire
@@ -148,7 +132,7 @@ def instrument(db):
 @pytest.mark.parametrize("name", list(TABLE))
 def test_grid_instrument_scores_as_the_table_says(instrument, name):
     answers, business, index, overall, shown, levels = TABLE[name]
-    result = take(instrument, answers).compute_result()
+    result = answered_as(instrument, answers).compute_result()
     assert result.dimension("business").score == pytest.approx(business)
     assert result.dimension("index").score == pytest.approx(index)
     assert result.overall == pytest.approx(overall)
@@ -170,7 +154,7 @@ def test_grid_rows_are_stored_as_questions_in_file_order(instrument):
 def test_a_row_left_open_keeps_the_check_open(instrument):
     answers = dict(TABLE["typical"][0])
     del answers["tech_crm"]
-    result = take(instrument, answers).compute_result()
+    result = answered_as(instrument, answers).compute_result()
     # The grid is the mean of its answered rows: (0.6 + 1.0) / 2 = 0.8;
     # readiness (3 * 0.8 + 1.0) / 4 = 0.85; business 100 * (0.5 * 0.5 + 0.5 * 0.85) = 67.5.
     assert result.dimension("business").score == pytest.approx(67.5)
@@ -201,7 +185,7 @@ def browser(client, owner):
 
 
 def finished(instrument, answers: dict, company: Company) -> Assessment:
-    assessment = take(instrument, answers, company)
+    assessment = answered_as(instrument, answers, company)
     finish_assessment(assessment=assessment)
     assessment.refresh_from_db()
     return assessment
@@ -322,7 +306,7 @@ def test_comparison_across_versions_lists_rows_only_one_version_has(instrument, 
 )
 def test_a_roadmap_step_follows_one_row_of_the_grid(instrument, changes, suggested):
     answers = with_changes(TABLE["typical"][0], **changes)
-    plan = build_report(assessment=take(instrument, answers)).roadmap
+    plan = build_report(assessment=answered_as(instrument, answers)).roadmap
     assert (plan.step("r_crm_link") is not None) is suggested
     assert plan.step("r_invest_plan") is not None  # the plan question is at 50 % throughout
 

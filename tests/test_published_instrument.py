@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from assessment.engine.scoring import whole_points
-from assessment.models import Answer, Assessment, Company, Respondent
 from assessment.questionnaire_file import load_questionnaire_file
+from tests.factories import NA, answered_as
 
 INSTRUMENT = Path(__file__).resolve().parent / "data" / "published-style-check.yaml"
 
-NA = "n/a"
 
 # name: (answers, business, index, overall, displayed overall, levels of business/index/overall)
 TABLE = {
@@ -99,22 +98,6 @@ TABLE = {
 }
 
 
-def take(questionnaire, answers: dict) -> Assessment:
-    company = Company.objects.create(industry="crafts", size_band="2-9")
-    assessment = Assessment.objects.create(company=company, questionnaire=questionnaire)
-    respondent = Respondent.objects.create(assessment=assessment, is_primary=True)
-    questions = {q.key: q for q in questionnaire.questions.all()}
-    for key, chosen in answers.items():
-        Answer.objects.create(
-            assessment=assessment,
-            respondent=respondent,
-            question=questions[key],
-            options=[] if chosen == NA else list(chosen),
-            not_applicable=chosen == NA,
-        )
-    return assessment
-
-
 @pytest.fixture
 def instrument(db):
     return load_questionnaire_file(path=INSTRUMENT).questionnaire
@@ -123,7 +106,7 @@ def instrument(db):
 @pytest.mark.parametrize("name", list(TABLE))
 def test_published_style_instrument_scores_as_the_table_says(instrument, name):
     answers, business, index, overall, shown, levels = TABLE[name]
-    result = take(instrument, answers).compute_result()
+    result = answered_as(instrument, answers).compute_result()
     assert result.dimension("business").score == pytest.approx(business)
     assert result.dimension("index").score == pytest.approx(index)
     assert result.overall == pytest.approx(overall)
@@ -137,7 +120,7 @@ def test_published_style_instrument_scores_as_the_table_says(instrument, name):
 def test_a_list_never_shown_stays_open_while_the_rest_scores(instrument):
     answers = dict(TABLE["typical"][0])
     del answers["invest_areas"]
-    result = take(instrument, answers).compute_result()
+    result = answered_as(instrument, answers).compute_result()
     # Investments rest on the plan alone (0.5): 100 * (0.5 * 0.5 + 0.5 * 0.6).
     assert result.dimension("business").score == pytest.approx(55.0)
     assert result.missing == ("invest_areas",)
@@ -145,7 +128,7 @@ def test_a_list_never_shown_stays_open_while_the_rest_scores(instrument):
 
 
 def test_levers_in_a_group_count_the_groups_share(instrument):
-    result = take(instrument, TABLE["typical"][0]).compute_result()
+    result = answered_as(instrument, TABLE["typical"][0]).compute_result()
     plan = result.question("invest_plan")
     # At its top the plan lifts investments from 0.5 to 0.75: business 55 -> 67.5.
     assert plan.dimension_lever == pytest.approx(12.5)

@@ -674,8 +674,8 @@ def test_a_duplicate_question_key_names_the_line_of_the_first():
         line_number("- key: channels", PROBE_YAML),
     )
     assert errors == [
-        f"probe.yaml, line {second}: question shop: duplicate key (question keys must be "
-        f"unique in the whole file; first at line {first})"
+        f"probe.yaml, line {second}: question shop: duplicate key (question, grid and row "
+        f"keys must be unique in the whole file; first at line {first})"
     ]
 
 
