@@ -130,7 +130,12 @@ def test_whole_journey_with_javascript(site, page, context, policy_problems):
     shown = page.locator("[data-overall-index]").inner_text()
     assert shown.startswith(str(expected))
     expect(page.locator("svg[role=img]").first).to_be_visible()
+    # The first screen names the next steps; the whole roadmap is one click away.
+    assert 1 <= page.locator("[data-next-step]").count() <= 3
+    results_url = page.url
+    page.goto(site + f"/check/{assessment_id}/fahrplan/")
     assert page.locator("[data-step]").count() >= 3
+    page.goto(results_url)
 
     # The PDF report downloads from the results page and says the same.
     with page.expect_download() as download_info:
