@@ -11,10 +11,12 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from assessment import throttle
+from assessment.consultants import Table, as_csv, as_xlsx
 
 Found = TypeVar("Found")
 
@@ -104,3 +106,32 @@ def attachment_header(filename: str, *, inline: bool = False) -> str:
     if fallback == filename:
         return f'{disposition}; filename="{filename}"'
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_response(
+    table: Table, *, title: str, name: str, file_format: str, dated: bool = True
+) -> HttpResponse:
+    """The table as a CSV or XLSX download in the active language (see `download`)."""
+    language = get_language()
+    if file_format == "xlsx":
+        response = HttpResponse(as_xlsx(table, title=title, language=language), content_type=XLSX)
+    else:
+        response = HttpResponse(
+            as_csv(table, language=language), content_type="text/csv; charset=utf-8"
+        )
+    return download(response, name=name, file_format=file_format, dated=dated)
+
+
+def download(
+    response: HttpResponse, *, name: str, file_format: str, dated: bool = True
+) -> HttpResponse:
+    """A private attachment named `name`, with today's date unless the name holds a date."""
+    if dated:
+        name = f"{name}_{timezone.localdate().isoformat()}"
+    response["Content-Disposition"] = attachment_header(f"{name}.{file_format}")
+    response["Content-Language"] = get_language()
+    response["Cache-Control"] = "private, no-store"
+    return response

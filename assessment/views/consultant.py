@@ -23,10 +23,7 @@ from assessment.auth import AuthenticatedRequest
 from assessment.benchmark import distribution
 from assessment.consultants import (
     SORTS,
-    Table,
     approved_profile,
-    as_csv,
-    as_xlsx,
     as_xlsx_sheets,
     create_client,
     history_table,
@@ -37,10 +34,9 @@ from assessment.consultants import (
 )
 from assessment.forms import ClientForm, ConsultantProfileForm, ConsultantSignupForm
 from assessment.models import Company, ConsultantProfile, Questionnaire, User
-from assessment.views.common import attachment_header, download_name
+from assessment.views.common import XLSX, download, download_name, table_response
 
 PAGE_SIZE = 25
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @require_http_methods(["GET", "POST"])
@@ -254,23 +250,3 @@ def company_export(request: HttpRequest, company_id: str, file_format: str) -> H
             name += f"_{download_name(chosen.title)}"
     table = chosen.table if chosen is not None else history_table([])
     return table_response(table, title=title, name=name, file_format=file_format)
-
-
-def table_response(table: Table, *, title: str, name: str, file_format: str) -> HttpResponse:
-    """The table as a download; the file is named after its content and today's date."""
-    language = get_language()
-    if file_format == "xlsx":
-        response = HttpResponse(as_xlsx(table, title=title, language=language), content_type=XLSX)
-    else:
-        response = HttpResponse(
-            as_csv(table, language=language), content_type="text/csv; charset=utf-8"
-        )
-    return download(response, name=name, file_format=file_format)
-
-
-def download(response: HttpResponse, *, name: str, file_format: str) -> HttpResponse:
-    day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = attachment_header(f"{name}_{day}.{file_format}")
-    response["Content-Language"] = get_language()
-    response["Cache-Control"] = "private, no-store"
-    return response

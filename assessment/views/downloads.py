@@ -8,16 +8,15 @@ import uuid
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from assessment import access, throttle
-from assessment.consultants import as_csv, as_xlsx
 from assessment.models import Assessment, ReportRender
 from assessment.reports.data import build_report
 from assessment.reports.export import answers_table, export_data
 from assessment.reports.pdf import request_pdf, safe_filename
-from assessment.views.common import attachment_header
+from assessment.views.common import attachment_header, table_response
 from assessment.views.errors import service_unavailable
 
 logger = logging.getLogger(__name__)
@@ -85,26 +84,19 @@ def report_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     return response
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @require_GET
 def report_answers(request: HttpRequest, public_id: uuid.UUID, file_format: str) -> HttpResponse:
     """Every answer of the assessment as a spreadsheet, with the results page's access rules."""
     if file_format not in ("csv", "xlsx"):
         raise Http404
     assessment = access.assessment_for(request, public_id, "view_results")
-    table = answers_table(build_report(assessment=assessment))
-    language = get_language()
     title = pgettext("export file", "Antworten")
-    if file_format == "xlsx":
-        response = HttpResponse(as_xlsx(table, title=title, language=language), content_type=XLSX)
-    else:
-        response = HttpResponse(
-            as_csv(table, language=language), content_type="text/csv; charset=utf-8"
-        )
-    name = safe_filename(assessment).removesuffix(".pdf")
-    response["Content-Disposition"] = attachment_header(f"{name}_{title}.{file_format}")
-    response["Content-Language"] = language
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Named like the PDF, whose name already holds the check's date.
+    name = f"{safe_filename(assessment).removesuffix('.pdf')}_{title}"
+    return table_response(
+        answers_table(build_report(assessment=assessment)),
+        title=title,
+        name=name,
+        file_format=file_format,
+        dated=False,
+    )
