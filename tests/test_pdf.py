@@ -400,3 +400,31 @@ def test_pdf_radar_of_a_first_check_has_no_overlay(assessment):
     svg = radar_svg_of(html)
     assert "radar-comparison" not in svg and "radar-legend" not in svg
     assert "Gestrichelt" not in html
+
+
+def test_later_steps_are_compact_with_costs_and_measure_and_point_to_the_web_roadmap(
+    assessment, german_pdf
+):
+    # Words broken at a hyphen across lines come out as "Fahrplan- Seite".
+    def joined(words: str) -> str:
+        return flat(words).replace("- ", "-")
+
+    text = joined(pdf_text(german_pdf.content))
+    with translation.override("de"):
+        report = build_report(assessment=assessment)
+    phases = {phase.key: phase for phase in report.roadmap.phases}
+    assert phases["later"].steps, "the fixture's roadmap must reach the Later phase"
+    url = reverse("roadmap", args=[assessment.public_id])
+    assert url in text.replace(" ", "")
+    for key in ("now", "next"):
+        for step in phases[key].steps:
+            recommendation = report.content.recommendation(step.key)
+            assert joined(recommendation.description_de)[:60] in text
+    for step in phases["later"].steps:
+        recommendation = report.content.recommendation(step.key)
+        assert joined(recommendation.title_de)[:40] in text
+        assert joined(recommendation.description_de)[:60] not in text
+        assert f"{step.effort_hours:g} h" in text
+        assert joined(f"Messgröße: {recommendation.kpi_metric_de}")[:40] in text
+        if recommendation.legal_kind:
+            assert joined(recommendation.legal_note_de)[:40] in text

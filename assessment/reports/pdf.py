@@ -65,7 +65,7 @@ STATIC_PREFIX = BASE_URL + "static/"
 # unlike PDF/UA-1 alone it keeps the PDF/A identification.
 PDF_VARIANT = "pdf/a-3a"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "9"
+LAYOUT_VERSION = "10"
 
 # Every glyph comes from these folders (static/vendor, each with its licence); the
 # stylesheet names their faces in this order. No system font is ever used: a character none
@@ -173,6 +173,14 @@ def report_html(report: Report) -> str:
             trend_svg(history["points"], pixel_width=560, font_family=FONT_STACK)
         )
     context["history"] = history
+    # Now and Next print each step in full; Later and the waiting list print what a step
+    # costs and how it is measured, and point to the web roadmap for what to do. That keeps
+    # the report to the pages an owner reads and its render under a second.
+    for phase in context["phases"]:
+        phase["compact"] = phase["plan"].key == "later"
+    context["roadmap_url"] = (settings.SITE_URL or "").rstrip("/") + reverse(
+        "roadmap", args=[report.assessment.public_id]
+    )
     context["appendix"] = appendix(report)
     context["disagreements"] = disagreements(report)
     consultant = consultant_for_report(report.assessment.company)
