@@ -428,3 +428,45 @@ def test_later_steps_are_compact_with_costs_and_measure_and_point_to_the_web_roa
         assert joined(f"Messgröße: {recommendation.kpi_metric_de}")[:40] in text
         if recommendation.legal_kind:
             assert joined(recommendation.legal_note_de)[:40] in text
+
+
+def test_a_report_renders_without_collections_on_the_way_and_frees_its_garbage_after(assessment):
+    """The cyclic collector is paused while WeasyPrint lays out and writes (its collections
+    walked every object of the process, over and over); one young-generation collection
+    afterwards frees what the render left, and the collector runs again."""
+    import gc
+
+    html = report_html(build_report(assessment=assessment))
+    collections: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        content, _layout, _write = pdf.render_pdf_bytes(html)
+    finally:
+        gc.callbacks.remove(note)
+    assert content.startswith(b"%PDF")
+    assert collections == [0]
+    assert gc.isenabled()
+
+
+def test_a_failed_render_leaves_the_collector_as_it_found_it(monkeypatch):
+    import gc
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pdf.HTML, "render", fail)
+    with pytest.raises(OSError):
+        pdf.render_pdf_bytes(FONT_PAGE)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.undo()
+        pdf.render_pdf_bytes(FONT_PAGE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
