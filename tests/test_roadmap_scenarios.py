@@ -349,8 +349,14 @@ def test_carpenter_gets_backup_two_factor_and_the_e_invoice_rule_now_and_nothing
     assert issuing.is_duty and issuing.legal_date == datetime.date(2028, 1, 1)
     note = next(s for s in content.recommendations if s.key == "r_acc_einvoice_issue")
     assert "01.01.2027" in note.legal_note_de and "01.01.2028" in note.legal_note_de
-    # Only duties that apply carry a badge in Now, and none of them is a newsletter or till step.
-    assert {s.key for s in now if s.is_duty} == {"r_acc_einvoice_issue"}
+    # Only duties that apply carry a badge in Now, and none of them is a newsletter or till
+    # step: the e-invoice rule and the GDPR duties not yet met (some processor contracts, no
+    # process for data requests), which are in force today and come before recommendations.
+    assert {s.key for s in now if s.is_duty} == {
+        "r_acc_einvoice_issue",
+        "r_sec_avv",
+        "r_sec_dsr_process",
+    }
     # Open cash box: no TSE or ELSTER step anywhere in the plan. No newsletter: no consent
     # step; starting one may wait as a plain recommendation, never in Now.
     assert not planned_keys(plan) & (
@@ -382,8 +388,14 @@ def test_service_firm_without_website_gets_no_website_duties(content):
         "r_web_search_terms",
     ):
         assert key not in steps, key
-    # Being findable does not need a website; a website of its own is offered.
-    assert plan.phase_of("r_web_google_profile") == "now"
+    # Being findable does not need a website; a website of its own is offered. The GDPR
+    # duties in force come first and fill Now, the profile follows in Next.
+    assert plan.phase_of("r_web_google_profile") in ("now", "next")
+    order = [step.key for step in plan.steps]
+    in_force = [step.key for step in plan.steps if step.in_force]
+    assert in_force and all(
+        order.index(key) < order.index("r_web_google_profile") for key in in_force
+    )
     assert "r_web_first_site" in steps
     # Only business customers: no newsletter, no consumer duties; e-invoices are due.
     assert not steps & NEWSLETTER_STEPS
