@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MINIMAL = """<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Minimal</title>
-<link rel="stylesheet" href="static/css/report.css"></head>
+</head>
 <body><h2>Reifegrad</h2><p>Eine Seite mit Umlauten: äöüß €.</p></body></html>"""
 
 

@@ -93,7 +93,9 @@ def test_hostile_text_is_printed_literally_and_nothing_is_fetched(default_questi
     fetcher = StaticOnlyFetcher()
     from weasyprint import HTML
 
-    content = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf()
+    content = HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).write_pdf(
+        stylesheets=[pdf.report_stylesheet()], font_config=pdf.font_configuration()
+    )
     assert fetcher.refused == []
     # Our static files and the radar chart, which the report embeds as an SVG data: URI.
     assert all(
