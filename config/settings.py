@@ -386,6 +386,9 @@ if not 0 <= TASK_WORKER_NICE <= 19:
 PDF_RENDERS_PER_HOUR = env_positive_int("PDF_RENDERS_PER_HOUR", 20)
 # Seconds the "wird erstellt" page waits before it asks again; every ask is a request.
 PDF_REFRESH_SECONDS = env_positive_int("PDF_REFRESH_SECONDS", 2)
+# Queue a check's PDF as soon as it is finished (in the language of the person finishing
+# it), so the first click on the PDF link usually finds the file ready.
+PDF_RENDER_ON_FINISH = env_bool("PDF_RENDER_ON_FINISH", True)
 
 # Logs: plain text by default; LOG_FORMAT=json writes one JSON object per line, with the
 # request id on every line logged during a request (assessment.logs).

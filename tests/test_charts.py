@@ -693,3 +693,27 @@ def test_measurement_chart_draws_the_values_with_their_unit_and_the_baseline():
     assert root.find(f"{NS}desc").text == "01.10.: 2 Anzahl, 01.11.: 5 Anzahl, 01.12.: 9 Anzahl"
     with pytest.raises(ValueError):
         measurement_chart(points=[], chart_id="kpi", title="x", unit="x")
+
+
+def test_measurement_chart_keeps_its_first_and_last_date_inside_the_chart():
+    from assessment.engine.charts import measurement_chart
+
+    root = parse(
+        measurement_chart(
+            points=[("5 Jul 2026", 2), ("3 Sep 2026", 5), ("2 Nov 2026", 8)],
+            chart_id="kpi",
+            title="2FA",
+            unit="%",
+        )
+    )
+    anchors = {
+        text.text: text.get("text-anchor")
+        for text in root.iter(f"{NS}text")
+        if text.text in ("5 Jul 2026", "2 Nov 2026")
+    }
+    # Centred under the first and last point, half of each date would hang outside.
+    assert anchors == {"5 Jul 2026": "start", "2 Nov 2026": "end"}
+    single = parse(measurement_chart(points=[("5 Jul", 2)], chart_id="kpi", title="x", unit="%"))
+    assert [t.get("text-anchor") for t in single.iter(f"{NS}text") if t.text == "5 Jul"] == [
+        "middle"
+    ]

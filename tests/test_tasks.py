@@ -178,6 +178,67 @@ def test_the_pdf_link_waits_for_one_render_and_then_serves_the_stored_file(
     assert DBTaskResult.objects.count() == 1 and RenderedReport.objects.count() == 1
 
 
+def finish_anonymous_check(client, questionnaire):
+    from tests.views.test_check import answer_everything, start_anonymously
+
+    assessment, _link = start_anonymously(client)
+    answer_everything(client, assessment)
+    finished = client.post(reverse("finish", args=[assessment.public_id]))
+    assert finished.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.is_completed
+    return assessment
+
+
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_finishing_a_check_queues_its_pdf_so_the_first_click_finds_it_ready(
+    small_questionnaire, client
+):
+    assessment = finish_anonymous_check(client, small_questionnaire)
+    # Queued by the finishing, in the language of the person who finished it.
+    assert DBTaskResult.objects.count() == 1
+    render = ReportRender.objects.get()
+    assert render.assessment == assessment and render.language == "de"
+
+    run_worker()
+    first_click = client.get(reverse("report_pdf", args=[assessment.public_id]))
+    assert first_click.status_code == 200 and first_click["Content-Type"] == "application/pdf"
+    # The click found the stored file: nothing rendered twice, nothing queued again.
+    assert DBTaskResult.objects.count() == 1 and RenderedReport.objects.count() == 1
+
+
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_without_render_on_finish_only_a_click_queues_the_pdf(
+    small_questionnaire, client, settings
+):
+    settings.PDF_RENDER_ON_FINISH = False
+    assessment = finish_anonymous_check(client, small_questionnaire)
+    assert DBTaskResult.objects.count() == 0 and ReportRender.objects.count() == 0
+    assert client.get(reverse("report_pdf", args=[assessment.public_id])).status_code == 202
+    assert ReportRender.objects.count() == 1
+
+
+@queue
+@pytest.mark.django_db(transaction=True)
+def test_render_on_finish_counts_against_the_visitors_render_limit(
+    small_questionnaire, client, settings
+):
+    settings.PDF_RENDERS_PER_HOUR = 0
+    assessment = finish_anonymous_check(client, small_questionnaire)
+    # Over the limit: nothing is queued, and finishing still worked.
+    assert DBTaskResult.objects.count() == 0 and ReportRender.objects.count() == 0
+    assert client.get(reverse("results", args=[assessment.public_id])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_tasks_run_at_once_finishing_renders_no_pdf(small_questionnaire, client):
+    """TASK_BACKEND=immediate: a render on finishing would hold up the request."""
+    finish_anonymous_check(client, small_questionnaire)
+    assert RenderedReport.objects.count() == 0 and ReportRender.objects.count() == 0
+
+
 @queue
 @pytest.mark.django_db(transaction=True)
 def test_the_waiting_page_asks_again_after_the_configured_pause(

@@ -1145,13 +1145,17 @@ def measurement_chart(
         )
     for x, y in coordinates:
         body.append(_tag("circle", {"cx": x, "cy": y, "r": 3.5, "fill": CURRENT_COLOUR}))
-    for index in sorted({0, len(points) - 1}):
+    # The first date starts at its point and the last ends at its own, so neither is cut off
+    # at the chart's edge; a single point's date is centred under it.
+    last = len(points) - 1
+    for index in sorted({0, last}):
+        anchor = "middle" if last == 0 else "start" if index == 0 else "end"
         body.append(
             _text(
                 x=xs[index],
                 y=height - PADDING,
                 content=_clean(points[index][0]),
-                anchor="middle",
+                anchor=anchor,
                 fill=MUTED_TEXT_COLOUR,
             )
         )

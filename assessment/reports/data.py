@@ -258,6 +258,9 @@ def actions_between(
         rows.append(
             {
                 "action": action,
+                # The step's title in the reader's language; the action keeps the words it
+                # was adopted with (or a step since dropped from the catalogue).
+                "title": str(recommendation.title) if recommendation else action.title,
                 "question_key": question_key,
                 "dimension_key": dimension_key,
                 "question_delta": None if question_delta is None else 100 * question_delta,
@@ -458,7 +461,7 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "3"
+RESULTS_FACTS_VERSION = "4"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
 # An entry is about 30 KB (pickled), one per completed check viewed and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60

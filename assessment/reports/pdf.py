@@ -33,6 +33,7 @@ from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
+from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.exceptions import TaskResultDoesNotExist
 from fontTools.ttLib import TTFont
 from PIL import Image
@@ -604,6 +605,24 @@ def request_pdf(*, assessment: Assessment, may_start: Callable[[], bool]) -> Pdf
             return PdfRequest(failed=True)
         return PdfRequest(pending=True)
     return PdfRequest(pending=True)
+
+
+def prepare_pdf(*, assessment: Assessment, may_start: Callable[[], bool]) -> None:
+    """Queue the PDF of a check just finished, so that it is usually ready at the first click.
+
+    Only with PDF_RENDER_ON_FINISH and a queue that workers take off in the background: with
+    tasks run at once (TASK_BACKEND=immediate) the render would hold up the finishing request.
+    Counts against the visitor's render limit like a click; a failure to queue is logged and
+    never fails the finishing (the PDF link queues the render again).
+    """
+    if not settings.PDF_RENDER_ON_FINISH:
+        return
+    if isinstance(render_report.get_backend(), ImmediateBackend):
+        return
+    try:
+        request_pdf(assessment=assessment, may_start=may_start)
+    except Exception:
+        logger.exception("Queuing the PDF of assessment %s failed", assessment.pk)
 
 
 @task(queue_name="pdf")

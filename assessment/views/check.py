@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment import access, mail, mail_limits, privacy
+from assessment import access, mail, mail_limits, privacy, throttle
 from assessment.answers import parse_answer
 from assessment.benchmark import peer_position
 from assessment.engine import scoring
@@ -35,6 +35,7 @@ from assessment.models import (
 from assessment.page_form import is_advisor, next_page_url, page_changes, page_context
 from assessment.reports.context import report_context, roadmap_context, step_item
 from assessment.reports.data import results_data
+from assessment.reports.pdf import prepare_pdf
 from assessment.views.common import message_page, secret_link_lookup
 from assessment.workflows import (
     AssessmentClosed,
@@ -444,6 +445,10 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except AssessmentUnconfirmed:
             messages.error(request, _("Einige übernommene Antworten sind noch nicht bestätigt."))
         else:
+            assessment.refresh_from_db()
+            prepare_pdf(
+                assessment=assessment, may_start=lambda: throttle.pdf_render_allowed(request)
+            )
             return redirect("results", public_id=assessment.public_id)
     answers = stored_answers(assessment)
     done = scoring.progress(content.spec, answer_inputs(answers))

@@ -1,7 +1,7 @@
 """How the main pages look: full-page screenshots, the results summary above the fold, axe.
 
 Screenshots land in test-output/screenshots/ (not in git). With UPDATE_SCREENSHOTS=1 the
-German 1280 and 390 px and the English 1280 px shots are copied to docs/screenshots/, which
+German and English shots at 1280 and 390 px are copied to docs/screenshots/, which
 the README shows.
 """
 
@@ -156,7 +156,12 @@ def main_pages(site: str, shop: dict) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("language", "viewport", "label"),
-    [("de", DESKTOP, "de-1280"), ("de", PHONE, "de-390"), ("en", DESKTOP, "en-1280")],
+    [
+        ("de", DESKTOP, "de-1280"),
+        ("de", PHONE, "de-390"),
+        ("en", DESKTOP, "en-1280"),
+        ("en", PHONE, "en-390"),
+    ],
 )
 def test_screenshots_of_the_main_pages(site, browser, flower_shop, language, viewport, label):
     context = signed_in(browser, site, flower_shop["owner"], viewport=viewport, language=language)

@@ -179,7 +179,8 @@ def test_comparison_shows_deltas_changed_answers_and_actions_in_between(member, 
     assert f"+{overall_shown[0] - overall_shown[1]} Punkte" in body
     # web_editing went from its weakest to its best answer; the percent says what it means.
     assert "Punkte dieser Frage: 0 → 100 % der möglichen" in body
-    assert "Google-Profil" in body
+    # The step's title as the catalogue words it, not the words it was adopted with.
+    assert "Google-Unternehmensprofil beanspruchen und pflegen" in body
     # The action's question moved, and the page says by how much.
     assert re.search(r"Frage „[^“]+“: \+\d+ Prozentpunkte ihrer Höchstpunktzahl", body)
 
@@ -270,6 +271,39 @@ def test_action_board_filters(member, history):
     assert "Erledigt B" in done and "Geplant A" not in done
     overdue = member.get(url, {"status": "overdue"}).content.decode()
     assert "Überfällig C" in overdue and "Geplant A" not in overdue
+
+
+def test_steps_adopted_in_german_read_in_english_for_an_english_reader(member, history):
+    """The action keeps the words it was adopted with; pages show the catalogue's title in
+    the reader's language (a step dropped from the catalogue keeps its stored title)."""
+    company = history.company
+    Action.objects.create(
+        company=company,
+        recommendation_key="r_web_google_profile",
+        title="Google-Unternehmensprofil beanspruchen und pflegen",
+        status="done",
+        done_at=timezone.now(),
+    )
+    Action.objects.create(company=company, recommendation_key="r_gone", title="Alter Schritt")
+    member.cookies["django_language"] = "en"
+    board = member.get(reverse("actions", args=[company.pk])).content.decode()
+    assert "Claim and maintain your Google Business Profile" in board
+    assert "Google-Unternehmensprofil" not in board
+    assert "Alter Schritt" in board
+    new = start_reassessment(company=company, user=None, carry_over=True)
+    Answer.objects.filter(assessment=new).update(unconfirmed=False)
+    from assessment.workflows import finish_assessment
+
+    finish_assessment(assessment=new)
+    results = member.get(reverse("results", args=[new.public_id])).content.decode()
+    assert "Claim and maintain your Google Business Profile" in results
+    assert "Google-Unternehmensprofil" not in results
+    comparison = member.get(
+        reverse("comparison", args=[company.pk]),
+        {"vorher": str(history.public_id), "nachher": str(new.public_id)},
+    ).content.decode()
+    assert "Claim and maintain your Google Business Profile" in comparison
+    assert "Google-Unternehmensprofil" not in comparison
 
 
 def test_invite_accept_and_remove_members(member, history, outsider):
@@ -400,5 +434,8 @@ def test_results_show_whether_done_steps_moved_their_question(member, history):
     finish_assessment(assessment=new)
     body = member.get(reverse("results", args=[new.public_id])).content.decode()
     assert "data-done-actions" in body
-    explained = r"Google-Profil – die Frage dazu: \+\d+ Prozentpunkte ihrer Höchstpunktzahl"
+    explained = (
+        r"Google-Unternehmensprofil beanspruchen und pflegen – "
+        r"die Frage dazu: \+\d+ Prozentpunkte ihrer Höchstpunktzahl"
+    )
     assert re.search(explained, body)
