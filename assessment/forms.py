@@ -70,7 +70,8 @@ PROFILE_FACT_HELP = {
     "turnover_band": _("Solange 2026 nicht abgeschlossen ist, genügt eine Schätzung."),
     "customers": _("Mehrere Antworten möglich. Leer lassen, wenn Sie es nicht sagen möchten."),
     "staff_personal_data": _(
-        "Ab 20 Personen brauchen Sie einen Datenschutzbeauftragten (§ 38 BDSG)."
+        "Ab 20 Personen brauchen Sie einen Datenschutzbeauftragten (§ 38 BDSG). Ohne Angabe "
+        "rechnen wir bei weniger als 10 Beschäftigten mit weniger als 20."
     ),
 }
 
@@ -488,7 +489,8 @@ CLIENT_LABELS = {
 CLIENT_HELP = {
     "customers": _("Mehrere Antworten möglich. Leer lassen, wenn der Kunde es nicht sagen möchte."),
     "staff_personal_data": _(
-        "Ab 20 Personen braucht der Kunde einen Datenschutzbeauftragten (§ 38 BDSG)."
+        "Ab 20 Personen braucht der Kunde einen Datenschutzbeauftragten (§ 38 BDSG). Ohne "
+        "Angabe rechnen wir bei weniger als 10 Beschäftigten mit weniger als 20."
     ),
     "monthly_budget_eur": _("Ein grober Betrag genügt; der Fahrplan plant die Schritte danach."),
 }

@@ -238,19 +238,88 @@ def test_an_unknown_turnover_plans_by_the_earlier_date_and_shows_both():
     assert unknown.phase_of("einvoice_issue") == "now"
 
 
-def test_ongoing_duties_are_never_ranked_by_their_date():
+def test_an_ongoing_duty_in_force_ranks_before_recommendations_but_not_by_its_date():
+    # An old duty with a low priority and a recent one with a high priority: sorted by
+    # priority among themselves (not by "gilt seit"), both before a better recommendation,
+    # and after a dated duty still ahead.
     gdpr = step(
         "gdpr_records",
         impact=1,
         effort_hours=10,
         legal=LegalSpec(kind="ongoing", since=datetime.date(2018, 5, 25)),
     )
+    imprint = step(
+        "imprint", "q2", impact=3, legal=LegalSpec(kind="ongoing", since=datetime.date(2024, 5, 14))
+    )
     useful = step("useful", "q1", impact=5, effort_hours=1)
-    roadmap = make_plan([gdpr, useful], answers_with({"q0": 0, "q1": 0}))
-    assert keys(roadmap) == ["useful", "gdpr_records"]
+    dated = step("dated", "q3", legal=LegalSpec(kind="dated", deadline=datetime.date(2027, 6, 1)))
+    roadmap = make_plan(
+        [gdpr, imprint, useful, dated], answers_with({"q0": 0, "q1": 0, "q2": 0, "q3": 0})
+    )
+    assert keys(roadmap) == ["dated", "imprint", "gdpr_records", "useful"]
     found = roadmap.step("gdpr_records")
-    assert found.legal_status == "applies" and not found.overdue and not found.urgent
+    assert found.legal_status == "applies" and found.in_force
+    assert not found.overdue and not found.urgent
     assert found.legal_deadline is None and found.legal_date == datetime.date(2018, 5, 25)
+
+
+def test_an_ongoing_duty_that_only_possibly_applies_ranks_as_a_recommendation():
+    dpo = step(
+        "dpo",
+        impact=5,
+        effort_hours=1,
+        legal=LegalSpec(
+            kind="ongoing",
+            since=datetime.date(2019, 11, 26),
+            applies_if=(Condition(profile="staff_personal_data", any_of=("ge_20",)),),
+        ),
+    )
+    better = step("better", "q1", impact=5, effort_hours=0.5)
+    imprint = step(
+        "imprint", "q2", impact=1, effort_hours=8, legal=LegalSpec(kind="ongoing", since=None)
+    )
+    answers = answers_with({"q0": 0, "q1": 0, "q2": 0})
+    unknown = make_plan([dpo, better, imprint], answers, facts=UNKNOWN_FACTS)
+    assert unknown.step("dpo").legal_status == "possibly" and not unknown.step("dpo").in_force
+    assert keys(unknown) == ["imprint", "better", "dpo"]
+    # Once the fact is known the duty applies and moves up among the duties in force.
+    known = make_plan(
+        [dpo, better, imprint], answers, facts={**FACTS_KNOWN, "staff_personal_data": "ge_20"}
+    )
+    assert keys(known) == ["dpo", "imprint", "better"]
+
+
+def test_an_ongoing_duty_not_yet_in_force_ranks_as_a_recommendation():
+    later = step(
+        "later_duty", impact=1, legal=LegalSpec(kind="ongoing", since=datetime.date(2027, 6, 1))
+    )
+    useful = step("useful", "q1", impact=5)
+    roadmap = make_plan([later, useful], answers_with({"q0": 0, "q1": 0}))
+    assert roadmap.step("later_duty").legal_status == "applies"
+    assert keys(roadmap) == ["useful", "later_duty"]
+
+
+def test_an_ongoing_duty_in_force_stays_within_the_budget_and_its_prerequisite_comes_first():
+    # Owed today, but not "at any cost": a duty too big for Now waits for a phase with room
+    # (small recommendations may fill Now meanwhile); its prerequisite shares its rank.
+    inbox = step("inbox", "q3", impact=1, effort_hours=2)
+    records = step(
+        "records",
+        impact=1,
+        effort_hours=8,
+        requires=("inbox",),
+        legal=LegalSpec(kind="ongoing", since=datetime.date(2018, 5, 25)),
+    )
+    small = step("small", "q1", impact=5, effort_hours=1)
+    roadmap = make_plan(
+        [small, records, inbox],
+        answers_with({"q0": 0, "q1": 0, "q3": 0}),
+        budget=Budget(monthly_eur=0, monthly_hours=3),
+    )
+    assert [s.key for s in roadmap.phases[0].steps] == ["inbox", "small"]
+    assert roadmap.phase_of("records") == "next"
+    assert not any(s.over_budget for s in roadmap.steps)
+    assert roadmap.step("inbox").in_force and not roadmap.step("inbox").urgent
 
 
 def test_a_duty_whose_conditions_fail_is_a_plain_recommendation():
@@ -659,6 +728,100 @@ def test_no_phase_stays_below_its_budget_while_a_fitting_step_waits(
         for index in range(earliest, len(PHASES)):
             assert not still_fits(planned, index, roadmap), (planned.key, index)
         assert planned.reason in ("hours", "money", "hours_and_money")
+
+
+def oracle_tier(spec: StepSpec, answers, facts) -> int:
+    """0 urgent, 1 dated duty that may apply, 2 ongoing duty that applies, 3 the rest."""
+    legal = spec.legal
+    if spec.existential:
+        return 0
+    if legal is not None and legal.kind == "dated":
+        if oracle_duty_applies(spec, answers, facts) and legal.deadline <= TODAY:
+            return 0
+        if oracle_duty_may_apply(spec, answers, facts):
+            return 1
+    if legal is not None and legal.kind == "ongoing" and oracle_duty_applies(spec, answers, facts):
+        return 2
+    return 3
+
+
+def effective_tiers(catalogue, roadmap, answers, facts) -> dict[str, int]:
+    """Each planned step's tier, lowered to the best tier of the planned steps that need it."""
+    specs = {spec.key: spec for spec in catalogue}
+    planned = {s.key for s in [*roadmap.steps, *roadmap.unscheduled]}
+    tiers = {key: oracle_tier(specs[key], answers, facts) for key in planned}
+    changed = True
+    while changed:
+        changed = False
+        for key in planned:
+            for required in specs[key].requires:
+                if required in planned and tiers[key] < tiers[required]:
+                    tiers[required] = tiers[key]
+                    changed = True
+    return tiers
+
+
+@PROPERTY
+@given(catalogues(), levels, choices, facts_strategy, budgets)
+def test_an_applying_ongoing_duty_comes_before_every_recommendation_in_its_phase(
+    catalogue, scale, chosen, facts, budget
+):
+    answers = build_answers(scale, chosen)
+    roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)
+    specs = {spec.key: spec for spec in catalogue}
+    tiers = effective_tiers(catalogue, roadmap, answers, facts)
+    for phase in roadmap.phases:
+        order = [s.key for s in phase.steps]
+        for duty in order:
+            if oracle_tier(specs[duty], answers, facts) != 2:
+                continue
+            for other in order:
+                if tiers[other] == 3:
+                    assert order.index(duty) < order.index(other), (duty, other, phase.key)
+
+
+@PROPERTY
+@given(catalogues(), levels, choices, facts_strategy, budgets)
+def test_a_duty_that_only_possibly_applies_is_ranked_like_a_recommendation(
+    catalogue, scale, chosen, facts, budget
+):
+    answers = build_answers(scale, chosen)
+    roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)
+    specs = {spec.key: spec for spec in catalogue}
+    tiers = effective_tiers(catalogue, roadmap, answers, facts)
+    everything = {s.key: s for s in [*roadmap.steps, *roadmap.unscheduled]}
+    needed = {key for spec in catalogue if spec.key in everything for key in spec.requires}
+    for phase in roadmap.phases:
+        order = [s.key for s in phase.steps]
+        for maybe in order:
+            spec = specs[maybe]
+            if (
+                spec.legal is None
+                or spec.legal.kind != "ongoing"
+                or tiers[maybe] != 3
+                or maybe in needed
+                or not oracle_duty_may_apply(spec, answers, facts)
+                or oracle_duty_applies(spec, answers, facts)
+            ):
+                continue
+            # Only possibly in force: after every recommendation of higher priority that does
+            # not need it, and never ahead of a duty in force.
+            for other in order:
+                if tiers[other] < 3:
+                    assert order.index(other) < order.index(maybe), (other, maybe)
+                elif everything[other].priority > everything[maybe].priority + 1e-9:
+                    if maybe not in prerequisite_closure(specs, other):
+                        assert order.index(other) < order.index(maybe), (other, maybe)
+
+
+def prerequisite_closure(specs, key: str) -> set[str]:
+    seen, stack = set(), [key]
+    while stack:
+        for required in specs[stack.pop()].requires:
+            if required not in seen:
+                seen.add(required)
+                stack.append(required)
+    return seen
 
 
 @PROPERTY

@@ -34,7 +34,8 @@ def ordered_by_every_closure(steps, requires):
         if dates:
             deadlines[step.key] = min(dates)
         urgent = any(user.urgent for user in users)
-        effective[step.key] = step if urgent == step.urgent else replace(step, urgent=urgent)
+        in_force = any(user.in_force for user in users)
+        effective[step.key] = replace(step, urgent=urgent, in_force=in_force)
 
     def rank(step):
         step = effective[step.key]
@@ -42,7 +43,9 @@ def ordered_by_every_closure(steps, requires):
             return (0, datetime.date.min, -step.priority, step.key)
         if step.key in deadlines:
             return (1, deadlines[step.key], -step.priority, step.key)
-        return (2, datetime.date.min, -step.priority, step.key)
+        if step.in_force:
+            return (2, datetime.date.min, -step.priority, step.key)
+        return (3, datetime.date.min, -step.priority, step.key)
 
     result, emitted = [], set()
 
@@ -77,6 +80,7 @@ def steps_and_prerequisites(draw):
                 cost_once=0.0,
                 cost_monthly=0.0,
                 urgent=draw(st.booleans()),
+                in_force=legal == "ongoing" and draw(st.booleans()),
                 legal_kind=legal,
                 legal_status=draw(st.sampled_from(["applies", "possibly", "not"]))
                 if legal

@@ -247,6 +247,131 @@ SCENARIOS: dict[str, Scenario] = {
         monthly_eur=400,
         monthly_hours=10,
     ),
+    # A one-man joiner without a website: 50 EUR and 4 hours a month, invoices from a Word
+    # template, receipts in a shoebox, manual USB backups, a free e-mail address, bank
+    # transfers only. Not a Kleinunternehmer, private and business customers.
+    "solo_craftsman_without_website": Scenario(
+        answers={
+            "web_editing": "no_site",
+            "web_findability": ["none"],
+            "web_online_sales": "none",
+            "web_improvements": "none",
+            "acc_bookkeeping": "shoebox",
+            "acc_archive": "paper",
+            "acc_bank_link": "paper",
+            "acc_einvoice_receive": "unknown",
+            "acc_invoicing": "template",
+            "acc_dunning": "irregular",
+            "acc_payments": ["none"],
+            "com_team": None,
+            "com_crm": "scattered",
+            "sec_backup": "manual",
+            "sec_2fa": ["banking"],
+            "sec_avv": "unknown",
+            "sec_records": "none",
+            "sec_email_domain": "freemail",
+            "sec_privacy_org": "owner_ad_hoc",
+            "sec_phishing": "never",
+        },
+        facts={
+            "industry": "crafts",
+            "size": "1",
+            "turnover": "le_800k",
+            "customers": ("businesses", "consumers"),
+        },
+        monthly_eur=50,
+        monthly_hours=4,
+    ),
+    # The florist of the PDF benchmark: 2-9 staff, a shop with a TSE till not yet notified,
+    # a website an agency made without consent handling, 150 EUR and 10 hours a month.
+    "florist": Scenario(
+        answers={
+            "web_editing": "external",
+            "web_legal": ["imprint", "privacy"],
+            "acc_cash_sales": "cash",
+            "acc_tse": "tse",
+            "acc_payments": ["card"],
+            "inv_sells_goods": "store",
+            "inv_stock_knowledge": "look",
+            "inv_till_link": "nothing",
+            "inv_reorder": "walkaround",
+            "inv_supplier_orders": "phone",
+            "inv_barcodes": "none",
+            "inv_stocktaking": "paper",
+            "inv_sales_data": "rarely",
+            "sec_avv": "unknown",
+            "sec_records": "none",
+            "sec_privacy_org": "nobody",
+        },
+        facts={
+            "industry": "retail",
+            "size": "2-9",
+            "turnover": "le_800k",
+            "customers": ("consumers", "businesses"),
+        },
+        monthly_eur=150,
+        monthly_hours=10,
+    ),
+    # A retailer with 10-49 staff, a shop in town and an online shop for consumers, a TSE
+    # till already notified, a newsletter without proof of consent.
+    "retailer_with_online_shop": Scenario(
+        answers={
+            "web_editing": "self_some",
+            "web_legal": ["imprint", "privacy", "consent"],
+            "web_online_sales": "shop",
+            "web_shop_accessibility": "partly",
+            "web_shop_legal": ["withdrawal_info"],
+            "acc_cash_sales": "cash",
+            "acc_tse": "tse_registered",
+            "acc_payments": ["card", "online"],
+            "inv_sells_goods": "both",
+            "inv_stock_knowledge": "system",
+            "inv_till_link": "daily_import",
+            "inv_reorder": "reorder_points",
+            "inv_supplier_orders": "email",
+            "inv_channel_sync": "manual",
+            "inv_barcodes": "till",
+            "inv_stocktaking": "typed",
+            "inv_sales_data": "sometimes",
+            "com_newsletter": "no_proof",
+            "sec_records": "started",
+        },
+        facts={
+            "industry": "retail",
+            "size": "10-49",
+            "turnover": "le_10m",
+            "customers": ("consumers",),
+            "staff_personal_data": "unknown",
+        },
+        monthly_eur=600,
+        monthly_hours=16,
+    ),
+    # A manufacturer with 120 staff selling only to businesses, turnover above 10 million,
+    # PDF invoices from its ERP, backups only on site, more than 20 people at screens with
+    # personal data and no officer yet.
+    "manufacturer_50_to_249": Scenario(
+        answers={
+            "web_editing": "external",
+            "web_online_sales": "request",
+            "acc_invoicing": "software",
+            "acc_einvoice_receive": "mailbox",
+            "acc_bookkeeping": "continuous",
+            "acc_archive": "software",
+            "sec_backup": "auto_onsite",
+            "sec_privacy_org": "process",
+            "sec_records": "complete",
+            "sec_avv": "most",
+        },
+        facts={
+            "industry": "manufacturing",
+            "size": "50-249",
+            "turnover": "gt_10m",
+            "customers": ("businesses",),
+            "staff_personal_data": "ge_20",
+        },
+        monthly_eur=2000,
+        monthly_hours=40,
+    ),
     # A company that does nearly everything well.
     "strong_everywhere": Scenario(
         answers={
@@ -349,8 +474,14 @@ def test_carpenter_gets_backup_two_factor_and_the_e_invoice_rule_now_and_nothing
     assert issuing.is_duty and issuing.legal_date == datetime.date(2028, 1, 1)
     note = next(s for s in content.recommendations if s.key == "r_acc_einvoice_issue")
     assert "01.01.2027" in note.legal_note_de and "01.01.2028" in note.legal_note_de
-    # Only duties that apply carry a badge in Now, and none of them is a newsletter or till step.
-    assert {s.key for s in now if s.is_duty} == {"r_acc_einvoice_issue"}
+    # Only duties that apply carry a badge in Now, and none of them is a newsletter or till
+    # step: the e-invoice rule and the GDPR duties not yet met (some processor contracts, no
+    # process for data requests), which are in force today and come before recommendations.
+    assert {s.key for s in now if s.is_duty} == {
+        "r_acc_einvoice_issue",
+        "r_sec_avv",
+        "r_sec_dsr_process",
+    }
     # Open cash box: no TSE or ELSTER step anywhere in the plan. No newsletter: no consent
     # step; starting one may wait as a plain recommendation, never in Now.
     assert not planned_keys(plan) & (
@@ -382,8 +513,14 @@ def test_service_firm_without_website_gets_no_website_duties(content):
         "r_web_search_terms",
     ):
         assert key not in steps, key
-    # Being findable does not need a website; a website of its own is offered.
-    assert plan.phase_of("r_web_google_profile") == "now"
+    # Being findable does not need a website; a website of its own is offered. The GDPR
+    # duties in force come first and fill Now, the profile follows in Next.
+    assert plan.phase_of("r_web_google_profile") in ("now", "next")
+    order = [step.key for step in plan.steps]
+    in_force = [step.key for step in plan.steps if step.in_force]
+    assert in_force and all(
+        order.index(key) < order.index("r_web_google_profile") for key in in_force
+    )
     assert "r_web_first_site" in steps
     # Only business customers: no newsletter, no consumer duties; e-invoices are due.
     assert not steps & NEWSLETTER_STEPS
@@ -487,6 +624,125 @@ def test_firm_with_25_staff_appoints_a_data_protection_officer_now(content):
         Scenario(SCENARIOS["firm_with_25_staff"].answers, {"staff_personal_data": "lt_20"}),
     )
     assert "r_sec_dpo" not in planned_keys(fewer)
+
+
+IN_FORCE_GDPR = {"r_sec_avv", "r_sec_records", "r_sec_dsr_process"}
+TEAM_STEPS = {
+    "r_sec_offboarding",
+    "r_sec_phishing_talk",
+    "r_sec_awareness_training",
+    "r_str_training_plan",
+}
+
+
+def legal_before_recommendations(content, plan: roadmap.Roadmap) -> None:
+    """Within each phase: urgent steps, dated duties and duties in force before the rest; a
+    prerequisite counts with the best tier of the planned steps that need it."""
+    needs = {spec.key: spec.requires for spec in content.catalogue}
+    steps = {s.key: s for s in [*plan.steps, *plan.unscheduled]}
+    tier = {
+        key: 0 if s.urgent else 1 if roadmap.upcoming_date(s) else 2 if s.in_force else 3
+        for key, s in steps.items()
+    }
+    changed = True
+    while changed:
+        changed = False
+        for key in steps:
+            for required in needs[key]:
+                if required in tier and tier[key] < tier[required]:
+                    tier[required], changed = tier[key], True
+    for phase in plan.phases:
+        tiers = [tier[s.key] for s in phase.steps]
+        assert tiers == sorted(tiers), (phase.key, [s.key for s in phase.steps])
+
+
+@pytest.mark.django_db
+def test_solo_craftsman_without_website_gets_his_duties_and_no_team_or_website_steps(content):
+    plan = plan_for(content, SCENARIOS["solo_craftsman_without_website"])
+    now = now_keys(plan)
+    # Receiving e-invoices (overdue), 2FA and an off-site backup first; the GDPR duty that
+    # fits the four hours a month follows in Now, the bigger ones later in the year.
+    assert {"r_acc_einvoice_mailbox", "r_sec_2fa", "r_sec_backup_cloud"} <= now
+    assert plan.step("r_acc_einvoice_mailbox").overdue
+    assert "r_sec_avv" in now
+    for key in (*IN_FORCE_GDPR, "r_acc_gobd_archive"):
+        assert plan.phase_of(key) is not None, key
+        assert plan.step(key).is_duty and plan.step(key).in_force, key
+    # Issuing e-invoices (turnover up to 800,000 EUR: from 2028) after invoicing software.
+    issuing = plan.step("r_acc_einvoice_issue")
+    assert issuing.is_duty and issuing.legal_date == datetime.date(2028, 1, 1)
+    order = [step.key for step in plan.steps]
+    assert order.index("r_acc_invoice_software") < order.index("r_acc_einvoice_issue")
+    # One person: nobody to brief, train or hand keys to; no website: no website duties.
+    steps = planned_keys(plan)
+    assert not steps & TEAM_STEPS
+    assert not steps & {"r_web_legal_pages", "r_web_privacy_policy", "r_web_consent"}
+    assert "r_sec_dpo" not in steps
+    legal_before_recommendations(content, plan)
+
+
+@pytest.mark.django_db
+def test_florist_notifies_the_till_and_meets_the_gdpr_and_consent_duties_before_nice_to_haves(
+    content,
+):
+    plan = plan_for(content, SCENARIOS["florist"])
+    now = plan.phases[0].steps
+    assert now[0].key == "r_acc_tse_register" and now[0].overdue
+    # The duties in force that fit the budget are all in Now; GoBD follows in Next. No
+    # nice-to-have stands before any of them.
+    assert IN_FORCE_GDPR | {"r_web_consent"} <= {s.key for s in now}
+    assert plan.phase_of("r_acc_gobd_archive") in ("now", "next")
+    order = [step.key for step in plan.steps]
+    for nice in ("r_str_calendar_hour", "r_com_reviews_reply", "r_acc_qr_payment"):
+        assert order.index(nice) > order.index("r_acc_gobd_archive"), nice
+    # 2-9 people and the question left open: no data protection officer (see the profile).
+    assert "r_sec_dpo" not in planned_keys(plan)
+    legal_before_recommendations(content, plan)
+
+
+@pytest.mark.django_db
+def test_retailer_with_online_shop_fixes_the_overdue_shop_duties_first(content):
+    plan = plan_for(content, SCENARIOS["retailer_with_online_shop"])
+    now = plan.phases[0].steps
+    # BFSG (since 28.06.2025) and the withdrawal button (since 19.06.2026) are overdue.
+    assert {s.key for s in now[:2]} == {"r_web_withdrawal_button", "r_web_accessibility"}
+    assert all(s.overdue and s.is_duty for s in now[:2])
+    # Duties in force follow: VSBG notice, GDPR, newsletter consent, GoBD.
+    for key in ("r_web_odr_link", "r_com_newsletter_doi", "r_acc_gobd_archive", *IN_FORCE_GDPR):
+        assert plan.phase_of(key) == "now", key
+    # Consumers only: no e-invoice step. 10-49 with the staff question open: the officer
+    # only possibly applies and ranks as a recommendation.
+    assert "r_acc_einvoice_issue" not in planned_keys(plan)
+    dpo = plan.step("r_sec_dpo")
+    assert dpo is not None and dpo.legal_status == "possibly" and not dpo.in_force
+    legal_before_recommendations(content, plan)
+
+
+@pytest.mark.django_db
+def test_manufacturer_with_120_staff_gets_an_adequate_backup_and_its_duties_first(content):
+    plan = plan_for(content, SCENARIOS["manufacturer_50_to_249"])
+    now = [step.key for step in plan.phases[0].steps]
+    # Backups only on site: urgent, but no "small online backup plan" or two USB disks for
+    # 120 people; the NAS with a cloud copy (with IT support) is planned.
+    assert now[0] == "r_sec_backup_offsite" and plan.step("r_sec_backup_offsite").urgent
+    assert not planned_keys(plan) & {"r_sec_backup_cloud", "r_sec_backup_rotation"}
+    # Prior-year turnover above 800,000 EUR: e-invoices from 01.01.2027, next in line.
+    assert now[1] == "r_acc_einvoice_issue"
+    assert plan.step("r_acc_einvoice_issue").legal_date == datetime.date(2027, 1, 1)
+    # More than 20 people with personal data and no officer: a duty in force, in Now.
+    dpo = plan.step("r_sec_dpo")
+    assert dpo.is_duty and dpo.in_force and "r_sec_dpo" in now
+    legal_before_recommendations(content, plan)
+
+
+@pytest.mark.django_db
+def test_the_e_invoice_note_says_federal_authorities_need_e_invoices_since_2020(content):
+    # A company selling to public bodies must not read "from 2028" alone: invoices to
+    # federal authorities have had to be e-invoices since 27.11.2020 (§ 3 ERechV).
+    issuing = next(s for s in content.recommendations if s.key == "r_acc_einvoice_issue")
+    assert "27.11.2020" in issuing.legal_note_de and "ERechV" in issuing.legal_note_de
+    assert "27 November 2020" in issuing.legal_note_en and "ERechV" in issuing.legal_note_en
+    assert "ERechV" in issuing.legal_source
 
 
 @pytest.mark.django_db
@@ -596,6 +852,19 @@ PROFILE_CONTRADICTIONS = [
     ("r_com_newsletter_start", "customers", lambda c: "consumers" not in c),
     ("r_sec_dpo", "staff_personal_data", lambda v: v == "lt_20"),
     ("r_sec_nis2_supply_chain", "customers", lambda c: set(c) == {"consumers"}),
+    # A one-person business has no team to talk to, train or hand keys to.
+    *[
+        (step, "size", lambda v: v == "1")
+        for step in (
+            "r_sec_offboarding",
+            "r_sec_phishing_talk",
+            "r_sec_awareness_training",
+            "r_str_training_plan",
+        )
+    ],
+    # 50-249 staff: no "small online backup plan" and no two disks carried home.
+    ("r_sec_backup_cloud", "size", lambda v: v == "50-249"),
+    ("r_sec_backup_rotation", "size", lambda v: v == "50-249"),
 ]
 
 

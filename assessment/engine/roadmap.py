@@ -7,15 +7,21 @@ company's profile facts; a profile fact that is `unknown` makes a condition "may
 A step with a legal duty *applies* when every `applies_if` condition holds, *possibly*
 applies when some depend on unknown facts, and otherwise is a plain recommendation.
 
-Order: urgent steps first (existential risks and applicable dated duties whose date has
-passed), then dated duties still ahead, earliest first, then impact * gap / (1 + hours);
-a step's prerequisites always come before it and inherit its rank. Steps of one `group`
-are variants: only the cheapest relevant one is planned, the others are its alternatives.
+Order, in four tiers: urgent steps first (existential risks and applicable dated duties
+whose date has passed), then dated duties still ahead, earliest first, then ongoing duties
+that apply to this company and are in force today (an Impressum, GDPR records: not sorted
+by their date, but owed now), then everything else; within a tier by impact * gap /
+(1 + hours). A duty that only *possibly* applies ranks as a recommendation (its legal note
+says when it applies). A step's prerequisites always come before it and inherit its tier.
+Steps of one `group` are variants: only the cheapest relevant one is planned, the others
+are its alternatives.
 
 Phases count from `today`: Now (months 0-3), Next (3-6), Later (6-12), each filled up to
 the company's hours and euros (monthly cost counts in its phase and every later one). Urgent
 steps go into Now even over budget; a dated duty goes into a phase that ends before its
-deadline, or is booked over budget with the reason "deadline". A step that fits nowhere is
+deadline, or is booked over budget with the reason "deadline"; an ongoing duty in force
+goes into the first phase with room, within the budget like any other step (owed today, but
+not "at any cost": the budget is the company's own). A step that fits nowhere is
 left out with the true reason: hours, money or a prerequisite that did not fit. No ORM here.
 """
 
@@ -151,6 +157,9 @@ class PlannedStep:
     overdue: bool = False
     # Existential or overdue, or a prerequisite of such a step: planned in Now at any cost.
     urgent: bool = False
+    # An ongoing duty that applies to this company and is in force today (its `since` date
+    # has passed): ranked after urgent steps and dated duties, before every recommendation.
+    in_force: bool = False
     # Booked beyond the phase's hours or money, and why: "urgent", "deadline" or "first_step".
     over_budget: bool = False
     over_budget_reason: str | None = None
@@ -441,6 +450,12 @@ def relevant_steps(
             and legal.date is not None
             and legal.date <= today
         )
+        in_force = bool(
+            legal
+            and legal.kind == "ongoing"
+            and legal.status == "applies"
+            and (legal.date is None or legal.date <= today)
+        )
         candidates.append(
             (
                 spec,
@@ -460,6 +475,7 @@ def relevant_steps(
                     legal_dates=legal.dates if legal else (),
                     overdue=overdue,
                     urgent=spec.existential or overdue,
+                    in_force=in_force,
                 ),
             )
         )
@@ -479,6 +495,7 @@ def relevant_steps(
             best,
             alternatives=tuple(other.key for other, _ in members[1:]),
             urgent=any(other.urgent for _, other in members),
+            in_force=any(other.in_force for _, other in members),
         )
     steps: list[PlannedStep] = []
     for spec, step in candidates:
@@ -521,9 +538,10 @@ def prerequisites_of(
 def ordered(
     steps: list[PlannedStep], requires: Mapping[str, tuple[str, ...]]
 ) -> tuple[list[PlannedStep], dict[str, datetime.date]]:
-    """Urgent, then dated duties by date, then priority; prerequisites first and inheriting
-    the rank (urgency, deadline) of the steps that need them. Returns the order and each
-    step's effective deadline."""
+    """Urgent, then dated duties by date, then ongoing duties in force, then the rest; by
+    priority within a tier. Prerequisites come first and inherit the tier (urgency, deadline,
+    duty in force) of the steps that need them. Returns the order and each step's effective
+    deadline."""
     by_key = {step.key: step for step in steps}
     dependants: dict[str, list[str]] = {key: [] for key in by_key}
     for key, needed in requires.items():
@@ -554,7 +572,12 @@ def ordered(
         if dates:
             deadlines[step.key] = min(dates)
         urgent = any(user.urgent for user in users)
-        effective[step.key] = step if urgent == step.urgent else replace(step, urgent=urgent)
+        in_force = any(user.in_force for user in users)
+        effective[step.key] = (
+            step
+            if (urgent, in_force) == (step.urgent, step.in_force)
+            else replace(step, urgent=urgent, in_force=in_force)
+        )
 
     def rank(step: PlannedStep) -> tuple:
         step = effective[step.key]
@@ -562,7 +585,9 @@ def ordered(
             return (0, datetime.date.min, -step.priority, step.key)
         if step.key in deadlines:
             return (1, deadlines[step.key], -step.priority, step.key)
-        return (2, datetime.date.min, -step.priority, step.key)
+        if step.in_force:
+            return (2, datetime.date.min, -step.priority, step.key)
+        return (3, datetime.date.min, -step.priority, step.key)
 
     result: list[PlannedStep] = []
     emitted: set[str] = set()

@@ -101,15 +101,27 @@ class Company(models.Model):
         return self.name or f"{self.get_industry_display()} ({self.get_size_band_display()})"
 
     def profile_facts(self) -> dict[str, object]:
-        """The facts the roadmap's conditions read (`unknown` where not stated)."""
+        """The facts the roadmap's conditions read (`unknown` where not stated).
+
+        With fewer than ten staff, twenty people constantly processing personal data (the
+        threshold for a data protection officer, § 38 BDSG) is not possible in practice: an
+        unknown `staff_personal_data` counts as "fewer than 20" there. An explicit answer
+        always wins.
+        """
         customers = [value for value in self.customers or [] if value in self.Customer.values]
+        staff_personal_data = self.staff_personal_data or roadmap.UNKNOWN
+        if staff_personal_data == roadmap.UNKNOWN and self.size_band in (
+            self.SizeBand.SOLO,
+            self.SizeBand.MICRO,
+        ):
+            staff_personal_data = self.StaffBand.LT_20
         return {
             "industry": self.industry or roadmap.UNKNOWN,
             "size": self.size_band or roadmap.UNKNOWN,
             "turnover": self.turnover_band or roadmap.UNKNOWN,
             "kleinunternehmer": self.kleinunternehmer or roadmap.UNKNOWN,
             "customers": tuple(sorted(customers)),
-            "staff_personal_data": self.staff_personal_data or roadmap.UNKNOWN,
+            "staff_personal_data": staff_personal_data,
         }
 
     def budget(self) -> roadmap.Budget:

@@ -63,7 +63,10 @@ def test_facts_left_open_are_unknown_and_bad_values_are_refused(client, default_
     assert client.post(reverse("profile"), PROFILE).status_code == 200
     facts = Company.objects.get().profile_facts()
     assert facts["turnover"] == facts["kleinunternehmer"] == "unknown"
-    assert facts["staff_personal_data"] == "unknown" and facts["customers"] == ()
+    assert facts["customers"] == ()
+    # Left open by a company of 2-9 people: stored as unknown, read as fewer than 20.
+    assert Company.objects.get().staff_personal_data == "unknown"
+    assert facts["staff_personal_data"] == "lt_20"
     response = client.post(reverse("profile"), {**PROFILE, "turnover_band": "huge"})
     assert response.status_code == 400
     response = client.post(reverse("profile"), {**PROFILE, "customers": ["aliens"]})
