@@ -1,7 +1,7 @@
 """PDF speed: median render time and peak memory of a typical report.
 
 The typical report: the default questionnaire (six dimensions), every question answered,
-a roadmap of about fifteen steps, three earlier assessments and two completed actions. The
+a roadmap of about fifty steps, three earlier assessments and two completed actions. The
 time is split into the app's own work (gathering data, template and charts) and
 WeasyPrint's layout and writing. The floor is WeasyPrint rendering a minimal one-page
 document with the same fetcher and font, measured in the same run, alternating with the

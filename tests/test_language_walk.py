@@ -206,8 +206,14 @@ def visible_text(html: str) -> str:
     return squeeze(" ".join(parser.parts))
 
 
+# A web address printed in the PDF (the roadmap page, the Impressum) is the same in both
+# languages ("/check/<id>/fahrplan/"); a line may break it after a slash or a hyphen.
+ADDRESS = re.compile(r"https?:/(?:(?:-\s|[^\s/])*/\s?)+")
+
+
 def pdf_text(content: bytes) -> str:
-    return squeeze(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+    text = squeeze(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+    return ADDRESS.sub(" ", text)
 
 
 def leftovers(text: str, forbidden: Iterable[tuple[str, re.Pattern[str]]]) -> list[str]:

@@ -272,12 +272,18 @@ def test_renders_share_one_font_folder_per_thread(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     contents = []
     entries = []
+    folders = []
 
     def three_renders() -> None:
         for _ in range(3):
             content, _layout, _write = pdf.render_pdf_bytes(FONT_PAGE)
             contents.append(content)
             entries.append(len(list(tmp_path.rglob("*"))))
+        # While the thread lives; once it ends, its configuration may be freed at any
+        # collection.
+        folders.extend(
+            (path, len(list(path.iterdir()))) for path in tmp_path.iterdir() if path.is_dir()
+        )
 
     # A new thread: its configuration is made here, inside tmp_path.
     worker = threading.Thread(target=three_renders)
@@ -286,10 +292,7 @@ def test_renders_share_one_font_folder_per_thread(monkeypatch, tmp_path):
     # The faces are copied on the first render only.
     assert entries[0] > 1 and entries[0] == entries[1] == entries[2]
     assert len(contents) == 3 and all(c.startswith(b"%PDF") for c in contents)
-    folders = [path for path in tmp_path.iterdir() if path.is_dir()]
-    assert len(folders) == 1
-    files = sorted(folders[0].iterdir())
-    assert files, "the render should have copied its fonts into the folder"
+    assert len(folders) == 1 and folders[0][1] > 0, "the fonts should be in one folder"
     # Once the thread is gone, its configuration is freed and its folder with it.
     del worker
     gc.collect()
@@ -400,3 +403,73 @@ def test_pdf_radar_of_a_first_check_has_no_overlay(assessment):
     svg = radar_svg_of(html)
     assert "radar-comparison" not in svg and "radar-legend" not in svg
     assert "Gestrichelt" not in html
+
+
+def test_later_steps_are_compact_with_costs_and_measure_and_point_to_the_web_roadmap(
+    assessment, german_pdf
+):
+    # Words broken at a hyphen across lines come out as "Fahrplan- Seite".
+    def joined(words: str) -> str:
+        return flat(words).replace("- ", "-")
+
+    text = joined(pdf_text(german_pdf.content))
+    with translation.override("de"):
+        report = build_report(assessment=assessment)
+    phases = {phase.key: phase for phase in report.roadmap.phases}
+    assert phases["later"].steps, "the fixture's roadmap must reach the Later phase"
+    url = reverse("roadmap", args=[assessment.public_id])
+    assert url in text.replace(" ", "")
+    for key in ("now", "next"):
+        for step in phases[key].steps:
+            recommendation = report.content.recommendation(step.key)
+            assert joined(recommendation.description_de)[:60] in text
+    for step in phases["later"].steps:
+        recommendation = report.content.recommendation(step.key)
+        assert joined(recommendation.title_de)[:40] in text
+        assert joined(recommendation.description_de)[:60] not in text
+        assert f"{step.effort_hours:g} h" in text
+        assert joined(f"Messgröße: {recommendation.kpi_metric_de}")[:40] in text
+        if recommendation.legal_kind:
+            assert joined(recommendation.legal_note_de)[:40] in text
+
+
+def test_a_report_renders_without_collections_on_the_way_and_frees_its_garbage_after(assessment):
+    """The cyclic collector is paused while WeasyPrint lays out and writes (its collections
+    walked every object of the process, over and over); one young-generation collection
+    afterwards frees what the render left, and the collector runs again."""
+    import gc
+
+    html = report_html(build_report(assessment=assessment))
+    collections: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        content, _layout, _write = pdf.render_pdf_bytes(html)
+    finally:
+        gc.callbacks.remove(note)
+    assert content.startswith(b"%PDF")
+    assert collections == [0]
+    assert gc.isenabled()
+
+
+def test_a_failed_render_leaves_the_collector_as_it_found_it(monkeypatch):
+    import gc
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pdf.HTML, "render", fail)
+    with pytest.raises(OSError):
+        pdf.render_pdf_bytes(FONT_PAGE)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.undo()
+        pdf.render_pdf_bytes(FONT_PAGE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
