@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import cast
 
 from django.http import HttpRequest
@@ -40,14 +42,25 @@ def next_page_url(assessment: Assessment, respondent=None) -> str:
 def carried_from(assessment: Assessment) -> Questionnaire | None:
     """The other instrument (the quick check, say) whose answers this check took over, if the
     carried-over answers come from a check of another questionnaire."""
-    previous = (
-        Assessment.objects.filter(pk=assessment.previous_id).select_related("questionnaire").first()
-        if assessment.previous_id
-        else None
-    )
-    if previous is None or previous.questionnaire.key == assessment.questionnaire.key:
+    if not assessment.previous_id:
         return None
-    return previous.questionnaire
+    previous = previous_questionnaire(assessment.public_id, assessment.previous_id)
+    if previous is None or previous.key == assessment.questionnaire.key:
+        return None
+    return previous
+
+
+@lru_cache(maxsize=4096)
+def previous_questionnaire(public_id: uuid.UUID, previous_id: int) -> Questionnaire | None:
+    """The questionnaire of the check a reassessment took its answers from, remembered per
+    process: every page of a reassessment with answers still to confirm asked for it again.
+
+    It cannot change. A check keeps its questionnaire, and a questionnaire in use is never
+    changed or replaced (questionnaire_file.load_content); if the earlier check is deleted,
+    the reassessment's `previous_id` becomes NULL, so the key (the reassessment's public id
+    with the id of its earlier check) never points at another check.
+    """
+    return Questionnaire.objects.filter(assessments__pk=previous_id).first()
 
 
 def page_context(

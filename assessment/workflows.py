@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessment.answers import AnswerChange
+from assessment.benchmark import forget_peer_group
 from assessment.engine import scoring
 from assessment.models import (
     DEFAULT_QUESTIONNAIRE_KEY,
@@ -203,6 +204,7 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
     locked.result = json.loads(json.dumps(result.to_dict()))
     locked.save(update_fields=["status", "completed_at", "result"])
     update_due_date(company=assessment.company, last_completed_at=locked.completed_at)
+    forget_peer_group(company=assessment.company, questionnaire_key=assessment.questionnaire.key)
     assessment.status, assessment.completed_at = locked.status, locked.completed_at
     assessment.result = locked.result
     return result
@@ -223,6 +225,11 @@ def claim_assessment(*, assessment: Assessment, user: User) -> str:
     if company.memberships.exists():
         raise NotClaimable(str(company.pk))
     Membership.objects.create(company=company, user=user, role=Membership.Role.OWNER)
+    # The company may now count as a peer of others, on every instrument it has used.
+    for questionnaire_key in set(
+        Questionnaire.objects.filter(assessments__company=company).values_list("key", flat=True)
+    ):
+        forget_peer_group(company=company, questionnaire_key=questionnaire_key)
     Respondent.objects.filter(
         assessment__company=company, is_primary=True, user__isnull=True
     ).update(user=user)

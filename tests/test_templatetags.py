@@ -1,10 +1,18 @@
 """The questions of a questionnaire page, written in Python rather than as a template."""
 
+import datetime
 from types import SimpleNamespace
 
 from django.template import Context
+from django.utils import translation
 
-from assessment.templatetags.reifegrad import question_fieldset
+from assessment.templatetags.reifegrad import (
+    dimension_sections,
+    dimension_table_rows,
+    lever_items,
+    phase_head,
+    question_fieldset,
+)
 
 
 def choice_item(*, chosen: set[str], not_applicable: bool = False) -> dict:
@@ -134,3 +142,65 @@ def test_texts_follow_the_active_language_with_german_where_english_is_missing()
         html = render_fieldset(fieldset_item())
     assert "Wie &lt;i&gt;führen&lt;/i&gt; Sie Bücher?" in html
     assert "Only the English help" not in html and "aria-describedby" not in html
+
+
+# --- The results page's lists
+
+
+def results_row(*, score: float | None, holding_back: list[dict]) -> dict:
+    return {
+        "dimension": SimpleNamespace(key="web", title='Web & "Shop" <script>'),
+        "result": SimpleNamespace(score=score),
+        "band": SimpleNamespace(name="<b>Einsteiger</b>") if score is not None else None,
+        "holding_back": holding_back,
+    }
+
+
+def test_the_results_page_lists_escape_every_text():
+    question = SimpleNamespace(display_text="Wer pflegt <i>die</i> Seite?")
+    hostile = results_row(score=42.5, holding_back=[{"question": question, "answer": "<img>"}])
+    rows = dimension_table_rows(
+        [hostile], {"rows": [{"dimension": hostile["dimension"], "before": 30.0}]}
+    )
+    sections = dimension_sections([hostile])
+    for html in (rows, sections):
+        assert "<script>" not in html and "<b>" not in html
+        assert "Web &amp; &quot;Shop&quot; &lt;script&gt;" in html
+    assert "&lt;b&gt;Einsteiger&lt;/b&gt;" in rows
+    assert ">43<" in rows  # 42.5 shows as 43, rounded half up
+    assert ">+13<" in rows  # 43 against 30
+    assert "Wer pflegt &lt;i&gt;die&lt;/i&gt; Seite?" in sections and "&lt;img&gt;" in sections
+    levers = lever_items(
+        [{"lever": 2.25, "question": question, "dimension": hostile["dimension"], "answer": "<x>"}]
+    )
+    assert "<i>" not in levers and "&lt;x&gt;" in levers and "Web &amp;" in levers
+
+
+def test_a_dimension_that_does_not_apply_says_so_and_one_with_nothing_holding_back_praises():
+    with translation.override("de"):
+        absent = dimension_sections([results_row(score=None, holding_back=[])])
+        fine = dimension_sections([results_row(score=90.0, holding_back=[])])
+        row = dimension_table_rows([results_row(score=None, holding_back=[])], None)
+    assert "trifft nicht zu" in absent and "weiter so" not in absent
+    assert "Nichts Wesentliches – weiter so." in fine
+    # No change column without an earlier check.
+    assert "trifft nicht zu" in row and ">–<" in row and row.count("<td") == 2
+
+
+def test_a_phase_head_gives_name_dates_hours_and_money_in_the_active_language():
+    plan = SimpleNamespace(
+        key="next",
+        starts=datetime.date(2027, 3, 1),
+        ends=datetime.date(2027, 5, 31),
+        hours_used=7.5,
+        hours_available=12.0,
+        money_used=1234.0,
+        money_available=3000.0,
+    )
+    with translation.override("de"):
+        german = phase_head(plan)
+    with translation.override("en"):
+        english = phase_head(plan)
+    assert "Als Nächstes (3–6 Monate)" in german
+    assert "Eingeplant: 7,5 von 12 Stunden, 1.234 von 3.000 EUR" in german
+    assert "Next (3–6 months)" in english

@@ -3,6 +3,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -10,6 +11,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from assessment.citations import english_citation
 from assessment.engine import scoring
+from assessment.engine.roadmap import PhasePlan
 from assessment.models import Option, Question
 
 register = template.Library()
@@ -564,3 +566,157 @@ def question_list(context: template.Context, items: list[dict]) -> SafeString:
         else:
             parts.append(grid_fieldset(context, list(group)))
     return format_html("{}" * len(parts), *parts) if parts else NOTHING
+
+
+# The results page's tables and lists, written here for the same reason as the question
+# markup: rendered by the template engine, their loops (a row per dimension, a list per
+# dimension, five levers, three phases) took about a third of the page's time. Every value
+# goes through format_html; the texts are the templates' former message ids.
+def joined(parts: list[SafeString]) -> SafeString:
+    return format_html("{}" * len(parts), *parts) if parts else NOTHING
+
+
+DIMENSION_ROW = (
+    '<tr><th scope="row" class="fw-normal">{title}</th>\n'
+    '          <td class="text-end fw-semibold">{score}</td>\n'
+    "          <td>{band}</td>\n"
+    "          {change}</tr>\n"
+)
+NOT_APPLICABLE_BAND = '<span class="text-body-secondary">{}</span>'
+CHANGE_CELL = '<td class="text-end">{}</td>'
+
+
+@register.simple_tag
+def dimension_table_rows(rows: list[dict], history: dict | None) -> SafeString:
+    """The rows of the results page's table of dimensions: score, level, change."""
+    not_applicable = gettext("trifft nicht zu")
+    parts = []
+    for row in rows:
+        score = row["result"].score
+        band = row["band"]
+        change = NOTHING
+        if history:
+            before = dimension_before(history["rows"], row["dimension"].key)
+            change = format_html(CHANGE_CELL, shown_change(score, before))
+        parts.append(
+            format_html(
+                DIMENSION_ROW,
+                title=row["dimension"].title,
+                score=points(score) if score is not None else "–",
+                band=band.name if band else format_html(NOT_APPLICABLE_BAND, not_applicable),
+                change=change,
+            )
+        )
+    return joined(parts)
+
+
+DIMENSION_SECTION = (
+    '<section class="list-group-item py-2" data-dimension="{key}">\n'
+    '      <h3 class="h6 mb-1">{title}: {score}</h3>\n'
+    "      {details}\n"
+    "    </section>\n"
+)
+HOLDING_BACK = (
+    '<p class="small fw-semibold mb-1">{}</p>\n        <ul class="small mb-0">\n{}        </ul>'
+)
+HOLDING_BACK_ITEM = (
+    '            <li>{text} <span class="text-body-secondary">– {your_answer} {answer}'
+    "</span></li>\n"
+)
+NOTHING_HOLDS_BACK = '<p class="small text-body-secondary mb-0">{}</p>'
+
+
+@register.simple_tag
+def dimension_sections(rows: list[dict]) -> SafeString:
+    """Each dimension of the results page: score, level and the questions that hold it back."""
+    your_answer = gettext("Ihre Antwort:")
+    parts = []
+    for row in rows:
+        score, band = row["result"].score, row["band"]
+        if score is None:
+            shown_score = format_html("{}", gettext("trifft nicht zu"))
+        elif band:
+            shown_score = format_html("{} – {}", points(score), band.name)
+        else:
+            shown_score = format_html("{}", points(score))
+        details = NOTHING
+        if row["holding_back"]:
+            items = [
+                format_html(
+                    HOLDING_BACK_ITEM,
+                    text=item["question"].display_text,
+                    your_answer=your_answer,
+                    answer=item["answer"],
+                )
+                for item in row["holding_back"]
+            ]
+            details = format_html(HOLDING_BACK, gettext("Was Sie bremst"), joined(items))
+        elif score is not None:
+            details = format_html(NOTHING_HOLDS_BACK, gettext("Nichts Wesentliches – weiter so."))
+        parts.append(
+            format_html(
+                DIMENSION_SECTION,
+                key=row["dimension"].key,
+                title=row["dimension"].title,
+                score=shown_score,
+                details=details,
+            )
+        )
+    return joined(parts)
+
+
+LEVER = (
+    '<li class="mb-2"><strong>+{lever}</strong> – {text}\n'
+    '        <span class="small text-body-secondary">({dimension}; {your_answer} {answer})</span>'
+    "</li>\n"
+)
+
+
+@register.simple_tag
+def lever_items(levers: list[dict]) -> SafeString:
+    """The five biggest levers of the overall index, each with the question and the answer."""
+    your_answer = gettext("Ihre Antwort:")
+    return joined(
+        [
+            format_html(
+                LEVER,
+                lever=floatformat(lever["lever"], 1),
+                text=lever["question"].display_text,
+                dimension=lever["dimension"].title,
+                your_answer=your_answer,
+                answer=lever["answer"],
+            )
+            for lever in levers
+        ]
+    )
+
+
+PHASE_HEAD = (
+    '<h3 class="h6 mb-1">{title}</h3>\n'
+    '<p class="small text-body-secondary mb-2">{dates} · {planned}</p>\n'
+)
+
+
+@register.simple_tag
+def phase_head(plan: PhasePlan) -> SafeString:
+    """A roadmap phase's heading: its name, its dates, the hours and money planned in it."""
+    if plan.key == "now":
+        title = gettext("Jetzt (0–3 Monate)")
+    elif plan.key == "next":
+        title = gettext("Als Nächstes (3–6 Monate)")
+    else:
+        title = gettext("Später (6–12 Monate)")
+    dates = gettext("%(starts)s bis %(ends)s") % {
+        "starts": date_format(plan.starts, "SHORT_DATE_FORMAT"),
+        "ends": date_format(plan.ends, "SHORT_DATE_FORMAT"),
+    }
+    planned = gettext(
+        "Eingeplant: %(hours)s von %(hours_available)s Stunden, %(money)s von "
+        "%(money_available)s EUR"
+    ) % {
+        "hours": floatformat(plan.hours_used, "-1"),
+        "hours_available": floatformat(plan.hours_available, "-1"),
+        "money": floatformat(plan.money_used, "0g"),
+        "money_available": floatformat(plan.money_available, "0g"),
+    }
+    return format_html(PHASE_HEAD, title=title, dates=dates, planned=planned)

@@ -9,9 +9,14 @@ from django.test import Client
 from django.urls import reverse
 
 from assessment.models import Answer, Assessment, Company, Membership, ResumeToken, User
-from assessment.workflows import NotClaimable, claim_assessment, start_self_assessment
+from assessment.workflows import (
+    NotClaimable,
+    claim_assessment,
+    start_reassessment,
+    start_self_assessment,
+)
 from tests.conftest import confirm_address_from_mail
-from tests.factories import PROFILE, hold_link
+from tests.factories import PROFILE, completed_assessment, hold_link
 
 
 def start_anonymously(client) -> tuple[Assessment, str]:
@@ -628,3 +633,18 @@ def test_a_condition_hint_stands_once_for_consecutive_questions_it_covers(client
 
     # Every follow-up question is covered by exactly one hint.
     assert sum(covered(hint) for hint in hints) == len(followers)
+
+
+def test_a_reassessment_page_with_answers_to_confirm_costs_no_extra_query(
+    client, questionnaire, django_assert_max_num_queries
+):
+    """The page says where carried-over answers came from without asking the database each
+    time: session, the check, its answers."""
+    earlier = completed_assessment(questionnaire, level=0.5)
+    reassessment = start_reassessment(company=earlier.company, user=None, carry_over=True)
+    hold_link(client, reassessment)
+    client.get(page_url(reassessment, 1))
+    with django_assert_max_num_queries(3):
+        response = client.get(page_url(reassessment, 1))
+    assert response.status_code == 200
+    assert "data-unconfirmed" in response.content.decode()

@@ -6,12 +6,14 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from assessment.benchmark import peer_group_key, peer_position
 from assessment.consultants import neutralise
 from assessment.models import Action, Assessment, Company, ConsultantProfile, Membership
 from tests.conftest import confirm_address_from_mail, verified_user
@@ -336,3 +338,25 @@ def test_portfolio_shows_the_distribution_of_its_clients(
     body = consultant_client.get(reverse("portfolio")).content.decode()
     assert "data-distribution" in body
     assert 'aria-valuenow="67"' in body and 'aria-valuenow="33"' in body
+
+
+def test_peer_indexes_are_cached_and_a_finished_check_renews_them(
+    client, owner, default_questionnaire, django_assert_max_num_queries
+):
+    company = Company.objects.create(name="Meine", industry="crafts", size_band="2-9")
+    Membership.objects.create(company=company, user=owner)
+    mine = completed_assessment(default_questionnaire, company=company, level=0.7)
+    make_peers(default_questionnaire, 10, level=0.5)
+    key = peer_group_key(
+        questionnaire_key=default_questionnaire.key, industry="crafts", size_band="2-9"
+    )
+    assert cache.get(key) is None  # every finished check forgot the group
+    position = peer_position(company, mine.result["overall"], default_questionnaire.key)
+    assert position is not None and position.peers == 10
+    assert len(cache.get(key)) == 11  # the group, this company included
+    with django_assert_max_num_queries(1):  # the cache read only
+        assert peer_position(company, mine.result["overall"], default_questionnaire.key) == position
+    # A peer that joins by finishing a check counts at once, not after the cache's minute.
+    make_peers(default_questionnaire, 1, level=0.9)
+    position = peer_position(company, mine.result["overall"], default_questionnaire.key)
+    assert position is not None and position.peers == 11

@@ -76,7 +76,7 @@ def run_quick_check(client, language: str) -> Assessment:
     ],
 )
 def test_quick_check_end_to_end_with_carry_over_into_the_full_check(
-    client, both, language, heading, level, invitation
+    client, both, language, heading, level, invitation, django_assert_max_num_queries
 ):
     full, _quick = both
     quick = run_quick_check(client, language)
@@ -114,6 +114,10 @@ def test_quick_check_end_to_end_with_carry_over_into_the_full_check(
     page = client.get(reverse("check_page", args=[full_check.public_id, 1]))
     assert page.status_code == 200
     marker = "Schnellcheck" if language == "de" else "quick check"
+    assert marker in page.content.decode()
+    # Where the answers came from is looked up once per process, not on every page.
+    with django_assert_max_num_queries(3):
+        page = client.get(reverse("check_page", args=[full_check.public_id, 2]))
     assert marker in page.content.decode()
 
 
