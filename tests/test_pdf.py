@@ -435,6 +435,29 @@ def test_later_steps_are_compact_with_costs_and_measure_and_point_to_the_web_roa
             assert joined(recommendation.legal_note_de)[:40] in text
 
 
+def test_compact_steps_follow_their_phase_heading_on_the_same_page():
+    """A compact step ends with its facts line, which avoids a break after it; without an
+    exception for the last line, no break was allowed between compact steps, and a Later
+    phase longer than a page jumped to the next one, leaving its heading alone on a page."""
+    filler = "<p>Text davor.</p>" * 12
+    steps = "".join(
+        f'<li><p class="step-title"><strong>Schritt {number}</strong></p>'
+        f'<p class="step-facts">2 h · kostenlos · Messgröße: Anzahl {number}</p></li>'
+        for number in range(1, 61)
+    )
+    html = (
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>x</title></head>'
+        f'<body><section id="roadmap">{filler}<h3>Später (6–12 Monate)</h3>'
+        f'<p class="small muted">Kurz gefasst.</p><ol class="steps">{steps}</ol>'
+        "</section></body></html>"
+    )
+    content, _layout, _write = pdf.render_pdf_bytes(html)
+    pages = [flat(page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+    heading = [number for number, text in enumerate(pages) if "Später (6–12 Monate)" in text]
+    assert len(heading) == 1
+    assert "Schritt 1 " in pages[heading[0]] + " "
+
+
 def test_a_report_renders_without_collections_on_the_way_and_frees_its_garbage_after(assessment):
     """The cyclic collector is paused while WeasyPrint lays out and writes (its collections
     walked every object of the process, over and over); one young-generation collection
