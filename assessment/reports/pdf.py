@@ -68,7 +68,7 @@ STATIC_PREFIX = BASE_URL + "static/"
 # unlike PDF/UA-1 alone it keeps the PDF/A identification.
 PDF_VARIANT = "pdf/a-3a"
 # Bump when the report template or stylesheet changes, so stored PDFs are rendered anew.
-LAYOUT_VERSION = "12"
+LAYOUT_VERSION = "13"
 
 # Every glyph comes from these folders (static/vendor, each with its licence); the
 # stylesheet names their faces in this order. No system font is ever used: a character none
