@@ -761,15 +761,20 @@ def effective_tiers(catalogue, roadmap, answers, facts) -> dict[str, int]:
     return tiers
 
 
+def planned_with_tiers(catalogue, scale, chosen, facts, budget):
+    """The answers, the plan, the catalogue by key and each planned step's effective tier."""
+    answers = build_answers(scale, chosen)
+    roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)
+    specs = {spec.key: spec for spec in catalogue}
+    return answers, roadmap, specs, effective_tiers(catalogue, roadmap, answers, facts)
+
+
 @PROPERTY
 @given(catalogues(), levels, choices, facts_strategy, budgets)
 def test_an_applying_ongoing_duty_comes_before_every_recommendation_in_its_phase(
     catalogue, scale, chosen, facts, budget
 ):
-    answers = build_answers(scale, chosen)
-    roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)
-    specs = {spec.key: spec for spec in catalogue}
-    tiers = effective_tiers(catalogue, roadmap, answers, facts)
+    answers, roadmap, specs, tiers = planned_with_tiers(catalogue, scale, chosen, facts, budget)
     for phase in roadmap.phases:
         order = [s.key for s in phase.steps]
         for duty in order:
@@ -785,10 +790,7 @@ def test_an_applying_ongoing_duty_comes_before_every_recommendation_in_its_phase
 def test_a_duty_that_only_possibly_applies_is_ranked_like_a_recommendation(
     catalogue, scale, chosen, facts, budget
 ):
-    answers = build_answers(scale, chosen)
-    roadmap = make_plan(catalogue, answers, budget=budget, facts=facts)
-    specs = {spec.key: spec for spec in catalogue}
-    tiers = effective_tiers(catalogue, roadmap, answers, facts)
+    answers, roadmap, specs, tiers = planned_with_tiers(catalogue, scale, chosen, facts, budget)
     everything = {s.key: s for s in [*roadmap.steps, *roadmap.unscheduled]}
     needed = {key for spec in catalogue if spec.key in everything for key in spec.requires}
     for phase in roadmap.phases:
