@@ -204,7 +204,11 @@ def finish_assessment(*, assessment: Assessment) -> scoring.Result:
     locked.result = json.loads(json.dumps(result.to_dict()))
     locked.save(update_fields=["status", "completed_at", "result"])
     update_due_date(company=assessment.company, last_completed_at=locked.completed_at)
-    forget_peer_group(company=assessment.company, questionnaire_key=assessment.questionnaire.key)
+    # After the commit: a results page built in between would cache the group without it.
+    company, questionnaire_key = assessment.company, assessment.questionnaire.key
+    transaction.on_commit(
+        lambda: forget_peer_group(company=company, questionnaire_key=questionnaire_key)
+    )
     assessment.status, assessment.completed_at = locked.status, locked.completed_at
     assessment.result = locked.result
     return result
@@ -226,10 +230,15 @@ def claim_assessment(*, assessment: Assessment, user: User) -> str:
         raise NotClaimable(str(company.pk))
     Membership.objects.create(company=company, user=user, role=Membership.Role.OWNER)
     # The company may now count as a peer of others, on every instrument it has used.
-    for questionnaire_key in set(
+    keys = set(
         Questionnaire.objects.filter(assessments__company=company).values_list("key", flat=True)
-    ):
-        forget_peer_group(company=company, questionnaire_key=questionnaire_key)
+    )
+
+    def forget_groups() -> None:
+        for key in keys:
+            forget_peer_group(company=company, questionnaire_key=key)
+
+    transaction.on_commit(forget_groups)
     Respondent.objects.filter(
         assessment__company=company, is_primary=True, user__isnull=True
     ).update(user=user)

@@ -181,9 +181,7 @@ def report_html(report: Report) -> str:
     # the report to the pages an owner reads and its render under a second.
     for phase in context["phases"]:
         phase["compact"] = phase["plan"].key == "later"
-    context["roadmap_url"] = (settings.SITE_URL or "").rstrip("/") + reverse(
-        "roadmap", args=[report.assessment.public_id]
-    )
+    context["roadmap_url"] = absolute_url("roadmap", report.assessment.public_id)
     context["appendix"] = appendix(report)
     context["disagreements"] = disagreements(report)
     consultant = consultant_for_report(report.assessment.company)
@@ -393,14 +391,18 @@ def printable(html: str) -> str:
     return uncovered_pattern().sub(replace, html)
 
 
+def absolute_url(name: str, *args: object) -> str:
+    """A page's address in full: a PDF leaves the site, so its links name the host."""
+    return (settings.SITE_URL or "").rstrip("/") + reverse(name, args=args)
+
+
 def legal_links() -> dict[str, str]:
     """The operator and the addresses of the Impressum and the privacy notice, for the
-    report's last line (a PDF leaves the site, so they are written out in full)."""
-    base = (settings.SITE_URL or "").rstrip("/")
+    report's last line."""
     return {
         "operator": settings.OPERATOR_NAME or "",
-        "imprint": base + reverse("imprint"),
-        "privacy": base + reverse("privacy"),
+        "imprint": absolute_url("imprint"),
+        "privacy": absolute_url("privacy"),
     }
 
 

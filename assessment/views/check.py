@@ -445,7 +445,7 @@ def finish(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except AssessmentUnconfirmed:
             messages.error(request, _("Einige übernommene Antworten sind noch nicht bestätigt."))
         else:
-            assessment.refresh_from_db()
+            # finish_assessment has set this object's status and completion time.
             prepare_pdf(
                 assessment=assessment, may_start=lambda: throttle.pdf_render_allowed(request)
             )
