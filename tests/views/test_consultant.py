@@ -369,3 +369,25 @@ def test_peer_indexes_are_cached_and_a_finished_check_renews_them(
         make_peers(default_questionnaire, 1, level=0.9)
     position = peer_position(company, mine.result["overall"], default_questionnaire.key)
     assert position is not None and position.peers == 11
+
+
+def test_taking_a_check_into_an_account_forgets_its_peer_group_after_the_commit(
+    owner, default_questionnaire, django_capture_on_commit_callbacks
+):
+    from assessment.workflows import claim_assessment
+
+    anonymous = completed_assessment(
+        default_questionnaire,
+        company=Company(name="Ohne Konto", industry="crafts", size_band="2-9"),
+    )
+    key = peer_group_key(
+        questionnaire_key=default_questionnaire.key, industry="crafts", size_band="2-9"
+    )
+    cache.set(key, {1: 50.0})
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        claim_assessment(assessment=anonymous, user=owner)
+        # Not before the commit: a page built in between would cache the old group again.
+        assert cache.get(key) == {1: 50.0}
+    for callback in callbacks:
+        callback()
+    assert cache.get(key) is None
