@@ -5,27 +5,12 @@ import datetime
 import pytest
 
 from assessment.engine.roadmap import Budget, plan
-from assessment.models import Answer, Assessment, Company, Respondent
-
-
-def take(questionnaire, answers: dict[str, list[str] | str]) -> Assessment:
-    company = Company.objects.create(industry="crafts", size_band="2-9")
-    assessment = Assessment.objects.create(company=company, questionnaire=questionnaire)
-    respondent = Respondent.objects.create(assessment=assessment, is_primary=True)
-    questions = {q.key: q for q in questionnaire.questions.all()}
-    for key, chosen in answers.items():
-        Answer.objects.create(
-            assessment=assessment,
-            respondent=respondent,
-            question=questions[key],
-            options=[] if chosen == "n/a" else list(chosen),
-            not_applicable=chosen == "n/a",
-        )
-    return assessment
+from assessment.models import Answer, Company
+from tests.factories import NA, answered_as
 
 
 def test_small_questionnaire_scores_as_computed_by_hand(small_questionnaire):
-    assessment = take(
+    assessment = answered_as(
         small_questionnaire,
         {
             "proc_orders": ["email"],  # 5 of 10 points, weight 2
@@ -33,7 +18,7 @@ def test_small_questionnaire_scores_as_computed_by_hand(small_questionnaire):
             "proc_paperless": ["p3"],  # step 3 of 5
             "cust_online": ["online"],
             "cust_channels": ["shop", "mail"],  # 2 of 4, no cap
-            "cust_feedback": "n/a",
+            "cust_feedback": NA,
         },
     )
     result = assessment.compute_result()
@@ -47,7 +32,7 @@ def test_small_questionnaire_scores_as_computed_by_hand(small_questionnaire):
 
 
 def test_gate_question_hides_its_follow_up(small_questionnaire):
-    assessment = take(
+    assessment = answered_as(
         small_questionnaire,
         {
             "proc_orders": ["system"],
@@ -55,7 +40,7 @@ def test_gate_question_hides_its_follow_up(small_questionnaire):
             "proc_paperless": ["p5"],
             "cust_online": ["offline"],
             "cust_channels": ["shop"],
-            "cust_feedback": "n/a",
+            "cust_feedback": NA,
         },
     )
     result = assessment.compute_result()
@@ -66,7 +51,7 @@ def test_gate_question_hides_its_follow_up(small_questionnaire):
 
 
 def test_small_catalogue_roadmap_puts_prerequisites_first(small_questionnaire):
-    assessment = take(
+    assessment = answered_as(
         small_questionnaire,
         {
             "proc_orders": ["paper"],
@@ -105,7 +90,7 @@ def test_three_level_bands_with_their_names(small_questionnaire):
 def test_answers_are_one_row_per_assessment_respondent_and_question(small_questionnaire):
     from django.db import IntegrityError, transaction
 
-    assessment = take(small_questionnaire, {"proc_orders": ["paper"]})
+    assessment = answered_as(small_questionnaire, {"proc_orders": ["paper"]})
     respondent = assessment.respondents.get()
     question = small_questionnaire.questions.get(key="proc_orders")
     with pytest.raises(IntegrityError), transaction.atomic():
