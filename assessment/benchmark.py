@@ -52,13 +52,20 @@ def peer_group_key(*, questionnaire_key: str, industry: str, size_band: str) -> 
     return f"peers:{questionnaire_key}:{industry}:{size_band}"
 
 
-def peer_indexes(*, questionnaire_key: str, industry: str, size_band: str) -> dict[int, float]:
+def peer_indexes(
+    *,
+    questionnaire_key: str,
+    industry: str,
+    size_band: str,
+    cached: dict[int, float] | None = None,
+) -> dict[int, float]:
     """The latest index of every peer company of one industry and size band on one
-    instrument, by company id; from the cache when it holds the group."""
+    instrument, by company id; from the cache when it holds the group. `cached` is the
+    group's cache entry if the caller has read it with other entries (the results page)."""
     key = peer_group_key(
         questionnaire_key=questionnaire_key, industry=industry, size_band=size_band
     )
-    indexes = cache.get(key)
+    indexes = cached if cached is not None else cache.get(key)
     if indexes is None:
         indexes = {
             company_id: latest
@@ -85,15 +92,22 @@ def forget_peer_group(*, company: Company, questionnaire_key: str) -> None:
 
 
 def peer_position(
-    company: Company, overall: float | None, questionnaire_key: str
+    company: Company,
+    overall: float | None,
+    questionnaire_key: str,
+    *,
+    cached: dict[int, float] | None = None,
 ) -> PeerPosition | None:
     """Where the index lies among the latest indexes of every other company in the same
     industry and size band, on the same instrument (a quick check's index is never compared
-    with a full check's)."""
+    with a full check's). `cached`: the group's cache entry, if the caller has read it."""
     if overall is None:
         return None
     indexes = peer_indexes(
-        questionnaire_key=questionnaire_key, industry=company.industry, size_band=company.size_band
+        questionnaire_key=questionnaire_key,
+        industry=company.industry,
+        size_band=company.size_band,
+        cached=cached,
     )
     others = [value for company_id, value in indexes.items() if company_id != company.pk]
     if len(others) < MINIMUM_PEERS:

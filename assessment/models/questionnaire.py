@@ -96,6 +96,17 @@ class Questionnaire(models.Model):
             return self.content()
         return newest.content()
 
+    def advice_content_given(self, newest_pk: int | None) -> QuestionnaireContent:
+        """`advice_content` when the caller has read the newest version's id of the same key
+        already (the results page reads it with the check's revision): no query when this is
+        the newest version, one otherwise."""
+        if newest_pk is None or newest_pk == self.pk:
+            return self.content()
+        newest = Questionnaire.objects.filter(pk=newest_pk, key=self.key).first()
+        if newest is None or newest.version <= self.version:
+            return self.content()
+        return newest.content()
+
     def scoring_spec(self) -> scoring.QuestionnaireSpec:
         return self.content().spec
 

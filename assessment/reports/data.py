@@ -17,6 +17,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from assessment.benchmark import peer_group_key
 from assessment.engine import charts, roadmap, scoring
 from assessment.engine.comparison import Comparison, Snapshot, compare
 from assessment.models import (
@@ -24,6 +25,8 @@ from assessment.models import (
     Answer,
     Assessment,
     ConsultantProfile,
+    Membership,
+    Questionnaire,
     QuestionnaireContent,
     Recommendation,
     Respondent,
@@ -365,29 +368,36 @@ def resolve_disagreements(report: Report, facts: list[dict]) -> list[dict]:
     return [{**row, "question": report.content.questions[row["question"]]} for row in facts]
 
 
-def revision_of(
-    assessment: Assessment,
-    language: str,
-    *,
-    advice: QuestionnaireContent | None = None,
-    branding: bool = False,
-    layout: str = "",
-) -> str:
-    """Changes whenever anything a report of the assessment shows may change: its answers
-    and the team's, the company's actions, budget and profile facts, its other completed
-    checks, the newest recommendation catalogue, the language and the day (the roadmap is
-    planned from today); with `branding`, the consultant shown on the PDF's cover.
+@dataclass(frozen=True)
+class CheckState:
+    """What one query tells about a check besides its own row: the revision of its report,
+    the catalogue that plans its roadmap, and whether its company has people with an
+    account (a check without them can be taken into an account)."""
+
+    revision: str
+    advice: QuestionnaireContent
+    has_members: bool
+
+
+def check_state(
+    assessment: Assessment, language: str, *, branding: bool = False, layout: str = ""
+) -> CheckState:
+    """The check's revision, which changes whenever anything a report of the assessment
+    shows may change: its answers and the team's, the company's actions, budget and profile
+    facts, its other completed checks, the newest recommendation catalogue, the language and
+    the day (the roadmap is planned from today); with `branding`, the consultant shown on the
+    PDF's cover. `layout` is a version of what is rendered from it.
 
     One query (two with `branding`), whatever the amount of data: counts and latest change
-    times rather than the rows themselves. `advice` is the newest catalogue if the caller has
-    loaded it already (one query fewer); `layout` is a version of what is rendered from it.
+    times rather than the rows themselves, with the id of the newest version of the
+    questionnaire and the number of the company's members. A newer questionnaire version
+    than the check's own costs one query more (its row), once it is loaded.
     """
     with connection.cursor() as cursor:
         cursor.execute(REVISION_SQL, revision_parameters(assessment))
-        parts = cursor.fetchone()
+        *parts, newest_questionnaire, member_count = cursor.fetchone()
     company = assessment.company
-    if advice is None:
-        advice = assessment.questionnaire.advice_content()
+    advice = assessment.questionnaire.advice_content_given(newest_questionnaire)
     consultants = (
         list(
             ConsultantProfile.objects.filter(
@@ -406,7 +416,7 @@ def revision_of(
         assessment.completed_at,
         assessment.questionnaire.content_hash,
         advice.questionnaire.content_hash,
-        parts,
+        tuple(parts),
         company.name,
         company.industry,
         company.size_band,
@@ -420,10 +430,22 @@ def revision_of(
         # show as ahead after its date has passed.
         timezone.localdate(),
     ]
-    return hashlib.sha256(repr(revision).encode("utf-8")).hexdigest()
+    return CheckState(
+        revision=hashlib.sha256(repr(revision).encode("utf-8")).hexdigest(),
+        advice=advice,
+        has_members=member_count > 0,
+    )
 
 
-# Counts and latest changes of everything a report reads, as four one-row aggregates.
+def revision_of(
+    assessment: Assessment, language: str, *, branding: bool = False, layout: str = ""
+) -> str:
+    """The revision of the check's report (`check_state`)."""
+    return check_state(assessment, language, branding=branding, layout=layout).revision
+
+
+# Counts and latest changes of everything a report reads, as one-row aggregates, with the
+# newest version of the check's questionnaire and the company's number of members.
 # Written as SQL because the same query built with the ORM (eleven subqueries) took about 20 ms
 # to build and compile on every results page, more than planning the roadmap. Plain aggregates
 # that SQLite and PostgreSQL run alike; the table names come from the models, every value is
@@ -431,7 +453,8 @@ def revision_of(
 REVISION_TEMPLATE = """
 SELECT a.answer_count, a.answers_changed, r.respondent_count, r.respondent_last,
        c.action_count, c.actions_changed, c.action_last,
-       d.completed_count, d.completed_first, d.completed_latest, d.completed_last
+       d.completed_count, d.completed_first, d.completed_latest, d.completed_last,
+       q.newest_questionnaire, m.member_count
 FROM (SELECT COUNT(*) AS answer_count, MAX(updated_at) AS answers_changed
       FROM {answers} WHERE assessment_id = %s) a,
      (SELECT COUNT(*) AS respondent_count, MAX(id) AS respondent_last
@@ -440,13 +463,18 @@ FROM (SELECT COUNT(*) AS answer_count, MAX(updated_at) AS answers_changed
       FROM {actions} WHERE company_id = %s) c,
      (SELECT COUNT(*) AS completed_count, MIN(completed_at) AS completed_first,
              MAX(completed_at) AS completed_latest, MAX(id) AS completed_last
-      FROM {assessments} WHERE company_id = %s AND status = %s) d
+      FROM {assessments} WHERE company_id = %s AND status = %s) d,
+     (SELECT (SELECT id FROM {questionnaires} WHERE "key" = %s ORDER BY version DESC LIMIT 1)
+             AS newest_questionnaire) q,
+     (SELECT COUNT(*) AS member_count FROM {memberships} WHERE company_id = %s) m
 """
 REVISION_SQL = REVISION_TEMPLATE.format(
     answers=Answer._meta.db_table,
     respondents=Respondent._meta.db_table,
     actions=Action._meta.db_table,
     assessments=Assessment._meta.db_table,
+    questionnaires=Questionnaire._meta.db_table,
+    memberships=Membership._meta.db_table,
 )
 
 
@@ -457,6 +485,8 @@ def revision_parameters(assessment: Assessment) -> list:
         assessment.company_id,
         assessment.company_id,
         Assessment.Status.COMPLETED.value,
+        assessment.questionnaire.key,
+        assessment.company_id,
     ]
 
 
@@ -484,34 +514,63 @@ class ResultsFacts:
 @dataclass(frozen=True)
 class ResultsData:
     """The report, the radar chart, the history and the team's disagreements of one
-    assessment, ready for the results page."""
+    assessment, ready for the results page; with what the same reads told about the check's
+    company: whether it has members (None: not read) and its peer group's indexes (None: not
+    read, or not in the cache)."""
 
     report: Report
     radar: str
     history: dict | None
     disagreements: list[dict]
     from_cache: bool
+    has_members: bool | None = None
+    peer_indexes: dict[int, float] | None = None
 
 
-def results_data(*, assessment: Assessment) -> ResultsData:
+def results_data(*, assessment: Assessment, with_peers: bool = False) -> ResultsData:
     """The results page's data: computed once per revision of a completed check and kept in
-    Django's cache (shared by every worker), computed anew for a check still in progress."""
-    advice = assessment.questionnaire.advice_content()
+    Django's cache (shared by every worker), computed anew for a check still in progress.
+
+    A completed check costs two queries when its data is in the cache: its state
+    (`check_state`) and one cache read, which with `with_peers` brings the peer group's
+    indexes (`benchmark.peer_indexes`) along."""
     if not assessment.is_completed:
+        advice = assessment.questionnaire.advice_content()
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
-    revision = revision_of(assessment, language, advice=advice)
+    state = check_state(assessment, language)
+    advice = state.advice
     # One entry per check and language, holding its revision: a newer revision replaces it,
     # and deleting the check can remove every entry that holds its answers and notes.
     key = results_cache_key(assessment, language)
-    cached = cache.get(key)
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == revision:
-        facts = cached[1]
-        if isinstance(facts, ResultsFacts):
-            return resolve_results(assessment, advice, facts, True)
-    facts = compute_results(assessment, advice)
-    cache.set(key, (revision, facts), RESULTS_CACHE_SECONDS)
-    return resolve_results(assessment, advice, facts, False)
+    company = assessment.company
+    peers_key = (
+        peer_group_key(
+            questionnaire_key=assessment.questionnaire.key,
+            industry=company.industry,
+            size_band=company.size_band,
+        )
+        if with_peers
+        else None
+    )
+    found = cache.get_many([key, peers_key] if peers_key else [key])
+    peers = found.get(peers_key) if peers_key else None
+    cached = found.get(key)
+    facts = None
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == state.revision:
+        facts = cached[1] if isinstance(cached[1], ResultsFacts) else None
+    from_cache = facts is not None
+    if facts is None:
+        facts = compute_results(assessment, advice)
+        cache.set(key, (state.revision, facts), RESULTS_CACHE_SECONDS)
+    return resolve_results(
+        assessment,
+        advice,
+        facts,
+        from_cache,
+        has_members=state.has_members,
+        peer_indexes=peers if isinstance(peers, dict) else None,
+    )
 
 
 def results_cache_key(assessment: Assessment, language: str) -> str:
@@ -541,7 +600,13 @@ def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> Res
 
 
 def resolve_results(
-    assessment: Assessment, advice: QuestionnaireContent, facts: ResultsFacts, from_cache: bool
+    assessment: Assessment,
+    advice: QuestionnaireContent,
+    facts: ResultsFacts,
+    from_cache: bool,
+    *,
+    has_members: bool | None = None,
+    peer_indexes: dict[int, float] | None = None,
 ) -> ResultsData:
     report = Report(
         assessment=assessment,
@@ -558,6 +623,8 @@ def resolve_results(
         history=None if facts.history is None else resolve_history(report, facts.history),
         disagreements=resolve_disagreements(report, facts.disagreements),
         from_cache=from_cache,
+        has_members=has_members,
+        peer_indexes=peer_indexes,
     )
 
 

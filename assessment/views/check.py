@@ -491,9 +491,9 @@ QUICK_STEPS = 3  # the quick check's result names this many next steps
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     found = access.require_check(request, public_id, "view_results")
     assessment = found.assessment
-    data = results_data(assessment=assessment)
-    report = data.report
     quick = assessment.questionnaire.key == QUICK_CHECK_KEY
+    data = results_data(assessment=assessment, with_peers=not quick)
+    report = data.report
     # The full step list is the roadmap page's (linked from the fold, loaded into it by
     # script): rendering 80-odd steps took most of this page's time.
     context = report_context(report, steps=quick)
@@ -508,8 +508,10 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # The chart module escapes every label; the SVG is ours, not user input.
     context["radar"] = mark_safe(data.radar)  # noqa: S308
     context["is_member"] = found.role in access.PEOPLE_OF_THE_COMPANY
-    context["can_claim"] = (
-        found.role == access.LINK_HOLDER and not assessment.company.memberships.exists()
+    context["can_claim"] = found.role == access.LINK_HOLDER and not (
+        data.has_members
+        if data.has_members is not None
+        else assessment.company.memberships.exists()
     )
     context["deletion_date"] = (
         privacy.deletion_notice_due(assessment, anonymous=True) if context["can_claim"] else None
@@ -527,9 +529,15 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context["on_list"] = report.adopted if context["is_member"] else frozenset()
     context["history"] = data.history
     context["disagreements"] = data.disagreements
-    # Not cached: it compares with other companies, whose checks change without this one.
+    # Not kept with the check's data: it compares with other companies, whose checks change
+    # without this one (their group's indexes are cached for a minute, read with the data).
     context["peers"] = (
-        peer_position(assessment.company, report.result.overall, assessment.questionnaire.key)
+        peer_position(
+            assessment.company,
+            report.result.overall,
+            assessment.questionnaire.key,
+            cached=data.peer_indexes,
+        )
         if assessment.is_completed
         else None
     )

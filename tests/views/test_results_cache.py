@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assessment.models import Action, Answer, Assessment, Company, Membership
-from assessment.reports.data import build_report, results_data, revision_of
+from assessment.reports.data import build_report, check_state, results_data, revision_of
 from assessment.workflows import start_reassessment
 from tests.factories import completed_assessment, hold_link
 
@@ -210,8 +210,35 @@ def test_results_page_queries_do_not_grow_with_the_company(
     latest = completed_assessment(default_questionnaire, company=company, level=0.5)
     client = granted_client(latest)
     client.get(results_url(latest))
-    # Session, the assessment with its company and questionnaire, the newest catalogue, the
-    # revision, the cached data, and the peers (other companies change without this check);
-    # for a browser holding the link, whether anybody owns the check yet (offer to claim it).
-    with django_assert_max_num_queries(7):
+    # Session, the assessment with its company and questionnaire, the check's state (its
+    # revision, the newest version of its questionnaire, whether anybody owns it yet, for the
+    # offer to take it into an account), and one cache read for the data and the peers.
+    with django_assert_max_num_queries(4):
         assert client.get(results_url(latest)).status_code == 200
+
+
+def test_the_check_state_says_whether_anybody_owns_the_check(default_questionnaire, owner):
+    """The results page offers a link holder to take the check into an account from the
+    state it reads anyway (no query of its own), and stops once the company has a member."""
+    latest = completed_assessment(default_questionnaire, level=0.5)
+    client = granted_client(latest)
+    assert not check_state(fresh(latest), "de").has_members
+    assert "data-claim" in client.get(results_url(latest)).content.decode()
+    Membership.objects.create(company=latest.company, user=owner, role="owner")
+    assert check_state(fresh(latest), "de").has_members
+    assert "data-claim" not in client.get(results_url(latest)).content.decode()
+
+
+def test_answers_come_back_from_the_cache_as_they_were_stored(default_questionnaire):
+    """Answers are pickled through their constructor (cheaper to read on every results page):
+    every field comes back, in its place."""
+    from assessment.models import StoredAnswer
+
+    answer = StoredAnswer("website", ["a", "b"], False, "Notiz", True, True, False, True)
+    cache.set("answer-test", answer)
+    again = cache.get("answer-test")
+    assert type(again) is StoredAnswer and again == answer
+    latest = completed_assessment(default_questionnaire, level=0.5)
+    stored = build_report(assessment=fresh(latest)).answers
+    cache.set("answers-test", stored)
+    assert cache.get("answers-test") == stored

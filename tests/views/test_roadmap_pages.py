@@ -16,7 +16,7 @@ from assessment.models import Action, Assessment, Company, Membership
 from assessment.questionnaire_file import load_questionnaire_file
 from assessment.reports import pdf
 from assessment.reports.context import report_context
-from assessment.reports.data import build_report
+from assessment.reports.data import build_report, check_state, results_data
 from tests.conftest import SMALL_QUESTIONNAIRE
 from tests.factories import PROFILE, completed_assessment, hold_link
 
@@ -322,6 +322,37 @@ def test_a_completed_check_is_planned_with_the_newest_catalogue(tmp_path, db):
     assert Assessment.objects.get(pk=assessment.pk).result == frozen
     # The weakest answer to the first question now rules every step out.
     assert not after.roadmap.steps and not after.roadmap.unscheduled
+
+
+def test_the_results_page_takes_up_a_newer_catalogue_at_once(tmp_path, db):
+    """The check's state names the newest version of its questionnaire: loading one changes
+    the revision, so cached results of an older version are planned anew with its steps."""
+    old = load_questionnaire_file(path=small_file(tmp_path, 1)).questionnaire
+    assessment = completed_assessment(old, level=0.0)
+
+    def reloaded() -> Assessment:
+        return Assessment.objects.select_related("company", "questionnaire").get(pk=assessment.pk)
+
+    assert results_data(assessment=reloaded()).report.advice.questionnaire == old
+    assert results_data(assessment=reloaded()).from_cache
+    assert check_state(reloaded(), "de").advice.questionnaire == old
+
+    def retitle(data):
+        for step in data["recommendations"]:
+            step["title"]["de"] = "Neu: " + step["title"]["de"]
+
+    newer = load_questionnaire_file(path=small_file(tmp_path, 2, retitle)).questionnaire
+    assert check_state(reloaded(), "de").advice.questionnaire == newer
+    data = results_data(assessment=reloaded())
+    assert not data.from_cache
+    assert data.report.advice.questionnaire == newer
+    assert data.report.content.questionnaire == old
+    steps = [step for phase in data.report.roadmap.phases for step in phase.steps]
+    assert steps
+    with translation.override("de"):
+        assert all(
+            data.report.advice.recommendation(step.key).title.startswith("Neu: ") for step in steps
+        )
 
 
 def test_the_json_export_carries_the_legal_layer_and_the_reassessment_date(weak_carpenter):
