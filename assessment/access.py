@@ -278,12 +278,8 @@ def held_token(request: HttpRequest, key: str, public_id: uuid.UUID | str) -> Re
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
-    # The frozen result (about 15 KB of JSON) is read by no page of a check: its scores come
-    # from the results cache or are computed from the answers.
-    tokens = (
-        ResumeToken.objects.active()
-        .select_related("assessment__company", "assessment__questionnaire")
-        .defer("assessment__result")
+    tokens = ResumeToken.objects.active().select_related(
+        "assessment__company", "assessment__questionnaire"
     )
     if key == SESSION_RESPONDENTS:
         tokens = tokens.select_related("respondent")  # a company link has no team member
@@ -307,7 +303,6 @@ def find_assessment(public_id: uuid.UUID | str) -> Assessment | None:
     try:
         return (
             Assessment.objects.select_related("company", "questionnaire")
-            .defer("result")  # as in held_token
             .filter(public_id=public_id)
             .first()
         )
