@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from django.template import Context
 from django.utils import translation
 
+from assessment.models import Dimension, LevelBand, Question
 from assessment.templatetags.reifegrad import (
     dimension_sections,
     dimension_table_rows,
@@ -149,20 +150,22 @@ def test_texts_follow_the_active_language_with_german_where_english_is_missing()
 
 def results_row(*, score: float | None, holding_back: list[dict]) -> dict:
     return {
-        "dimension": SimpleNamespace(key="web", title='Web & "Shop" <script>'),
+        "dimension": Dimension(key="web", title_de='Web & "Shop" <script>', title_en="Web <en>"),
         "result": SimpleNamespace(score=score),
-        "band": SimpleNamespace(name="<b>Einsteiger</b>") if score is not None else None,
+        "band": LevelBand(name_de="<b>Einsteiger</b>", name_en="<b>Beginner</b>")
+        if score is not None
+        else None,
         "holding_back": holding_back,
     }
 
 
 def test_the_results_page_lists_escape_every_text():
-    question = SimpleNamespace(display_text="Wer pflegt <i>die</i> Seite?")
+    question = Question(text_de="Wer pflegt <i>die</i> Seite?", text_en="Who <i>runs</i> it?")
     hostile = results_row(score=42.5, holding_back=[{"question": question, "answer": "<img>"}])
-    rows = dimension_table_rows(
-        [hostile], {"rows": [{"dimension": hostile["dimension"], "before": 30.0}]}
-    )
-    sections = dimension_sections([hostile])
+    history = {"rows": [{"dimension": hostile["dimension"], "before": 30.0}]}
+    with translation.override("de"):
+        rows = dimension_table_rows([hostile], history)
+        sections = dimension_sections([hostile])
     for html in (rows, sections):
         assert "<script>" not in html and "<b>" not in html
         assert "Web &amp; &quot;Shop&quot; &lt;script&gt;" in html
@@ -170,10 +173,21 @@ def test_the_results_page_lists_escape_every_text():
     assert ">43<" in rows  # 42.5 shows as 43, rounded half up
     assert ">+13<" in rows  # 43 against 30
     assert "Wer pflegt &lt;i&gt;die&lt;/i&gt; Seite?" in sections and "&lt;img&gt;" in sections
-    levers = lever_items(
-        [{"lever": 2.25, "question": question, "dimension": hostile["dimension"], "answer": "<x>"}]
-    )
+    lever = {
+        "lever": 2.25,
+        "question": question,
+        "dimension": hostile["dimension"],
+        "answer": "<x>",
+    }
+    with translation.override("de"):
+        levers = lever_items([lever])
     assert "<i>" not in levers and "&lt;x&gt;" in levers and "Web &amp;" in levers
+    # Every text in the reader's language.
+    with translation.override("en"):
+        english = dimension_table_rows([hostile], history) + dimension_sections([hostile])
+        english += lever_items([lever])
+    assert "Web &lt;en&gt;" in english and "&lt;b&gt;Beginner&lt;/b&gt;" in english
+    assert "Who &lt;i&gt;runs&lt;/i&gt; it?" in english and "Wer pflegt" not in english
 
 
 def test_a_dimension_that_does_not_apply_says_so_and_one_with_nothing_holding_back_praises():

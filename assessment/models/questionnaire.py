@@ -403,8 +403,14 @@ class Question(models.Model):
             return gettext("keine Antwort") if empty is None else empty
         if answer.not_applicable:
             return gettext("trifft nicht zu")
-        names = {option.key: option.label for option in self.option_list}
-        return ", ".join(names.get(key, key) for key in answer.options)
+        # Only the chosen options' labels, the language looked up once: a results page
+        # words the answers to some twenty questions.
+        language = get_language()
+        chosen = {option.key: option for option in self.option_list if option.key in answer.options}
+        return ", ".join(
+            Option.label.value(chosen[key], language) if key in chosen else key
+            for key in answer.options
+        )
 
     def scoring_spec(self, dimension_key: str) -> scoring.QuestionSpec:
         condition = None

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from assessment.citations import english_citation
 from assessment.engine import scoring
 from assessment.engine.roadmap import PhasePlan
-from assessment.models import Option, Question
+from assessment.models import Dimension, LevelBand, Option, Question
 
 register = template.Library()
 
@@ -105,6 +105,7 @@ def get_item(mapping: dict, key: str) -> object:
 # language and page setting and remembered by value; a page then only fills in the
 # answer: which pieces, the seen-state, the note and an error.
 TEXT, HELP, LABEL = Question.text, Question.help, Option.label
+DIMENSION_TITLE, BAND_NAME = Dimension.title, LevelBand.name
 NOTHING = mark_safe("")
 CLASSES = {
     (False, False): NOTHING,
@@ -590,6 +591,7 @@ CHANGE_CELL = '<td class="text-end">{}</td>'
 def dimension_table_rows(rows: list[dict], history: dict | None) -> SafeString:
     """The rows of the results page's table of dimensions: score, level, change."""
     not_applicable = gettext("trifft nicht zu")
+    language = get_language()
     parts = []
     for row in rows:
         score = row["result"].score
@@ -601,9 +603,13 @@ def dimension_table_rows(rows: list[dict], history: dict | None) -> SafeString:
         parts.append(
             format_html(
                 DIMENSION_ROW,
-                title=row["dimension"].title,
+                title=DIMENSION_TITLE.value(row["dimension"], language),
                 score=points(score) if score is not None else "–",
-                band=band.name if band else format_html(NOT_APPLICABLE_BAND, not_applicable),
+                band=(
+                    BAND_NAME.value(band, language)
+                    if band
+                    else format_html(NOT_APPLICABLE_BAND, not_applicable)
+                ),
                 change=change,
             )
         )
@@ -630,13 +636,14 @@ NOTHING_HOLDS_BACK = '<p class="small text-body-secondary mb-0">{}</p>'
 def dimension_sections(rows: list[dict]) -> SafeString:
     """Each dimension of the results page: score, level and the questions that hold it back."""
     your_answer = gettext("Ihre Antwort:")
+    language = get_language()
     parts = []
     for row in rows:
         score, band = row["result"].score, row["band"]
         if score is None:
             shown_score = format_html("{}", gettext("trifft nicht zu"))
         elif band:
-            shown_score = format_html("{} – {}", points(score), band.name)
+            shown_score = format_html("{} – {}", points(score), BAND_NAME.value(band, language))
         else:
             shown_score = format_html("{}", points(score))
         details = NOTHING
@@ -644,7 +651,7 @@ def dimension_sections(rows: list[dict]) -> SafeString:
             items = [
                 format_html(
                     HOLDING_BACK_ITEM,
-                    text=item["question"].display_text,
+                    text=item["question"].display_text_in(language),
                     your_answer=your_answer,
                     answer=item["answer"],
                 )
@@ -657,7 +664,7 @@ def dimension_sections(rows: list[dict]) -> SafeString:
             format_html(
                 DIMENSION_SECTION,
                 key=row["dimension"].key,
-                title=row["dimension"].title,
+                title=DIMENSION_TITLE.value(row["dimension"], language),
                 score=shown_score,
                 details=details,
             )
@@ -676,13 +683,14 @@ LEVER = (
 def lever_items(levers: list[dict]) -> SafeString:
     """The five biggest levers of the overall index, each with the question and the answer."""
     your_answer = gettext("Ihre Antwort:")
+    language = get_language()
     return joined(
         [
             format_html(
                 LEVER,
                 lever=floatformat(lever["lever"], 1),
-                text=lever["question"].display_text,
-                dimension=lever["dimension"].title,
+                text=lever["question"].display_text_in(language),
+                dimension=DIMENSION_TITLE.value(lever["dimension"], language),
                 your_answer=your_answer,
                 answer=lever["answer"],
             )
