@@ -91,10 +91,9 @@ class Questionnaire(models.Model):
     def advice_content(self) -> QuestionnaireContent:
         """The content whose catalogue plans roadmaps for checks on this version: the newest
         loaded version of the same key (questions and options are matched by key)."""
-        newest = Questionnaire.objects.filter(key=self.key).order_by("-version").first()
-        if newest is None or newest.version <= self.version:
-            return self.content()
-        return newest.content()
+        return self.content_newer_of(
+            Questionnaire.objects.filter(key=self.key).order_by("-version").first()
+        )
 
     def advice_content_given(self, newest_pk: int | None) -> QuestionnaireContent:
         """`advice_content` when the caller has read the newest version's id of the same key
@@ -102,10 +101,15 @@ class Questionnaire(models.Model):
         the newest version, one otherwise."""
         if newest_pk is None or newest_pk == self.pk:
             return self.content()
-        newest = Questionnaire.objects.filter(pk=newest_pk, key=self.key).first()
-        if newest is None or newest.version <= self.version:
+        return self.content_newer_of(
+            Questionnaire.objects.filter(pk=newest_pk, key=self.key).first()
+        )
+
+    def content_newer_of(self, other: Questionnaire | None) -> QuestionnaireContent:
+        """The content of `other` if it is a later version than this one, else this one's."""
+        if other is None or other.version <= self.version:
             return self.content()
-        return newest.content()
+        return other.content()
 
     def scoring_spec(self) -> scoring.QuestionnaireSpec:
         return self.content().spec

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -563,11 +563,8 @@ def results_data(*, assessment: Assessment, with_peers: bool = False) -> Results
     if facts is None:
         facts = compute_results(assessment, advice)
         cache.set(key, (state.revision, facts), RESULTS_CACHE_SECONDS)
-    return resolve_results(
-        assessment,
-        advice,
-        facts,
-        from_cache,
+    return replace(
+        resolve_results(assessment, advice, facts, from_cache),
         has_members=state.has_members,
         peer_indexes=peers if isinstance(peers, dict) else None,
     )
@@ -600,13 +597,7 @@ def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> Res
 
 
 def resolve_results(
-    assessment: Assessment,
-    advice: QuestionnaireContent,
-    facts: ResultsFacts,
-    from_cache: bool,
-    *,
-    has_members: bool | None = None,
-    peer_indexes: dict[int, float] | None = None,
+    assessment: Assessment, advice: QuestionnaireContent, facts: ResultsFacts, from_cache: bool
 ) -> ResultsData:
     report = Report(
         assessment=assessment,
@@ -623,8 +614,6 @@ def resolve_results(
         history=None if facts.history is None else resolve_history(report, facts.history),
         disagreements=resolve_disagreements(report, facts.disagreements),
         from_cache=from_cache,
-        has_members=has_members,
-        peer_indexes=peer_indexes,
     )
 
 

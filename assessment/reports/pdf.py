@@ -49,14 +49,15 @@ from assessment.engine import charts, scoring
 from assessment.models import Action, Assessment, RenderedReport, ReportRender
 from assessment.reports.context import report_context, step_item
 from assessment.reports.data import (
+    CheckState,
     Report,
     build_report,
+    check_state,
     disagreements,
     history_context,
     radar_comparison,
     trend_svg,
 )
-from assessment.reports.data import revision_of as report_revision
 
 logger = logging.getLogger(__name__)
 
@@ -514,10 +515,16 @@ def render(report: Report) -> tuple[bytes, Timing]:
     return content, Timing(0.0, templated - started, layout, write)
 
 
+def pdf_state(assessment: Assessment, language: str) -> CheckState:
+    """The check's state for its PDF: the revision covers everything the report shows
+    (`data.check_state`), the consultant on its cover and the layout of the template and
+    stylesheet."""
+    return check_state(assessment, language, branding=True, layout=LAYOUT_VERSION)
+
+
 def revision_of(assessment: Assessment, language: str) -> str:
-    """The stored PDF's revision: everything the report shows (`report.revision_of`), the
-    consultant on its cover and the layout of the template and stylesheet."""
-    return report_revision(assessment, language, branding=True, layout=LAYOUT_VERSION)
+    """The stored PDF's revision (`pdf_state`)."""
+    return pdf_state(assessment, language).revision
 
 
 def safe_filename(assessment: Assessment) -> str:
@@ -541,14 +548,16 @@ def safe_filename(assessment: Assessment) -> str:
 def assessment_pdf(*, assessment: Assessment) -> RenderedPdf:
     """PDF bytes for the assessment in the active language, rendered once per revision."""
     language = (translation.get_language() or "de")[:2]
-    revision = revision_of(assessment, language)
+    state = pdf_state(assessment, language)
+    revision = state.revision
     filename = safe_filename(assessment)
     stored = RenderedReport.objects.filter(
         assessment=assessment, language=language, revision=revision
     ).first()
     if stored is not None:
         return RenderedPdf(bytes(stored.pdf), filename, revision, from_cache=True)
-    content, _timing = render(build_report(assessment=assessment))
+    # Planned with the catalogue the revision names, not one looked up again.
+    content, _timing = render(build_report(assessment=assessment, advice=state.advice))
     # Only a complete document is ever stored: the row is written in one transaction.
     with transaction.atomic():
         RenderedReport.objects.update_or_create(

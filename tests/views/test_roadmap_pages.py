@@ -356,6 +356,34 @@ def test_the_results_page_takes_up_a_newer_catalogue_at_once(tmp_path, db):
         )
 
 
+def test_the_pdf_is_planned_with_the_catalogue_its_revision_names(tmp_path, db, monkeypatch):
+    """The stored PDF's revision and its roadmap come from the same newest version: the
+    catalogue is read once, with the revision, and not looked up again for the plan."""
+    from assessment.models import Questionnaire
+    from tests.test_pdf import pdf_text
+
+    old = load_questionnaire_file(path=small_file(tmp_path, 1)).questionnaire
+    assessment = completed_assessment(old, level=0.0)
+
+    def retitle(data):
+        for step in data["recommendations"]:
+            step["title"]["de"] = "Neu: " + step["title"]["de"]
+
+    newer = load_questionnaire_file(path=small_file(tmp_path, 2, retitle)).questionnaire
+    reloaded = Assessment.objects.select_related("company", "questionnaire").get(pk=assessment.pk)
+
+    def looked_up_again(self):
+        raise AssertionError("the catalogue was looked up a second time")
+
+    monkeypatch.setattr(Questionnaire, "advice_content", looked_up_again)
+    with translation.override("de"):
+        state = pdf.pdf_state(reloaded, "de")
+        made = pdf.assessment_pdf(assessment=reloaded)
+    assert state.advice.questionnaire == newer
+    assert made.revision == state.revision
+    assert "Neu: " in pdf_text(made.content)
+
+
 def test_the_json_export_carries_the_legal_layer_and_the_reassessment_date(weak_carpenter):
     from assessment.reports.export import export_data
 
