@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The one launcher, shared with the tests.
+from tests.live import drop_database, run_gunicorn  # noqa: E402
 from tests.live import free_port as free_port  # noqa: E402 - bench/load.py and pages.py use it
-from tests.live import run_gunicorn  # noqa: E402
 
 QUESTIONNAIRE = ROOT / "assessment/content/reifegrad-kmu.yaml"
 DATABASES = ("sqlite", "postgres")
@@ -57,7 +57,8 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
 
     server = urllib.parse.urlsplit(POSTGRES_SERVER)
 
-    def maintenance(statement: str) -> None:
+    @contextlib.contextmanager
+    def maintenance() -> Iterator[psycopg.Connection]:
         with psycopg.connect(
             host=server.hostname,
             port=server.port or 5432,
@@ -66,15 +67,16 @@ def fresh_database(kind: str, folder: Path) -> Iterator[str]:
             dbname="postgres",
             autocommit=True,
         ) as connection:
-            connection.execute(statement)
+            yield connection
 
-    drop = f'DROP DATABASE IF EXISTS "{POSTGRES_NAME}" WITH (FORCE)'
-    maintenance(drop)
-    maintenance(f'CREATE DATABASE "{POSTGRES_NAME}"')
+    with maintenance() as connection:
+        drop_database(connection, POSTGRES_NAME)
+        connection.execute(f'CREATE DATABASE "{POSTGRES_NAME}"')
     try:
         yield f"{POSTGRES_SERVER}/{POSTGRES_NAME}"
     finally:
-        maintenance(drop)
+        with maintenance() as connection:
+            drop_database(connection, POSTGRES_NAME)
 
 
 def production_env(

@@ -61,6 +61,23 @@ def manage(database_url: str, *command: str) -> None:
     )
 
 
+def drop_database(connection: psycopg.Connection, database: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), waiting out an autovacuum worker on it.
+
+    A role without `pg_signal_backend` may end its own sessions but not autovacuum's; such a
+    worker finishes within seconds, so the drop is tried again for up to a minute.
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 @contextmanager
 def own_database(directory: Path, name: str) -> Iterator[str]:
     """A migrated database with the default questionnaire, of the kind the suite runs on.
@@ -74,7 +91,7 @@ def own_database(directory: Path, name: str) -> Iterator[str]:
         url = parts._replace(path="/" + database).geturl()
         admin = parts._replace(path="/postgres").geturl()
         with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            drop_database(connection, database)
             connection.execute(f'CREATE DATABASE "{database}"')
     else:
         database = None
@@ -87,7 +104,7 @@ def own_database(directory: Path, name: str) -> Iterator[str]:
     finally:
         if database is not None:
             with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                drop_database(connection, database)
 
 
 def query(database_url: str, sql: str, params: tuple = ()) -> list[tuple]:
