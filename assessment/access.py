@@ -272,15 +272,19 @@ def grant(request: HttpRequest, token: ResumeToken) -> None:
     request.session[key] = dict(list(links.items())[-MAX_LINKS:])
 
 
-def held_token(request: HttpRequest, key: str, public_id: uuid.UUID | str) -> ResumeToken | None:
+def held_token(
+    request: HttpRequest, key: str, public_id: uuid.UUID | str, *, frozen_result: bool = True
+) -> ResumeToken | None:
     """The link this browser holds for the check, if it is still not blocked: one query,
-    which brings the check along."""
+    which brings the check along (without its frozen result unless `frozen_result`)."""
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
     tokens = ResumeToken.objects.active().select_related(
         "assessment__company", "assessment__questionnaire"
     )
+    if not frozen_result:
+        tokens = tokens.defer("assessment__result")
     if key == SESSION_RESPONDENTS:
         tokens = tokens.select_related("respondent")  # a company link has no team member
     try:
@@ -299,33 +303,38 @@ class CheckAccess:
     respondent: Respondent | None
 
 
-def find_assessment(public_id: uuid.UUID | str) -> Assessment | None:
+def find_assessment(public_id: uuid.UUID | str, *, frozen_result: bool = True) -> Assessment | None:
+    assessments = Assessment.objects.select_related("company", "questionnaire")
+    if not frozen_result:
+        assessments = assessments.defer("result")
     try:
-        return (
-            Assessment.objects.select_related("company", "questionnaire")
-            .filter(public_id=public_id)
-            .first()
-        )
+        return assessments.filter(public_id=public_id).first()
     except ValidationError:
         return None
 
 
-def check_access(request: HttpRequest, public_id: uuid.UUID | str) -> CheckAccess | None:
+def check_access(
+    request: HttpRequest, public_id: uuid.UUID | str, *, frozen_result: bool = True
+) -> CheckAccess | None:
     """The check and this visitor's role in it, looked up now; None without any relation.
 
     A person of the company keeps their role; if this browser also opened a team link of
-    the check, the pages edit that team member's own answers.
+    the check, the pages edit that team member's own answers. Without `frozen_result` the
+    check's stored result (some 15 KB of JSON) is left in the database: a page that shows
+    the cached results data never reads it, and reading it would load it then.
     """
-    respondent_token = held_token(request, SESSION_RESPONDENTS, public_id)
+    respondent_token = held_token(
+        request, SESSION_RESPONDENTS, public_id, frozen_result=frozen_result
+    )
     respondent = respondent_token.respondent if respondent_token is not None else None
     link_token = None
     if respondent_token is not None:
         assessment: Assessment | None = respondent_token.assessment
     elif not request.user.is_authenticated:
-        link_token = held_token(request, SESSION_LINKS, public_id)
+        link_token = held_token(request, SESSION_LINKS, public_id, frozen_result=frozen_result)
         assessment = link_token.assessment if link_token is not None else None
     else:
-        assessment = find_assessment(public_id)
+        assessment = find_assessment(public_id, frozen_result=frozen_result)
     if assessment is None:
         return None
     role = company_role(request, assessment.company_id)
@@ -340,12 +349,15 @@ def check_access(request: HttpRequest, public_id: uuid.UUID | str) -> CheckAcces
     return CheckAccess(assessment=assessment, role=role, respondent=respondent)
 
 
-def require_check(request: HttpRequest, public_id: uuid.UUID | str, action: str) -> CheckAccess:
-    """The check and this visitor's role in it, if the table allows them `action`.
+def require_check(
+    request: HttpRequest, public_id: uuid.UUID | str, action: str, *, frozen_result: bool = True
+) -> CheckAccess:
+    """The check and this visitor's role in it, if the table allows them `action`
+    (`frozen_result`: see `check_access`).
 
     No relation at all: 404. A relation without this right: 403.
     """
-    found = check_access(request, public_id)
+    found = check_access(request, public_id, frozen_result=frozen_result)
     if found is None:
         raise Http404("No such assessment")
     if not allows(found.role, action):
