@@ -1,3 +1,4 @@
+import datetime
 import itertools
 from functools import lru_cache
 from typing import NamedTuple
@@ -679,6 +680,13 @@ LEVER = (
 )
 
 
+@lru_cache(maxsize=1024)
+def one_decimal(value: float, language: str | None) -> str:
+    """`value` with one decimal in `language`, the active language (Django's floatformat,
+    remembered by value: it computes with Decimal)."""
+    return floatformat(value, 1)
+
+
 @register.simple_tag
 def lever_items(levers: list[dict]) -> SafeString:
     """The five biggest levers of the overall index, each with the question and the answer."""
@@ -688,7 +696,7 @@ def lever_items(levers: list[dict]) -> SafeString:
         [
             format_html(
                 LEVER,
-                lever=floatformat(lever["lever"], 1),
+                lever=one_decimal(lever["lever"], language),
                 text=lever["question"].display_text_in(language),
                 dimension=DIMENSION_TITLE.value(lever["dimension"], language),
                 your_answer=your_answer,
@@ -708,23 +716,49 @@ PHASE_HEAD = (
 @register.simple_tag
 def phase_head(plan: PhasePlan) -> SafeString:
     """A roadmap phase's heading: its name, its dates, the hours and money planned in it."""
-    if plan.key == "now":
+    return phase_head_in(
+        plan.key,
+        plan.starts,
+        plan.ends,
+        plan.hours_used,
+        plan.hours_available,
+        plan.money_used,
+        plan.money_available,
+        get_language(),
+    )
+
+
+# Remembered by value, like the question pieces: six dates and twelve numbers formatted
+# anew on every results page cost more than the rest of its roadmap section.
+@lru_cache(maxsize=1024)
+def phase_head_in(
+    key: str,
+    starts: datetime.date,
+    ends: datetime.date,
+    hours_used: float,
+    hours_available: float,
+    money_used: float,
+    money_available: float,
+    language: str | None,
+) -> SafeString:
+    """`phase_head` in `language`, which is the active language."""
+    if key == "now":
         title = gettext("Jetzt (0–3 Monate)")
-    elif plan.key == "next":
+    elif key == "next":
         title = gettext("Als Nächstes (3–6 Monate)")
     else:
         title = gettext("Später (6–12 Monate)")
     dates = gettext("%(starts)s bis %(ends)s") % {
-        "starts": date_format(plan.starts, "SHORT_DATE_FORMAT"),
-        "ends": date_format(plan.ends, "SHORT_DATE_FORMAT"),
+        "starts": date_format(starts, "SHORT_DATE_FORMAT"),
+        "ends": date_format(ends, "SHORT_DATE_FORMAT"),
     }
     planned = gettext(
         "Eingeplant: %(hours)s von %(hours_available)s Stunden, %(money)s von "
         "%(money_available)s EUR"
     ) % {
-        "hours": floatformat(plan.hours_used, "-1"),
-        "hours_available": floatformat(plan.hours_available, "-1"),
-        "money": floatformat(plan.money_used, "0g"),
-        "money_available": floatformat(plan.money_available, "0g"),
+        "hours": floatformat(hours_used, "-1"),
+        "hours_available": floatformat(hours_available, "-1"),
+        "money": floatformat(money_used, "0g"),
+        "money_available": floatformat(money_available, "0g"),
     }
     return format_html(PHASE_HEAD, title=title, dates=dates, planned=planned)
