@@ -218,3 +218,48 @@ def test_a_phase_head_gives_name_dates_hours_and_money_in_the_active_language():
     assert "Als Nächstes (3–6 Monate)" in german
     assert "Eingeplant: 7,5 von 12 Stunden, 1.234 von 3.000 EUR" in german
     assert "Next (3–6 months)" in english
+
+
+def test_the_remembered_results_lists_follow_every_value_they_show():
+    question = Question(text_de="Wer pflegt die Seite?", text_en="Who runs it?")
+    row = results_row(score=42.5, holding_back=[{"question": question, "answer": "Niemand"}])
+    history = {"rows": [{"dimension": row["dimension"], "before": 30.0}]}
+    lever = {"lever": 2.25, "question": question, "dimension": row["dimension"], "answer": "A"}
+    plan = SimpleNamespace(
+        key="now",
+        starts=datetime.date(2027, 1, 1),
+        ends=datetime.date(2027, 3, 31),
+        hours_used=4.0,
+        hours_available=10.0,
+        money_used=100.0,
+        money_available=450.0,
+    )
+    with translation.override("de"):
+        first = (
+            dimension_table_rows([row], history),
+            dimension_sections([row]),
+            lever_items([lever]),
+            phase_head(plan),
+        )
+        again = (
+            dimension_table_rows([row], history),
+            dimension_sections([row]),
+            lever_items([lever]),
+            phase_head(plan),
+        )
+        changed_row = results_row(
+            score=60.0, holding_back=[{"question": question, "answer": "Ich"}]
+        )
+        changed = (
+            dimension_table_rows([changed_row], {"rows": [{**history["rows"][0], "before": 55.0}]}),
+            dimension_sections([changed_row]),
+            lever_items([{**lever, "lever": 3.5, "answer": "B"}]),
+            phase_head(SimpleNamespace(**{**vars(plan), "money_used": 250.0})),
+        )
+    assert first == again
+    assert ">43<" in first[0] and ">+13<" in first[0]
+    assert ">60<" in changed[0] and ">+5<" in changed[0]
+    assert "Niemand" in first[1] and "Ich" in changed[1] and "Niemand" not in changed[1]
+    assert "+2,3" in first[2] and "Ihre Antwort: A)" in first[2]
+    assert "+3,5" in changed[2] and "Ihre Antwort: B)" in changed[2]
+    assert "100 von 450 EUR" in first[3] and "250 von 450 EUR" in changed[3]

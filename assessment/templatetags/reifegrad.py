@@ -591,27 +591,44 @@ CHANGE_CELL = '<td class="text-end">{}</td>'
 @register.simple_tag
 def dimension_table_rows(rows: list[dict], history: dict | None) -> SafeString:
     """The rows of the results page's table of dimensions: score, level, change."""
-    not_applicable = gettext("trifft nicht zu")
     language = get_language()
+    return dimension_table_in(
+        tuple(
+            (
+                DIMENSION_TITLE.value(row["dimension"], language),
+                row["result"].score,
+                BAND_NAME.value(row["band"], language) if row["band"] else None,
+                dimension_before(history["rows"], row["dimension"].key) if history else None,
+            )
+            for row in rows
+        ),
+        bool(history),
+        language,
+    )
+
+
+# The results page's tables and lists below are remembered by what they show, like the
+# question pieces: a completed check's page shows the same ones on every visit.
+@lru_cache(maxsize=1024)
+def dimension_table_in(
+    rows: tuple[tuple[str, float | None, str | None, float | None], ...],
+    history: bool,
+    language: str | None,
+) -> SafeString:
+    """`dimension_table_rows` from each row's title, score, level name and score before, in
+    `language` (the active language)."""
+    not_applicable = gettext("trifft nicht zu")
     parts = []
-    for row in rows:
-        score = row["result"].score
-        band = row["band"]
-        change = NOTHING
-        if history:
-            before = dimension_before(history["rows"], row["dimension"].key)
-            change = format_html(CHANGE_CELL, shown_change(score, before))
+    for title, score, band, before in rows:
         parts.append(
             format_html(
                 DIMENSION_ROW,
-                title=DIMENSION_TITLE.value(row["dimension"], language),
+                title=title,
                 score=points(score) if score is not None else "–",
-                band=(
-                    BAND_NAME.value(band, language)
-                    if band
-                    else format_html(NOT_APPLICABLE_BAND, not_applicable)
-                ),
-                change=change,
+                band=band if band else format_html(NOT_APPLICABLE_BAND, not_applicable),
+                change=format_html(CHANGE_CELL, shown_change(score, before))
+                if history
+                else NOTHING,
             )
         )
     return joined(parts)
@@ -636,39 +653,52 @@ NOTHING_HOLDS_BACK = '<p class="small text-body-secondary mb-0">{}</p>'
 @register.simple_tag
 def dimension_sections(rows: list[dict]) -> SafeString:
     """Each dimension of the results page: score, level and the questions that hold it back."""
-    your_answer = gettext("Ihre Antwort:")
     language = get_language()
+    return dimension_sections_in(
+        tuple(
+            (
+                row["dimension"].key,
+                DIMENSION_TITLE.value(row["dimension"], language),
+                row["result"].score,
+                BAND_NAME.value(row["band"], language) if row["band"] else None,
+                tuple(
+                    (item["question"].display_text_in(language), item["answer"])
+                    for item in row["holding_back"]
+                ),
+            )
+            for row in rows
+        ),
+        language,
+    )
+
+
+@lru_cache(maxsize=1024)
+def dimension_sections_in(
+    rows: tuple[tuple[str, str, float | None, str | None, tuple[tuple[str, str], ...]], ...],
+    language: str | None,
+) -> SafeString:
+    """`dimension_sections` from each dimension's key, title, score, level name and the
+    questions holding it back with their answers, in `language` (the active language)."""
+    your_answer = gettext("Ihre Antwort:")
     parts = []
-    for row in rows:
-        score, band = row["result"].score, row["band"]
+    for key, title, score, band, holding_back in rows:
         if score is None:
             shown_score = format_html("{}", gettext("trifft nicht zu"))
         elif band:
-            shown_score = format_html("{} – {}", points(score), BAND_NAME.value(band, language))
+            shown_score = format_html("{} – {}", points(score), band)
         else:
             shown_score = format_html("{}", points(score))
         details = NOTHING
-        if row["holding_back"]:
+        if holding_back:
             items = [
-                format_html(
-                    HOLDING_BACK_ITEM,
-                    text=item["question"].display_text_in(language),
-                    your_answer=your_answer,
-                    answer=item["answer"],
-                )
-                for item in row["holding_back"]
+                format_html(HOLDING_BACK_ITEM, text=text, your_answer=your_answer, answer=answer)
+                for text, answer in holding_back
             ]
             details = format_html(HOLDING_BACK, gettext("Was Sie bremst"), joined(items))
         elif score is not None:
             details = format_html(NOTHING_HOLDS_BACK, gettext("Nichts Wesentliches – weiter so."))
         parts.append(
-            format_html(
-                DIMENSION_SECTION,
-                key=row["dimension"].key,
-                title=DIMENSION_TITLE.value(row["dimension"], language),
-                score=shown_score,
-                details=details,
-            )
+            format_html(DIMENSION_SECTION, key=key, title=title, score=shown_score, details=details)
         )
     return joined(parts)
 
@@ -680,29 +710,42 @@ LEVER = (
 )
 
 
-@lru_cache(maxsize=1024)
-def one_decimal(value: float, language: str | None) -> str:
-    """`value` with one decimal in `language`, the active language (Django's floatformat,
-    remembered by value: it computes with Decimal)."""
-    return floatformat(value, 1)
-
-
 @register.simple_tag
 def lever_items(levers: list[dict]) -> SafeString:
     """The five biggest levers of the overall index, each with the question and the answer."""
-    your_answer = gettext("Ihre Antwort:")
     language = get_language()
+    return lever_items_in(
+        tuple(
+            (
+                lever["lever"],
+                lever["question"].display_text_in(language),
+                DIMENSION_TITLE.value(lever["dimension"], language),
+                lever["answer"],
+            )
+            for lever in levers
+        ),
+        language,
+    )
+
+
+@lru_cache(maxsize=1024)
+def lever_items_in(
+    levers: tuple[tuple[float, str, str, str], ...], language: str | None
+) -> SafeString:
+    """`lever_items` from each lever's value, question text, dimension title and answer, in
+    `language` (the active language)."""
+    your_answer = gettext("Ihre Antwort:")
     return joined(
         [
             format_html(
                 LEVER,
-                lever=one_decimal(lever["lever"], language),
-                text=lever["question"].display_text_in(language),
-                dimension=DIMENSION_TITLE.value(lever["dimension"], language),
+                lever=floatformat(lever, 1),
+                text=text,
+                dimension=dimension,
                 your_answer=your_answer,
-                answer=lever["answer"],
+                answer=answer,
             )
-            for lever in levers
+            for lever, text, dimension, answer in levers
         ]
     )
 
