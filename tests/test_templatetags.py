@@ -13,6 +13,7 @@ from assessment.templatetags.reifegrad import (
     lever_items,
     phase_head,
     question_fieldset,
+    shown_date,
 )
 
 
@@ -263,3 +264,15 @@ def test_the_remembered_results_lists_follow_every_value_they_show():
     assert "+2,3" in first[2] and "Ihre Antwort: A)" in first[2]
     assert "+3,5" in changed[2] and "Ihre Antwort: B)" in changed[2]
     assert "100 von 450 EUR" in first[3] and "250 von 450 EUR" in changed[3]
+
+
+def test_a_shown_date_is_the_day_in_the_current_time_zone_and_the_active_language():
+    # 23:30 UTC on 31 December is already New Year's Day in Berlin.
+    late = datetime.datetime(2026, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    with translation.override("de"):
+        assert shown_date(late) == "1. Januar 2027"
+        assert shown_date(datetime.date(2027, 3, 5), "SHORT_DATE_FORMAT") == "05.03.2027"
+        assert shown_date(None) == ""
+    with translation.override("en"):
+        assert shown_date(late) == "1 January 2027"
+        assert shown_date(datetime.date(2027, 3, 5), "SHORT_DATE_FORMAT") == "5 Mar 2027"

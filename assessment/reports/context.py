@@ -3,9 +3,12 @@ context, with each roadmap step's badges and reasons worded once."""
 
 from __future__ import annotations
 
+import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from assessment.engine.roadmap import PlannedStep
@@ -89,8 +92,16 @@ def roadmap_summary(report: Report) -> dict:
     }
 
 
-def short_date(day) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+def short_date(day: datetime.date) -> str:
+    return date_in(day, "SHORT_DATE_FORMAT", get_language())
+
+
+@lru_cache(maxsize=4096)
+def date_in(day: datetime.date, format_name: str, language: str | None) -> str:
+    """A day in one of Django's date formats, in `language` (the active language): remembered
+    by value, because Django's date formatting takes longer than most of what a page does with
+    the day (some forty microseconds; the roadmap page shows a hundred legal dates)."""
+    return formats.date_format(day, format_name)
 
 
 def legal_badge(step: PlannedStep) -> str:

@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -14,6 +15,7 @@ from assessment.citations import english_citation
 from assessment.engine import scoring
 from assessment.engine.roadmap import PhasePlan
 from assessment.models import Dimension, LevelBand, Option, Question
+from assessment.reports.context import date_in
 
 register = template.Library()
 
@@ -91,6 +93,17 @@ def citation(source: str) -> str:
     if (get_language() or "de")[:2] != "en":
         return source
     return english_citation(source, format_date=lambda day: date_format(day, "DATE_FORMAT"))
+
+
+@register.filter
+def shown_date(value: datetime.date | None, format_name: str = "DATE_FORMAT") -> str:
+    """Django's `date` filter for a format setting's name, remembered by value: a datetime
+    shows as its day in the current time zone."""
+    if not isinstance(value, datetime.date):
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return date_in(value, format_name, get_language())
 
 
 @register.filter
