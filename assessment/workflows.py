@@ -29,6 +29,7 @@ from assessment.models import (
     StoredAnswer,
     User,
 )
+from assessment.models.assessment import STORED_ANSWER_COLUMNS
 
 
 class AssessmentClosed(Exception):
@@ -114,7 +115,7 @@ def stored_answers(
         answers = answers.filter(respondent__is_primary=True)
     else:
         answers = answers.filter(respondent_id=respondent.pk)
-    rows = answers.values_list(*StoredAnswer.COLUMNS)
+    rows = answers.values_list(*STORED_ANSWER_COLUMNS)
     return {row[0]: StoredAnswer(*row) for row in rows}
 
 

@@ -491,7 +491,7 @@ def revision_parameters(assessment: Assessment) -> list:
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
-RESULTS_FACTS_VERSION = "4"
+RESULTS_FACTS_VERSION = "5"
 # The revision holds the day, so an entry is never read on the next day: it may go then.
 # An entry is about 30 KB (pickled), one per completed check viewed and language.
 RESULTS_CACHE_SECONDS = 24 * 60 * 60

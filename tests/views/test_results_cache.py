@@ -230,14 +230,20 @@ def test_the_check_state_says_whether_anybody_owns_the_check(default_questionnai
 
 
 def test_answers_come_back_from_the_cache_as_they_were_stored(default_questionnaire):
-    """Answers are pickled through their constructor (cheaper to read on every results page):
-    every field comes back, in its place."""
+    """Answers are named tuples (cheap to read from the cache on every results page): every
+    field comes back, in its place."""
     from assessment.models import StoredAnswer
 
     answer = StoredAnswer("website", ["a", "b"], False, "Notiz", True, True, False, True)
     cache.set("answer-test", answer)
     again = cache.get("answer-test")
     assert type(again) is StoredAnswer and again == answer
+    assert (again.question_key, again.note, again.carried_over, again.unconfirmed) == (
+        "website",
+        "Notiz",
+        True,
+        False,
+    )
     latest = completed_assessment(default_questionnaire, level=0.5)
     stored = build_report(assessment=fresh(latest)).answers
     cache.set("answers-test", stored)
