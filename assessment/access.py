@@ -39,6 +39,7 @@ from assessment.models import (
     ResumeToken,
     User,
 )
+from assessment.reports.state import StoredState, state_column
 
 OWNER = "owner"
 CLIENT_CONSULTANT = "client_consultant"
@@ -273,10 +274,16 @@ def grant(request: HttpRequest, token: ResumeToken) -> None:
 
 
 def held_token(
-    request: HttpRequest, key: str, public_id: uuid.UUID | str, *, frozen_result: bool = True
+    request: HttpRequest,
+    key: str,
+    public_id: uuid.UUID | str,
+    *,
+    frozen_result: bool = True,
+    with_state: bool = False,
 ) -> ResumeToken | None:
     """The link this browser holds for the check, if it is still not blocked: one query,
-    which brings the check along (without its frozen result unless `frozen_result`)."""
+    which brings the check along (without its frozen result unless `frozen_result`; with
+    its state as `check_state` if `with_state`)."""
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
@@ -285,6 +292,8 @@ def held_token(
     )
     if not frozen_result:
         tokens = tokens.defer("assessment__result")
+    if with_state:
+        tokens = tokens.annotate(check_state=state_column("assessment_id"))
     if key == SESSION_RESPONDENTS:
         tokens = tokens.select_related("respondent")  # a company link has no team member
     try:
@@ -301,12 +310,18 @@ class CheckAccess:
     role: str
     # The team member whose own answers this browser edits; None for the final answers.
     respondent: Respondent | None
+    # The check's state (`reports.state`), read along when asked for.
+    state: StoredState | None = None
 
 
-def find_assessment(public_id: uuid.UUID | str, *, frozen_result: bool = True) -> Assessment | None:
+def find_assessment(
+    public_id: uuid.UUID | str, *, frozen_result: bool = True, with_state: bool = False
+) -> Assessment | None:
     assessments = Assessment.objects.select_related("company", "questionnaire")
     if not frozen_result:
         assessments = assessments.defer("result")
+    if with_state:
+        assessments = assessments.annotate(check_state=state_column())
     try:
         return assessments.filter(public_id=public_id).first()
     except ValidationError:
@@ -314,29 +329,41 @@ def find_assessment(public_id: uuid.UUID | str, *, frozen_result: bool = True) -
 
 
 def check_access(
-    request: HttpRequest, public_id: uuid.UUID | str, *, frozen_result: bool = True
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    *,
+    frozen_result: bool = True,
+    with_state: bool = False,
 ) -> CheckAccess | None:
     """The check and this visitor's role in it, looked up now; None without any relation.
 
     A person of the company keeps their role; if this browser also opened a team link of
     the check, the pages edit that team member's own answers. Without `frozen_result` the
     check's stored result (some 15 KB of JSON) is left in the database: a page that shows
-    the cached results data never reads it, and reading it would load it then.
+    the cached results data never reads it, and reading it would load it then. With
+    `with_state` the same query brings the check's state along (`reports.state`).
     """
     respondent_token = held_token(
-        request, SESSION_RESPONDENTS, public_id, frozen_result=frozen_result
+        request, SESSION_RESPONDENTS, public_id, frozen_result=frozen_result, with_state=with_state
     )
     respondent = respondent_token.respondent if respondent_token is not None else None
     link_token = None
+    looked_up: ResumeToken | Assessment | None
     if respondent_token is not None:
+        looked_up = respondent_token
         assessment: Assessment | None = respondent_token.assessment
     elif not request.user.is_authenticated:
-        link_token = held_token(request, SESSION_LINKS, public_id, frozen_result=frozen_result)
+        link_token = looked_up = held_token(
+            request, SESSION_LINKS, public_id, frozen_result=frozen_result, with_state=with_state
+        )
         assessment = link_token.assessment if link_token is not None else None
     else:
-        assessment = find_assessment(public_id, frozen_result=frozen_result)
+        assessment = looked_up = find_assessment(
+            public_id, frozen_result=frozen_result, with_state=with_state
+        )
     if assessment is None:
         return None
+    state = getattr(looked_up, "check_state", None) if with_state else None
     role = company_role(request, assessment.company_id)
     if role is None and respondent is not None:
         role = RESPONDENT
@@ -346,18 +373,28 @@ def check_access(
         role = LINK_HOLDER
     if role is None:
         return None
-    return CheckAccess(assessment=assessment, role=role, respondent=respondent)
+    return CheckAccess(
+        assessment=assessment,
+        role=role,
+        respondent=respondent,
+        state=StoredState.parse(state) if state is not None else None,
+    )
 
 
 def require_check(
-    request: HttpRequest, public_id: uuid.UUID | str, action: str, *, frozen_result: bool = True
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    action: str,
+    *,
+    frozen_result: bool = True,
+    with_state: bool = False,
 ) -> CheckAccess:
     """The check and this visitor's role in it, if the table allows them `action`
-    (`frozen_result`: see `check_access`).
+    (`frozen_result`, `with_state`: see `check_access`).
 
     No relation at all: 404. A relation without this right: 403.
     """
-    found = check_access(request, public_id, frozen_result=frozen_result)
+    found = check_access(request, public_id, frozen_result=frozen_result, with_state=with_state)
     if found is None:
         raise Http404("No such assessment")
     if not allows(found.role, action):

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -22,17 +21,14 @@ from assessment.engine import charts, roadmap, scoring
 from assessment.engine.comparison import Comparison, Snapshot, compare
 from assessment.models import (
     Action,
-    Answer,
     Assessment,
     ConsultantProfile,
-    Membership,
-    Questionnaire,
     QuestionnaireContent,
     Recommendation,
-    Respondent,
     StoredAnswer,
     done_steps,
 )
+from assessment.reports.state import StoredState, read_state
 from assessment.team import team_view
 from assessment.workflows import answer_inputs, snapshot_of, stored_answers
 
@@ -380,7 +376,12 @@ class CheckState:
 
 
 def check_state(
-    assessment: Assessment, language: str, *, branding: bool = False, layout: str = ""
+    assessment: Assessment,
+    language: str,
+    *,
+    branding: bool = False,
+    layout: str = "",
+    stored: StoredState | None = None,
 ) -> CheckState:
     """The check's revision, which changes whenever anything a report of the assessment
     shows may change: its answers and the team's, the company's actions, budget and profile
@@ -388,16 +389,15 @@ def check_state(
     the day (the roadmap is planned from today); with `branding`, the consultant shown on the
     PDF's cover. `layout` is a version of what is rendered from it.
 
-    One query (two with `branding`), whatever the amount of data: counts and latest change
-    times rather than the rows themselves, with the id of the newest version of the
-    questionnaire and the number of the company's members. A newer questionnaire version
-    than the check's own costs one query more (its row), once it is loaded.
+    `stored` is the check's state (`reports.state`) if the lookup of the check brought it
+    along; otherwise it is read in one query (two with `branding`), whatever the amount of
+    data. A newer questionnaire version than the check's own costs one query more (its row),
+    once it is loaded.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(REVISION_SQL, revision_parameters(assessment))
-        *parts, newest_questionnaire, member_count = cursor.fetchone()
+    if stored is None:
+        stored = read_state(assessment.pk)
     company = assessment.company
-    advice = assessment.questionnaire.advice_content_given(newest_questionnaire)
+    advice = assessment.questionnaire.advice_content_given(stored.newest_questionnaire)
     consultants = (
         list(
             ConsultantProfile.objects.filter(
@@ -416,7 +416,7 @@ def check_state(
         assessment.completed_at,
         assessment.questionnaire.content_hash,
         advice.questionnaire.content_hash,
-        tuple(parts),
+        stored.parts,
         company.name,
         company.industry,
         company.size_band,
@@ -433,7 +433,7 @@ def check_state(
     return CheckState(
         revision=hashlib.sha256(repr(revision).encode("utf-8")).hexdigest(),
         advice=advice,
-        has_members=member_count > 0,
+        has_members=stored.member_count > 0,
     )
 
 
@@ -442,52 +442,6 @@ def revision_of(
 ) -> str:
     """The revision of the check's report (`check_state`)."""
     return check_state(assessment, language, branding=branding, layout=layout).revision
-
-
-# Counts and latest changes of everything a report reads, as one-row aggregates, with the
-# newest version of the check's questionnaire and the company's number of members.
-# Written as SQL because the same query built with the ORM (eleven subqueries) took about 20 ms
-# to build and compile on every results page, more than planning the roadmap. Plain aggregates
-# that SQLite and PostgreSQL run alike; the table names come from the models, every value is
-# a query parameter.
-REVISION_TEMPLATE = """
-SELECT a.answer_count, a.answers_changed, r.respondent_count, r.respondent_last,
-       c.action_count, c.actions_changed, c.action_last,
-       d.completed_count, d.completed_first, d.completed_latest, d.completed_last,
-       q.newest_questionnaire, m.member_count
-FROM (SELECT COUNT(*) AS answer_count, MAX(updated_at) AS answers_changed
-      FROM {answers} WHERE assessment_id = %s) a,
-     (SELECT COUNT(*) AS respondent_count, MAX(id) AS respondent_last
-      FROM {respondents} WHERE assessment_id = %s) r,
-     (SELECT COUNT(*) AS action_count, MAX(updated_at) AS actions_changed, MAX(id) AS action_last
-      FROM {actions} WHERE company_id = %s) c,
-     (SELECT COUNT(*) AS completed_count, MIN(completed_at) AS completed_first,
-             MAX(completed_at) AS completed_latest, MAX(id) AS completed_last
-      FROM {assessments} WHERE company_id = %s AND status = %s) d,
-     (SELECT (SELECT id FROM {questionnaires} WHERE "key" = %s ORDER BY version DESC LIMIT 1)
-             AS newest_questionnaire) q,
-     (SELECT COUNT(*) AS member_count FROM {memberships} WHERE company_id = %s) m
-"""
-REVISION_SQL = REVISION_TEMPLATE.format(
-    answers=Answer._meta.db_table,
-    respondents=Respondent._meta.db_table,
-    actions=Action._meta.db_table,
-    assessments=Assessment._meta.db_table,
-    questionnaires=Questionnaire._meta.db_table,
-    memberships=Membership._meta.db_table,
-)
-
-
-def revision_parameters(assessment: Assessment) -> list:
-    return [
-        assessment.pk,
-        assessment.pk,
-        assessment.company_id,
-        assessment.company_id,
-        Assessment.Status.COMPLETED.value,
-        assessment.questionnaire.key,
-        assessment.company_id,
-    ]
 
 
 # Bump when what `ResultsFacts` holds or how it is computed changes.
@@ -527,18 +481,20 @@ class ResultsData:
     peer_indexes: dict[int, float] | None = None
 
 
-def results_data(*, assessment: Assessment, with_peers: bool = False) -> ResultsData:
+def results_data(
+    *, assessment: Assessment, with_peers: bool = False, stored: StoredState | None = None
+) -> ResultsData:
     """The results page's data: computed once per revision of a completed check and kept in
     Django's cache (shared by every worker), computed anew for a check still in progress.
 
-    A completed check costs two queries when its data is in the cache: its state
-    (`check_state`) and one cache read, which with `with_peers` brings the peer group's
-    indexes (`benchmark.peer_indexes`) along."""
+    A completed check costs one cache read when its data is in the cache, which with
+    `with_peers` brings the peer group's indexes (`benchmark.peer_indexes`) along; and one
+    query for its state unless the lookup of the check brought it (`stored`)."""
     if not assessment.is_completed:
         advice = assessment.questionnaire.advice_content()
         return resolve_results(assessment, advice, compute_results(assessment, advice), False)
     language = (translation.get_language() or "de")[:2]
-    state = check_state(assessment, language)
+    state = check_state(assessment, language, stored=stored)
     advice = state.advice
     # One entry per check and language, holding its revision: a newer revision replaces it,
     # and deleting the check can remove every entry that holds its answers and notes.

@@ -7,14 +7,17 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from assessment.access import check_access
 from assessment.models import Action, Answer, Assessment, Company, Membership
 from assessment.reports.data import build_report, check_state, results_data, revision_of
+from assessment.reports.state import StoredState, read_state
 from assessment.workflows import start_reassessment
 from tests.factories import completed_assessment, hold_link
 
@@ -196,7 +199,7 @@ def test_the_next_day_plans_anew(checks, monkeypatch):
 
 @pytest.mark.parametrize("earlier_checks", [1, 8])
 def test_results_page_queries_do_not_grow_with_the_company(
-    default_questionnaire, django_assert_max_num_queries, earlier_checks
+    default_questionnaire, django_assert_num_queries, earlier_checks
 ):
     company = Company.objects.create(name="Blumen", industry="retail", size_band="2-9")
     for index in range(earlier_checks):
@@ -210,11 +213,40 @@ def test_results_page_queries_do_not_grow_with_the_company(
     latest = completed_assessment(default_questionnaire, company=company, level=0.5)
     client = granted_client(latest)
     client.get(results_url(latest))
-    # Session, the assessment with its company and questionnaire, the check's state (its
-    # revision, the newest version of its questionnaire, whether anybody owns it yet, for the
-    # offer to take it into an account), and one cache read for the data and the peers.
-    with django_assert_max_num_queries(4):
+    # Session, the assessment with its company, questionnaire and state (its revision's parts,
+    # the newest version of its questionnaire, whether anybody owns it yet, for the offer to
+    # take it into an account), and one cache read for the data and the peers.
+    with django_assert_num_queries(3):
         assert client.get(results_url(latest)).status_code == 200
+
+
+def test_the_state_read_with_the_check_is_the_state_read_alone(default_questionnaire, owner, rf):
+    """Link holder and a person of the company: the lookup of the check brings the same state
+    as the query of its own, and it follows a change."""
+    latest = completed_assessment(default_questionnaire, level=0.5)
+    client = granted_client(latest)
+    client.get(results_url(latest))
+
+    def along(request) -> StoredState:
+        found = check_access(request, latest.public_id, with_state=True)
+        assert found is not None and found.state is not None
+        return found.state
+
+    request = rf.get("/")
+    request.session = client.session
+    request.user = AnonymousUser()
+    before = read_state(latest.pk)
+    assert along(request) == before and before.member_count == 0
+    Action.objects.create(company=latest.company, recommendation_key="x", title="x", status="done")
+    assert along(request) == read_state(latest.pk)
+    assert along(request).parts != before.parts
+
+    member = rf.get("/")
+    member.session = Client().session
+    member.user = owner
+    Membership.objects.create(company=latest.company, user=owner, role="owner")
+    assert along(member) == read_state(latest.pk)
+    assert along(member).member_count == 1
 
 
 def test_the_check_state_says_whether_anybody_owns_the_check(default_questionnaire, owner):
