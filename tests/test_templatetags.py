@@ -202,15 +202,18 @@ def test_a_dimension_that_does_not_apply_says_so_and_one_with_nothing_holding_ba
     assert "trifft nicht zu" in row and ">–<" in row and row.count("<td") == 2
 
 
+def phase_plan(key: str, starts: datetime.date, ends: datetime.date, *amounts: float):
+    """A phase of a roadmap as `phase_head` reads it: hours used and available, money used
+    and available."""
+    names = ("hours_used", "hours_available", "money_used", "money_available")
+    return SimpleNamespace(
+        key=key, starts=starts, ends=ends, **dict(zip(names, amounts, strict=True))
+    )
+
+
 def test_a_phase_head_gives_name_dates_hours_and_money_in_the_active_language():
-    plan = SimpleNamespace(
-        key="next",
-        starts=datetime.date(2027, 3, 1),
-        ends=datetime.date(2027, 5, 31),
-        hours_used=7.5,
-        hours_available=12.0,
-        money_used=1234.0,
-        money_available=3000.0,
+    plan = phase_plan(
+        "next", datetime.date(2027, 3, 1), datetime.date(2027, 5, 31), 7.5, 12.0, 1234.0, 3000.0
     )
     with translation.override("de"):
         german = phase_head(plan)
@@ -226,14 +229,8 @@ def test_the_remembered_results_lists_follow_every_value_they_show():
     row = results_row(score=42.5, holding_back=[{"question": question, "answer": "Niemand"}])
     history = {"rows": [{"dimension": row["dimension"], "before": 30.0}]}
     lever = {"lever": 2.25, "question": question, "dimension": row["dimension"], "answer": "A"}
-    plan = SimpleNamespace(
-        key="now",
-        starts=datetime.date(2027, 1, 1),
-        ends=datetime.date(2027, 3, 31),
-        hours_used=4.0,
-        hours_available=10.0,
-        money_used=100.0,
-        money_available=450.0,
+    plan = phase_plan(
+        "now", datetime.date(2027, 1, 1), datetime.date(2027, 3, 31), 4.0, 10.0, 100.0, 450.0
     )
     with translation.override("de"):
         first = (
