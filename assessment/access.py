@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -273,27 +274,32 @@ def grant(request: HttpRequest, token: ResumeToken) -> None:
     request.session[key] = dict(list(links.items())[-MAX_LINKS:])
 
 
+Rows = TypeVar("Rows", bound=QuerySet)
+
+
+def for_results(rows: Rows, check: str = "") -> Rows:
+    """`rows` (checks, or links whose check is under `check`) as a page showing the check's
+    cached results data reads them: without the check's frozen result (some 15 KB of JSON the
+    page never reads) and with its state as `check_state` (`reports.state`), so that the
+    state costs no query of its own."""
+    return rows.defer(f"{check}__result" if check else "result").annotate(
+        check_state=state_column(f"{check}_id" if check else "pk")
+    )
+
+
 def held_token(
-    request: HttpRequest,
-    key: str,
-    public_id: uuid.UUID | str,
-    *,
-    frozen_result: bool = True,
-    with_state: bool = False,
+    request: HttpRequest, key: str, public_id: uuid.UUID | str, *, results: bool = False
 ) -> ResumeToken | None:
     """The link this browser holds for the check, if it is still not blocked: one query,
-    which brings the check along (without its frozen result unless `frozen_result`; with
-    its state as `check_state` if `with_state`)."""
+    which brings the check along (shaped `for_results` with `results`)."""
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
     tokens = ResumeToken.objects.active().select_related(
         "assessment__company", "assessment__questionnaire"
     )
-    if not frozen_result:
-        tokens = tokens.defer("assessment__result")
-    if with_state:
-        tokens = tokens.annotate(check_state=state_column("assessment_id"))
+    if results:
+        tokens = for_results(tokens, "assessment")
     if key == SESSION_RESPONDENTS:
         tokens = tokens.select_related("respondent")  # a company link has no team member
     try:
@@ -310,18 +316,14 @@ class CheckAccess:
     role: str
     # The team member whose own answers this browser edits; None for the final answers.
     respondent: Respondent | None
-    # The check's state (`reports.state`), read along when asked for.
+    # The check's state (`reports.state`), read along for a results page.
     state: StoredState | None = None
 
 
-def find_assessment(
-    public_id: uuid.UUID | str, *, frozen_result: bool = True, with_state: bool = False
-) -> Assessment | None:
+def find_assessment(public_id: uuid.UUID | str, *, results: bool = False) -> Assessment | None:
     assessments = Assessment.objects.select_related("company", "questionnaire")
-    if not frozen_result:
-        assessments = assessments.defer("result")
-    if with_state:
-        assessments = assessments.annotate(check_state=state_column())
+    if results:
+        assessments = for_results(assessments)
     try:
         return assessments.filter(public_id=public_id).first()
     except ValidationError:
@@ -329,23 +331,16 @@ def find_assessment(
 
 
 def check_access(
-    request: HttpRequest,
-    public_id: uuid.UUID | str,
-    *,
-    frozen_result: bool = True,
-    with_state: bool = False,
+    request: HttpRequest, public_id: uuid.UUID | str, *, results: bool = False
 ) -> CheckAccess | None:
     """The check and this visitor's role in it, looked up now; None without any relation.
 
     A person of the company keeps their role; if this browser also opened a team link of
-    the check, the pages edit that team member's own answers. Without `frozen_result` the
-    check's stored result (some 15 KB of JSON) is left in the database: a page that shows
-    the cached results data never reads it, and reading it would load it then. With
-    `with_state` the same query brings the check's state along (`reports.state`).
+    the check, the pages edit that team member's own answers. With `results` the check is
+    looked up as a page of its cached results data reads it (`for_results`), and the
+    access carries its state.
     """
-    respondent_token = held_token(
-        request, SESSION_RESPONDENTS, public_id, frozen_result=frozen_result, with_state=with_state
-    )
+    respondent_token = held_token(request, SESSION_RESPONDENTS, public_id, results=results)
     respondent = respondent_token.respondent if respondent_token is not None else None
     link_token = None
     looked_up: ResumeToken | Assessment | None
@@ -353,17 +348,12 @@ def check_access(
         looked_up = respondent_token
         assessment: Assessment | None = respondent_token.assessment
     elif not request.user.is_authenticated:
-        link_token = looked_up = held_token(
-            request, SESSION_LINKS, public_id, frozen_result=frozen_result, with_state=with_state
-        )
+        link_token = looked_up = held_token(request, SESSION_LINKS, public_id, results=results)
         assessment = link_token.assessment if link_token is not None else None
     else:
-        assessment = looked_up = find_assessment(
-            public_id, frozen_result=frozen_result, with_state=with_state
-        )
+        assessment = looked_up = find_assessment(public_id, results=results)
     if assessment is None:
         return None
-    state = getattr(looked_up, "check_state", None) if with_state else None
     role = company_role(request, assessment.company_id)
     if role is None and respondent is not None:
         role = RESPONDENT
@@ -377,24 +367,20 @@ def check_access(
         assessment=assessment,
         role=role,
         respondent=respondent,
-        state=StoredState.parse(state) if state is not None else None,
+        # The annotation `for_results` put on the row that was looked up.
+        state=StoredState.parse(vars(looked_up)["check_state"]) if results else None,
     )
 
 
 def require_check(
-    request: HttpRequest,
-    public_id: uuid.UUID | str,
-    action: str,
-    *,
-    frozen_result: bool = True,
-    with_state: bool = False,
+    request: HttpRequest, public_id: uuid.UUID | str, action: str, *, results: bool = False
 ) -> CheckAccess:
-    """The check and this visitor's role in it, if the table allows them `action`
-    (`frozen_result`, `with_state`: see `check_access`).
+    """The check and this visitor's role in it, if the table allows them `action` (`results`:
+    see `check_access`).
 
     No relation at all: 404. A relation without this right: 403.
     """
-    found = check_access(request, public_id, frozen_result=frozen_result, with_state=with_state)
+    found = check_access(request, public_id, results=results)
     if found is None:
         raise Http404("No such assessment")
     if not allows(found.role, action):

@@ -17,6 +17,7 @@ from assessment.engine import scoring
 from assessment.models import (
     DEFAULT_QUESTIONNAIRE_KEY,
     QUICK_CHECK_KEY,
+    STORED_ANSWER_COLUMNS,
     Action,
     Answer,
     Assessment,
@@ -29,7 +30,6 @@ from assessment.models import (
     StoredAnswer,
     User,
 )
-from assessment.models.assessment import STORED_ANSWER_COLUMNS
 
 
 class AssessmentClosed(Exception):

@@ -11,6 +11,7 @@ from assessment.models.actions import (
     done_steps,
 )
 from assessment.models.assessment import (
+    STORED_ANSWER_COLUMNS,
     Answer,
     Assessment,
     ProposalBatch,
@@ -54,6 +55,7 @@ __all__ = [
     "DEFAULT_QUESTIONNAIRE_KEY",
     "KPI_UNIT_LABELS",
     "QUICK_CHECK_KEY",
+    "STORED_ANSWER_COLUMNS",
     "Action",
     "Answer",
     "Assessment",

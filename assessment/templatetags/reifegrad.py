@@ -805,8 +805,8 @@ def phase_head_in(
     else:
         title = gettext("Später (6–12 Monate)")
     dates = gettext("%(starts)s bis %(ends)s") % {
-        "starts": date_format(starts, "SHORT_DATE_FORMAT"),
-        "ends": date_format(ends, "SHORT_DATE_FORMAT"),
+        "starts": date_in(starts, "SHORT_DATE_FORMAT", language),
+        "ends": date_in(ends, "SHORT_DATE_FORMAT", language),
     }
     planned = gettext(
         "Eingeplant: %(hours)s von %(hours_available)s Stunden, %(money)s von "

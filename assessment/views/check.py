@@ -489,9 +489,7 @@ QUICK_STEPS = 3  # the quick check's result names this many next steps
 
 @require_GET
 def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    found = access.require_check(
-        request, public_id, "view_results", frozen_result=False, with_state=True
-    )
+    found = access.require_check(request, public_id, "view_results", results=True)
     assessment = found.assessment
     quick = assessment.questionnaire.key == QUICK_CHECK_KEY
     data = results_data(assessment=assessment, with_peers=not quick, stored=found.state)
@@ -550,9 +548,7 @@ def results(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def roadmap(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every step of the check's roadmap with effort, cost, KPI and legal notes; a page of
     its own so that the results page need not render them all."""
-    found = access.require_check(
-        request, public_id, "view_results", frozen_result=False, with_state=True
-    )
+    found = access.require_check(request, public_id, "view_results", results=True)
     report = results_data(assessment=found.assessment, stored=found.state).report
     is_member = found.role in access.PEOPLE_OF_THE_COMPANY
     return render(

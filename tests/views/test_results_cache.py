@@ -228,7 +228,7 @@ def test_the_state_read_with_the_check_is_the_state_read_alone(default_questionn
     client.get(results_url(latest))
 
     def along(request) -> StoredState:
-        found = check_access(request, latest.public_id, with_state=True)
+        found = check_access(request, latest.public_id, results=True)
         assert found is not None and found.state is not None
         return found.state
 
