@@ -48,13 +48,17 @@ def immediate_tasks(request, settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_questionnaire_cache():
-    """Test databases reuse primary keys after rollback; start every test with a clean cache."""
+def fresh_process_caches():
+    """Test databases reuse primary keys after rollback and empty the shared cache (a table
+    of the test database); start every test with clean per-process caches as well."""
     from assessment.models import questionnaire
+    from assessment.reports.data import recent_results
 
     questionnaire._CONTENT_CACHE.clear()
+    recent_results.clear()
     yield
     questionnaire._CONTENT_CACHE.clear()
+    recent_results.clear()
 
 
 def verified_user(email: str, password: str) -> User:

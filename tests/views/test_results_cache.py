@@ -3,6 +3,7 @@ Django's shared cache; every input of the roadmap makes a new revision, so nobod
 data after a change."""
 
 import datetime
+import pickle
 import re
 
 import pytest
@@ -16,7 +17,15 @@ from django.utils import timezone, translation
 
 from assessment.access import check_access
 from assessment.models import Action, Answer, Assessment, Company, Membership
-from assessment.reports.data import build_report, check_state, results_data, revision_of
+from assessment.reports.data import (
+    RecentResults,
+    build_report,
+    check_state,
+    recent_results,
+    results_cache_key,
+    results_data,
+    revision_of,
+)
 from assessment.reports.state import StoredState, read_state
 from assessment.workflows import start_reassessment
 from tests.factories import completed_assessment, hold_link
@@ -44,6 +53,7 @@ def uncached_page(
     client: Client, assessment: Assessment, url_name: str = "results", **headers
 ) -> str:
     cache.clear()
+    recent_results.clear()
     return page(client, assessment, url_name, **headers)
 
 
@@ -95,6 +105,59 @@ def test_the_data_is_kept_in_the_database_cache_every_worker_shares(checks):
         cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608 - our own setting
         keys = [row[0] for row in cursor.fetchall()]
     assert any(":results:" in key for key in keys)
+
+
+def test_a_worker_keeps_the_facts_it_used_last_besides_the_shared_cache(checks):
+    """A repeated visit takes a revision's facts from the worker's own memory: the shared
+    entry is neither read nor written again (deleted here, it stays away)."""
+    _earlier, latest = checks
+    client = granted_client(latest)
+    first = page(client, latest)
+    key = results_cache_key(latest, "de")
+    assert cache.get(key) is not None
+    cache.delete(key)
+    assert page(client, latest) == first
+    assert cache.get(key) is None
+    assert results_data(assessment=fresh(latest)).from_cache
+    # Without them, the worker reads the shared cache again, and finding nothing computes.
+    recent_results.clear()
+    assert page(client, latest) == first
+    assert cache.get(key) is not None
+
+
+def test_showing_the_kept_facts_leaves_them_as_they_were(checks, owner):
+    """Every request of the worker shares the kept facts: no page may change them, whoever
+    looks and in whichever language."""
+    _earlier, latest = checks
+    first_step_done(latest)
+    client = granted_client(latest)
+    page(client, latest)
+    (facts,) = recent_results.entries.values()
+    before = pickle.dumps(facts)
+    member = Client()
+    member.force_login(owner)
+    for visitor in (client, member):
+        page(visitor, latest)
+        page(visitor, latest, "roadmap")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page(client, latest)
+    assert len(recent_results.entries) == 2  # German and English
+    assert pickle.dumps(facts) == before
+
+
+def test_the_kept_facts_are_few_and_go_with_their_check():
+    recent = RecentResults(2)
+    recent.put(("a", "de", "1"), "facts a")
+    recent.put(("b", "de", "1"), "facts b")
+    assert recent.get(("a", "de", "1")) == "facts a"  # now the most recently used
+    recent.put(("c", "de", "1"), "facts c")
+    assert recent.get(("b", "de", "1")) is None
+    assert list(recent.entries) == [("a", "de", "1"), ("c", "de", "1")]
+    recent.put(("a", "en", "1"), "facts a en")
+    recent.forget("a")  # every language and revision of the check
+    assert list(recent.entries) == [("c", "de", "1")]
+    recent.clear()
+    assert recent.get(("c", "de", "1")) is None
 
 
 def test_a_check_in_progress_is_never_served_from_the_cache(checks):
