@@ -455,6 +455,45 @@ RESULTS_CACHE_SECONDS = 24 * 60 * 60
 RECENT_RESULTS = 32
 
 
+class RecentResults:
+    """The results facts this process used last, by check (public id), language and
+    revision: a revision's facts never change, so a repeated visit neither reads the shared
+    cache's entry (about 30 KB) nor unpickles it. Only `results_data` reads and fills it
+    (results, roadmap and company pages); the shared cache stays the place every worker
+    finds the facts."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, ResultsFacts] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> ResultsFacts | None:
+        with self.lock:
+            facts = self.entries.get(key)
+            if facts is not None:
+                self.entries.move_to_end(key)
+            return facts
+
+    def put(self, key: tuple, facts: ResultsFacts) -> None:
+        with self.lock:
+            self.entries[key] = facts
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def forget(self, public_id: object) -> None:
+        with self.lock:
+            for key in [key for key in self.entries if key[0] == public_id]:
+                del self.entries[key]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+recent_results = RecentResults(RECENT_RESULTS)
+
+
 @dataclass(frozen=True)
 class ResultsFacts:
     """What the results page needs that takes time to compute, as plain data (no content
@@ -513,21 +552,23 @@ def results_data(
         if with_peers
         else None
     )
-    # The facts are read from this process's recent ones, else from the shared cache, along
-    # with the peer group's indexes; none of the two is read when neither is wanted.
+    # The facts this process kept, else the shared cache's, read along with the peer group's.
     recent_key = (assessment.public_id, language, state.revision)
     facts = recent_results.get(recent_key)
-    wanted = [k for k in (None if facts else key, peers_key) if k]
+    wanted = ([] if facts else [key]) + ([peers_key] if peers_key else [])
     found = cache.get_many(wanted) if wanted else {}
     peers = found.get(peers_key) if peers_key else None
-    cached = found.get(key)
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == state.revision:
-        facts = cached[1] if isinstance(cached[1], ResultsFacts) else None
-    from_cache = facts is not None
     if facts is None:
-        facts = compute_results(assessment, advice)
-        cache.set(key, (state.revision, facts), RESULTS_CACHE_SECONDS)
-    recent_results.put(recent_key, facts)
+        cached = found.get(key)
+        if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == state.revision:
+            facts = cached[1] if isinstance(cached[1], ResultsFacts) else None
+        from_cache = facts is not None
+        if facts is None:
+            facts = compute_results(assessment, advice)
+            cache.set(key, (state.revision, facts), RESULTS_CACHE_SECONDS)
+        recent_results.put(recent_key, facts)
+    else:
+        from_cache = True
     return replace(
         resolve_results(assessment, advice, facts, from_cache),
         has_members=state.has_members,
@@ -547,44 +588,6 @@ def forget_results(assessment: Assessment) -> None:
         [results_cache_key(assessment, code[:2]) for code, _name in settings.LANGUAGES]
     )
     recent_results.forget(assessment.public_id)
-
-
-class RecentResults:
-    """The results facts this process used last, by check (public id), language and
-    revision: a revision's facts never change, so a repeated visit neither reads the shared
-    cache's entry (about 30 KB) nor unpickles it. Only the results page's own reads and
-    writes go through it; the shared cache stays the place every worker finds them."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[tuple, ResultsFacts] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> ResultsFacts | None:
-        with self.lock:
-            facts = self.entries.get(key)
-            if facts is not None:
-                self.entries.move_to_end(key)
-            return facts
-
-    def put(self, key: tuple, facts: ResultsFacts) -> None:
-        with self.lock:
-            self.entries[key] = facts
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-    def forget(self, public_id: object) -> None:
-        with self.lock:
-            for key in [key for key in self.entries if key[0] == public_id]:
-                del self.entries[key]
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-recent_results = RecentResults(RECENT_RESULTS)
 
 
 def compute_results(assessment: Assessment, advice: QuestionnaireContent) -> ResultsFacts:
