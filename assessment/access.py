@@ -31,6 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
+from assessment.answer_column import answers_column, parse_answers
 from assessment.models import (
     Action,
     Assessment,
@@ -38,6 +39,7 @@ from assessment.models import (
     Membership,
     Respondent,
     ResumeToken,
+    StoredAnswer,
     User,
 )
 from assessment.reports.state import StoredState, state_column
@@ -288,10 +290,16 @@ def for_results(rows: Rows, check: str = "") -> Rows:
 
 
 def held_token(
-    request: HttpRequest, key: str, public_id: uuid.UUID | str, *, results: bool = False
+    request: HttpRequest,
+    key: str,
+    public_id: uuid.UUID | str,
+    *,
+    results: bool = False,
+    answers: bool = False,
 ) -> ResumeToken | None:
     """The link this browser holds for the check, if it is still not blocked: one query,
-    which brings the check along (shaped `for_results` with `results`)."""
+    which brings the check along (shaped `for_results` with `results`, with its final answers
+    as `check_answers` with `answers`)."""
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
@@ -300,6 +308,8 @@ def held_token(
     )
     if results:
         tokens = for_results(tokens, "assessment")
+    if answers:
+        tokens = tokens.annotate(check_answers=answers_column("assessment_id"))
     if key == SESSION_RESPONDENTS:
         tokens = tokens.select_related("respondent")  # a company link has no team member
     try:
@@ -318,12 +328,19 @@ class CheckAccess:
     respondent: Respondent | None
     # The check's state (`reports.state`), read along for a results page.
     state: StoredState | None = None
+    # The check's final answers as `workflows.stored_answers` gives them, read along for a
+    # questionnaire page whose visitor edits the final answers; else None.
+    answers: dict[str, StoredAnswer] | None = None
 
 
-def find_assessment(public_id: uuid.UUID | str, *, results: bool = False) -> Assessment | None:
+def find_assessment(
+    public_id: uuid.UUID | str, *, results: bool = False, answers: bool = False
+) -> Assessment | None:
     assessments = Assessment.objects.select_related("company", "questionnaire")
     if results:
         assessments = for_results(assessments)
+    if answers:
+        assessments = assessments.annotate(check_answers=answers_column())
     try:
         return assessments.filter(public_id=public_id).first()
     except ValidationError:
@@ -331,14 +348,19 @@ def find_assessment(public_id: uuid.UUID | str, *, results: bool = False) -> Ass
 
 
 def check_access(
-    request: HttpRequest, public_id: uuid.UUID | str, *, results: bool = False
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    *,
+    results: bool = False,
+    answers: bool = False,
 ) -> CheckAccess | None:
     """The check and this visitor's role in it, looked up now; None without any relation.
 
     A person of the company keeps their role; if this browser also opened a team link of
     the check, the pages edit that team member's own answers. With `results` the check is
     looked up as a page of its cached results data reads it (`for_results`), and the
-    access carries its state.
+    access carries its state. With `answers` the access carries the final answers where
+    the pages edit those, read in the same query as the check (`answer_column`).
     """
     respondent_token = held_token(request, SESSION_RESPONDENTS, public_id, results=results)
     respondent = respondent_token.respondent if respondent_token is not None else None
@@ -348,10 +370,12 @@ def check_access(
         looked_up = respondent_token
         assessment: Assessment | None = respondent_token.assessment
     elif not request.user.is_authenticated:
-        link_token = looked_up = held_token(request, SESSION_LINKS, public_id, results=results)
+        link_token = looked_up = held_token(
+            request, SESSION_LINKS, public_id, results=results, answers=answers
+        )
         assessment = link_token.assessment if link_token is not None else None
     else:
-        assessment = looked_up = find_assessment(public_id, results=results)
+        assessment = looked_up = find_assessment(public_id, results=results, answers=answers)
     if assessment is None:
         return None
     role = company_role(request, assessment.company_id)
@@ -369,18 +393,29 @@ def check_access(
         respondent=respondent,
         # The annotation `for_results` put on the row that was looked up.
         state=StoredState.parse(vars(looked_up)["check_state"]) if results else None,
+        # A team member's own answers are not read along: their link's row has no column.
+        answers=(
+            parse_answers(vars(looked_up)["check_answers"])
+            if answers and respondent is None
+            else None
+        ),
     )
 
 
 def require_check(
-    request: HttpRequest, public_id: uuid.UUID | str, action: str, *, results: bool = False
+    request: HttpRequest,
+    public_id: uuid.UUID | str,
+    action: str,
+    *,
+    results: bool = False,
+    answers: bool = False,
 ) -> CheckAccess:
-    """The check and this visitor's role in it, if the table allows them `action` (`results`:
-    see `check_access`).
+    """The check and this visitor's role in it, if the table allows them `action` (`results`
+    and `answers`: see `check_access`).
 
     No relation at all: 404. A relation without this right: 403.
     """
-    found = check_access(request, public_id, results=results)
+    found = check_access(request, public_id, results=results, answers=answers)
     if found is None:
         raise Http404("No such assessment")
     if not allows(found.role, action):

@@ -290,7 +290,7 @@ def page_links(assessment: Assessment, number: int, dimensions: list) -> list[di
 
 @require_http_methods(["GET", "POST"])
 def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpResponse:
-    found = access.require_check(request, public_id, "answer")
+    found = access.require_check(request, public_id, "answer", answers=True)
     assessment, respondent = found.assessment, found.respondent
     content = assessment.questionnaire.content()
     if not 1 <= number <= len(content.dimensions):
@@ -301,7 +301,7 @@ def check_page(request: HttpRequest, public_id: uuid.UUID, number: int) -> HttpR
         if request.method == "POST":
             messages.warning(request, closed_message())
         return redirect("results", public_id=assessment.public_id)
-    answers = stored_answers(assessment, respondent)
+    answers = found.answers if found.answers is not None else stored_answers(assessment, respondent)
     advisor = respondent is None and is_advisor(request, assessment)
     if request.method == "GET":
         context = page_context(
