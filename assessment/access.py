@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
 
 from django.apps import apps
@@ -303,6 +304,25 @@ def held_token(
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
+    tokens = link_rows(key == SESSION_RESPONDENTS, results=results, answers=answers)
+    try:
+        # get(), not first(): one row by primary key needs no ORDER BY, and building the
+        # query without it is measurably cheaper on every page of a check.
+        return tokens.get(pk=token_id, assessment__public_id=public_id)
+    except (ResumeToken.DoesNotExist, ValidationError):
+        return None
+
+
+# The lookups below start from querysets built once per process for each of their few
+# shapes: a shape never changes, and building it anew took about a tenth of the lookup's
+# time. Each lookup filters a copy (every QuerySet method returns a new one), so the shared
+# queryset itself is never evaluated and holds no rows.
+
+
+@cache
+def link_rows(respondents: bool, *, results: bool, answers: bool) -> QuerySet[ResumeToken]:
+    """Active links with their check, company and questionnaire; `respondents`: team
+    members' links, with the team member (a company link has none)."""
     tokens = ResumeToken.objects.active().select_related(
         "assessment__company", "assessment__questionnaire"
     )
@@ -310,14 +330,20 @@ def held_token(
         tokens = for_results(tokens, "assessment")
     if answers:
         tokens = tokens.annotate(check_answers=answers_column("assessment_id"))
-    if key == SESSION_RESPONDENTS:
-        tokens = tokens.select_related("respondent")  # a company link has no team member
-    try:
-        # get(), not first(): one row by primary key needs no ORDER BY, and building the
-        # query without it is measurably cheaper on every page of a check.
-        return tokens.get(pk=token_id, assessment__public_id=public_id)
-    except (ResumeToken.DoesNotExist, ValidationError):
-        return None
+    if respondents:
+        tokens = tokens.select_related("respondent")
+    return tokens
+
+
+@cache
+def check_rows(*, results: bool, answers: bool) -> QuerySet[Assessment]:
+    """Checks with their company and questionnaire."""
+    assessments = Assessment.objects.select_related("company", "questionnaire")
+    if results:
+        assessments = for_results(assessments)
+    if answers:
+        assessments = assessments.annotate(check_answers=answers_column())
+    return assessments
 
 
 @dataclass(frozen=True)
@@ -336,13 +362,8 @@ class CheckAccess:
 def find_assessment(
     public_id: uuid.UUID | str, *, results: bool = False, answers: bool = False
 ) -> Assessment | None:
-    assessments = Assessment.objects.select_related("company", "questionnaire")
-    if results:
-        assessments = for_results(assessments)
-    if answers:
-        assessments = assessments.annotate(check_answers=answers_column())
     try:
-        return assessments.filter(public_id=public_id).first()
+        return check_rows(results=results, answers=answers).filter(public_id=public_id).first()
     except ValidationError:
         return None
 

@@ -143,3 +143,21 @@ def test_the_page_shows_the_answers_it_reads_along(
         body = client.get(url).content.decode()
     assert f'value="{chosen.key}" checked' in body
     assert "Notiz &lt;b&gt;fett&lt;/b&gt;" in body
+
+
+def test_shared_lookups_find_each_check_in_turn(client, check, default_questionnaire):
+    """`link_rows` and `check_rows` are shared by every lookup: each lookup reads its own
+    check in turn, looked up directly and through a held link."""
+    other, _token = start_self_assessment(
+        company=Company(industry="crafts", size_band="1"), questionnaire=default_questionnaire
+    )
+    store(other, other.respondents.get(is_primary=True), count=4)
+    for assessment in (check, other, check):
+        assert find_assessment(assessment.public_id, answers=True) == assessment
+        assert read_along(assessment) == stored_answers(assessment)
+    hold_link(client, check)
+    hold_link(client, other)
+    for assessment in (check, other, check):
+        response = client.get(reverse("check_page", args=[assessment.public_id, 1]))
+        assert response.status_code == 200
+        assert str(assessment.public_id) in response.content.decode()
