@@ -280,14 +280,20 @@ def grant(request: HttpRequest, token: ResumeToken) -> None:
 Rows = TypeVar("Rows", bound=QuerySet)
 
 
-def for_results(rows: Rows, check: str = "") -> Rows:
-    """`rows` (checks, or links whose check is under `check`) as a page showing the check's
-    cached results data reads them: without the check's frozen result (some 15 KB of JSON the
-    page never reads) and with its state as `check_state` (`reports.state`), so that the
-    state costs no query of its own."""
-    return rows.defer(f"{check}__result" if check else "result").annotate(
-        check_state=state_column(f"{check}_id" if check else "pk")
-    )
+def shaped(rows: Rows, check: str = "", *, results: bool, answers: bool) -> Rows:
+    """`rows` (checks, or links whose check is under `check`) as a page reads them, with what
+    it needs of the check as columns that cost no query of their own. `results`: a page
+    showing the cached results data, without the check's frozen result (some 15 KB of JSON
+    the page never reads) and with its state as `check_state` (`reports.state`). `answers`:
+    a questionnaire page, with the final answers as `check_answers` (`answer_column`)."""
+    check_id = f"{check}_id" if check else "pk"
+    if results:
+        rows = rows.defer(f"{check}__result" if check else "result").annotate(
+            check_state=state_column(check_id)
+        )
+    if answers:
+        rows = rows.annotate(check_answers=answers_column(check_id))
+    return rows
 
 
 def held_token(
@@ -299,12 +305,11 @@ def held_token(
     answers: bool = False,
 ) -> ResumeToken | None:
     """The link this browser holds for the check, if it is still not blocked: one query,
-    which brings the check along (shaped `for_results` with `results`, with its final answers
-    as `check_answers` with `answers`)."""
+    which brings the check along (`shaped` by `results` and `answers`)."""
     token_id = request.session.get(key, {}).get(str(public_id))
     if not isinstance(token_id, int):
         return None
-    tokens = link_rows(key == SESSION_RESPONDENTS, results=results, answers=answers)
+    tokens = link_rows(respondents=key == SESSION_RESPONDENTS, results=results, answers=answers)
     try:
         # get(), not first(): one row by primary key needs no ORDER BY, and building the
         # query without it is measurably cheaper on every page of a check.
@@ -320,30 +325,22 @@ def held_token(
 
 
 @cache
-def link_rows(respondents: bool, *, results: bool, answers: bool) -> QuerySet[ResumeToken]:
+def link_rows(*, respondents: bool, results: bool, answers: bool) -> QuerySet[ResumeToken]:
     """Active links with their check, company and questionnaire; `respondents`: team
     members' links, with the team member (a company link has none)."""
     tokens = ResumeToken.objects.active().select_related(
         "assessment__company", "assessment__questionnaire"
     )
-    if results:
-        tokens = for_results(tokens, "assessment")
-    if answers:
-        tokens = tokens.annotate(check_answers=answers_column("assessment_id"))
     if respondents:
         tokens = tokens.select_related("respondent")
-    return tokens
+    return shaped(tokens, "assessment", results=results, answers=answers)
 
 
 @cache
 def check_rows(*, results: bool, answers: bool) -> QuerySet[Assessment]:
     """Checks with their company and questionnaire."""
     assessments = Assessment.objects.select_related("company", "questionnaire")
-    if results:
-        assessments = for_results(assessments)
-    if answers:
-        assessments = assessments.annotate(check_answers=answers_column())
-    return assessments
+    return shaped(assessments, results=results, answers=answers)
 
 
 @dataclass(frozen=True)
@@ -378,10 +375,9 @@ def check_access(
     """The check and this visitor's role in it, looked up now; None without any relation.
 
     A person of the company keeps their role; if this browser also opened a team link of
-    the check, the pages edit that team member's own answers. With `results` the check is
-    looked up as a page of its cached results data reads it (`for_results`), and the
-    access carries its state. With `answers` the access carries the final answers where
-    the pages edit those, read in the same query as the check (`answer_column`).
+    the check, the pages edit that team member's own answers. The check is looked up
+    `shaped` by `results` and `answers`: with `results` the access carries its state, with
+    `answers` the final answers where the pages edit those.
     """
     respondent_token = held_token(request, SESSION_RESPONDENTS, public_id, results=results)
     respondent = respondent_token.respondent if respondent_token is not None else None
@@ -412,7 +408,7 @@ def check_access(
         assessment=assessment,
         role=role,
         respondent=respondent,
-        # The annotation `for_results` put on the row that was looked up.
+        # The columns `shaped` put on the row that was looked up.
         state=StoredState.parse(vars(looked_up)["check_state"]) if results else None,
         # A team member's own answers are not read along: their link's row has no column.
         answers=(

@@ -24,8 +24,7 @@ from assessment.models import (
 )
 
 # One scalar subquery over the answers of the primary respondent of the check whose id is
-# `%(expressions)s` (the looked-up row's column). `{answer}` is the per-answer JSON array,
-# `{rows}` the aggregate of those; both are the database's own JSON functions.
+# `%(expressions)s` (the looked-up row's column); `{rows}` is the database's JSON aggregate.
 TEMPLATE = """(SELECT {rows}
  FROM {answers} column_answer
  JOIN {respondents} column_respondent ON column_respondent.id = column_answer.respondent_id
@@ -33,23 +32,17 @@ TEMPLATE = """(SELECT {rows}
  WHERE column_answer.assessment_id = %(expressions)s AND column_respondent.is_primary)"""
 
 
-def answer_values(json_column: str) -> str:
-    """The SQL of an answer's values in `StoredAnswer`'s order; `json_column` wraps the
-    options column, which holds JSON, so that the array embeds it as JSON and not as text."""
-    values = []
-    for column in STORED_ANSWER_COLUMNS:
-        if column == "question__key":
-            values.append('column_question."key"')
-        elif column == "options":
-            values.append(json_column.format("column_answer.options"))
-        else:
-            values.append(f"column_answer.{column}")  # plain fields: the column is the name
-    return ", ".join(values)
-
-
-def answers_sql(rows: str, json_column: str) -> str:
+def answers_sql(*, array: str, aggregate: str, options: str) -> str:
+    """The subquery with `aggregate` ("{}" where its argument goes) over one `array` per
+    answer, of the values in `StoredAnswer`'s order; `options` is how the options column,
+    which holds JSON, goes into the array as JSON rather than as text."""
+    # Plain fields' columns bear their names.
+    named = {"question__key": 'column_question."key"', "options": options}
+    values = ", ".join(
+        named.get(column, f"column_answer.{column}") for column in STORED_ANSWER_COLUMNS
+    )
     return TEMPLATE.format(
-        rows=rows.replace("{answer}", answer_values(json_column)),
+        rows=aggregate.format(f"{array}({values})"),
         answers=Answer._meta.db_table,
         respondents=Respondent._meta.db_table,
         questions=Question._meta.db_table,
@@ -57,11 +50,14 @@ def answers_sql(rows: str, json_column: str) -> str:
 
 
 POSTGRESQL_TEMPLATE = answers_sql(
-    "CAST(COALESCE(json_agg(json_build_array({answer})), '[]') AS TEXT)", "{}"
+    array="json_build_array",
+    aggregate="CAST(COALESCE(json_agg({}), '[]') AS TEXT)",
+    options="column_answer.options",
 )
-# SQLite's json_group_array gives "[]" for no rows; the options are text there, json() makes
-# them JSON.
-SQLITE_TEMPLATE = answers_sql("json_group_array(json_array({answer}))", "json({})")
+# SQLite's json_group_array gives "[]" for no rows; its options column is text.
+SQLITE_TEMPLATE = answers_sql(
+    array="json_array", aggregate="json_group_array({})", options="json(column_answer.options)"
+)
 
 
 class FinalAnswers(Func):
@@ -86,24 +82,6 @@ def parse_answers(value: str) -> dict[str, StoredAnswer]:
     """The column's value as the final answers keyed by question key. SQLite gives its
     true/false columns as 1/0, hence bool()."""
     return {
-        key: StoredAnswer(
-            key,
-            options,
-            bool(not_applicable),
-            note,
-            bool(note_private),
-            bool(carried_over),
-            bool(unconfirmed),
-            bool(decided),
-        )
-        for (
-            key,
-            options,
-            not_applicable,
-            note,
-            note_private,
-            carried_over,
-            unconfirmed,
-            decided,
-        ) in json.loads(value)
+        key: StoredAnswer(key, options, bool(not_applicable), note, *map(bool, flags))
+        for key, options, not_applicable, note, *flags in json.loads(value)
     }

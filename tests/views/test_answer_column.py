@@ -2,11 +2,12 @@
 the same as `stored_answers` reads on its own, for every kind of value, on each database."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from assessment.access import check_access, find_assessment
 from assessment.answer_column import parse_answers
-from assessment.models import Answer, Assessment, Company, Respondent
+from assessment.models import Answer, Assessment, Company, Membership, Respondent
 from assessment.workflows import start_self_assessment, stored_answers
 from tests.factories import hold_link
 
@@ -95,27 +96,32 @@ def test_another_checks_answers_stay_out(check, default_questionnaire):
     assert read_along(check) == {}
 
 
+def visit(rf, client, user=None):
+    """A request of this test browser (its session), as `user` or without an account."""
+    request = rf.get("/")
+    request.session = client.session
+    request.user = user or AnonymousUser()
+    return request
+
+
 def test_a_link_holder_and_a_member_get_the_same_answers(client, check, owner, rf):
     store(check, check.respondents.get(is_primary=True))
     hold_link(client, check)
-    request = rf.get("/")
-    request.session = client.session
-    request.user = type("Anonymous", (), {"is_authenticated": False, "pk": None})()
-    through_link = check_access(request, check.public_id, answers=True)
-    assert through_link is not None and through_link.answers == stored_answers(check)
-    # Without asking, nothing is read along.
-    plain = check_access(request, check.public_id)
-    assert plain is not None and plain.answers is None
+    Membership.objects.create(company=check.company, user=owner, role=Membership.Role.OWNER)
+    for request in (visit(rf, client), visit(rf, client, owner)):
+        found = check_access(request, check.public_id, answers=True)
+        assert found is not None and found.answers == stored_answers(check)
+        # Without asking, nothing is read along.
+        plain = check_access(request, check.public_id)
+        assert plain is not None and plain.answers is None
 
 
-def test_a_team_member_edits_their_own_answers(client, check):
+def test_a_team_member_edits_their_own_answers(client, check, rf):
     member = Respondent.objects.create(assessment=check, name="Verkauf")
     store(check, check.respondents.get(is_primary=True))
     store(check, member, count=2)
     hold_link(client, check, respondent=member)
-    request = client.get("/").wsgi_request
-    request.session = client.session
-    found = check_access(request, check.public_id, answers=True)
+    found = check_access(visit(rf, client), check.public_id, answers=True)
     assert found is not None and found.respondent == member
     assert found.answers is None  # the page reads the member's own answers instead
 
